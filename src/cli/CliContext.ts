@@ -1,0 +1,16 @@
+import type { Config } from '../config.js';
+import type { Coordinator } from '../coordinator/Coordinator.js';
+
+/** What command handlers get: the resolved config, a lazily opened coordinator and output sinks. */
+export interface CliContext {
+  readonly config: Readonly<Config>;
+  /** --json: print full records as JSON on stdout. */
+  readonly json: boolean;
+  /** --quiet: no human messages on stderr. */
+  readonly quiet: boolean;
+  coordinator(): Promise<Coordinator>;
+  /** Data, on stdout. */
+  out(text: string): void;
+  /** Human messages, on stderr (suppressed by --quiet). */
+  say(text: string): void;
+}

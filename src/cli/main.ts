@@ -1,0 +1,16 @@
+#!/usr/bin/env node
+/** Process entry of `coordination_helper`: wires runCli to the real argv, streams and exit status. */
+import { runCli } from './runCli.js';
+
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  // A closed pipe (`| head`) is the reader's choice, not our failure.
+  if (err.code !== 'EPIPE') throw err;
+});
+
+void runCli(process.argv.slice(2), {
+  stdout: (s) => void process.stdout.write(s),
+  stderr: (s) => void process.stderr.write(s),
+  env: process.env,
+}).then((status) => {
+  process.exitCode = status;
+});

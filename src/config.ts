@@ -1,0 +1,99 @@
+/**
+ * The only module that reads the environment. Layers, later wins: DEFAULTS, then environment,
+ * then explicit options (CLI flags or library options). The result is frozen and passed down.
+ */
+import { SwarmError } from './errors.js';
+
+export interface LockConfig {
+  /** Total time to wait for one lock, ms. Env FLOCK_TIMEOUT (seconds). Default 30 s. */
+  timeoutMs: number;
+  /** Attempts after the first before giving up. Env FLOCK_RETRIES. Default 10000 (time usually bounds first). */
+  retries: number;
+  /** First backoff step, ms; doubles per attempt with jitter. Env FLOCK_BACKOFF_MS. Default 2. */
+  backoffMs: number;
+  /** Largest backoff step, ms. Env FLOCK_BACKOFF_MAX_MS. Default 100. */
+  backoffMaxMs: number;
+  /** A lock not refreshed for this long is stale and may be taken over (SIGKILLed holder). Env LOCK_STALE_MS. Default 10000, minimum 2000. */
+  staleMs: number;
+}
+
+export interface Config {
+  /** Store directory. Env COORDINATION_DIR. Default ./agent_coordination. */
+  dir: string;
+  /** Telemetry journal directory. Env TELEMETRY_DIR. Default ./telemetry. */
+  telemetryDir: string;
+  /** This process's agent id. Env AGENT_ID. Default agent_<nanoseconds> (fresh per process). */
+  agentId: string | undefined;
+  /** Default work id for progress/complete when none is given. Env CURRENT_WORK_ITEM. */
+  currentWorkItem: string | undefined;
+  /** Shard count used when a store is created; an existing store keeps its own. Env WORK_QUEUE_SHARDING. Default 8. */
+  shards: number;
+  /** fsync every written file before rename. Env SWARMFILE_FSYNC (0/1). Default on. */
+  fsync: boolean;
+  lock: LockConfig;
+  /** Lease length of a claim, seconds. Env LEASE_TTL_SECONDS. Default 300. */
+  leaseTtlSeconds: number;
+  /** Attempts before a failing item becomes dead. Env MAX_RETRY_ATTEMPTS. Default 3. */
+  maxRetryAttempts: number;
+  /** Raw environment snapshot handed to sub-systems that resolve their own keys (telemetry). */
+  env: Readonly<Record<string, string | undefined>>;
+}
+
+export type ConfigOverrides = Partial<Omit<Config, 'lock' | 'env'>> & { lock?: Partial<LockConfig> };
+
+export const DEFAULT_SHARDS = 8;
+export const MAX_SHARDS = 256;
+
+function intFromEnv(env: Record<string, string | undefined>, key: string, min: number, max: number): number | undefined {
+  const raw = env[key];
+  if (raw === undefined || raw === '') return undefined;
+  if (!/^\d+$/.test(raw.trim())) throw new SwarmError('INVALID_INPUT', `${key} must be a whole number, got ${JSON.stringify(raw)}`, { key });
+  const n = Number(raw.trim());
+  if (n < min || n > max) throw new SwarmError('INVALID_INPUT', `${key} must be between ${min} and ${max}, got ${n}`, { key });
+  return n;
+}
+
+function numberFromEnv(env: Record<string, string | undefined>, key: string, min: number, max: number): number | undefined {
+  const raw = env[key];
+  if (raw === undefined || raw === '') return undefined;
+  const n = Number(raw.trim());
+  if (!Number.isFinite(n) || raw.trim() === '') throw new SwarmError('INVALID_INPUT', `${key} must be a number, got ${JSON.stringify(raw)}`, { key });
+  if (n < min || n > max) throw new SwarmError('INVALID_INPUT', `${key} must be between ${min} and ${max}, got ${n}`, { key });
+  return n;
+}
+
+function boolFromEnv(env: Record<string, string | undefined>, key: string): boolean | undefined {
+  const raw = env[key];
+  if (raw === undefined || raw === '') return undefined;
+  if (/^(1|true|yes|on)$/i.test(raw)) return true;
+  if (/^(0|false|no|off)$/i.test(raw)) return false;
+  throw new SwarmError('INVALID_INPUT', `${key} must be 0 or 1, got ${JSON.stringify(raw)}`, { key });
+}
+
+export function resolveConfig(overrides: ConfigOverrides = {}, env: Record<string, string | undefined> = process.env): Readonly<Config> {
+  const timeoutS = numberFromEnv(env, 'FLOCK_TIMEOUT', 0, 86_400);
+  const staleMs = Math.max(overrides.lock?.staleMs ?? intFromEnv(env, 'LOCK_STALE_MS', 0, 3_600_000) ?? 10_000, 2000);
+  const lock: LockConfig = {
+    timeoutMs: overrides.lock?.timeoutMs ?? (timeoutS === undefined ? 30_000 : timeoutS * 1000),
+    retries: overrides.lock?.retries ?? intFromEnv(env, 'FLOCK_RETRIES', 0, 1_000_000) ?? 10_000,
+    backoffMs: overrides.lock?.backoffMs ?? intFromEnv(env, 'FLOCK_BACKOFF_MS', 1, 60_000) ?? 2,
+    backoffMaxMs: overrides.lock?.backoffMaxMs ?? intFromEnv(env, 'FLOCK_BACKOFF_MAX_MS', 1, 600_000) ?? 100,
+    staleMs,
+  };
+  const config: Config = {
+    dir: overrides.dir ?? (env.COORDINATION_DIR || './agent_coordination'),
+    telemetryDir: overrides.telemetryDir ?? (env.TELEMETRY_DIR || './telemetry'),
+    agentId: overrides.agentId ?? (env.AGENT_ID || undefined),
+    currentWorkItem: overrides.currentWorkItem ?? (env.CURRENT_WORK_ITEM || undefined),
+    shards: overrides.shards ?? intFromEnv(env, 'WORK_QUEUE_SHARDING', 1, MAX_SHARDS) ?? DEFAULT_SHARDS,
+    fsync: overrides.fsync ?? boolFromEnv(env, 'SWARMFILE_FSYNC') ?? true,
+    lock: Object.freeze(lock),
+    leaseTtlSeconds: overrides.leaseTtlSeconds ?? intFromEnv(env, 'LEASE_TTL_SECONDS', 1, 31_536_000) ?? 300,
+    maxRetryAttempts: overrides.maxRetryAttempts ?? intFromEnv(env, 'MAX_RETRY_ATTEMPTS', 1, 1000) ?? 3,
+    env: Object.freeze({ ...env }),
+  };
+  if (!Number.isInteger(config.shards) || config.shards < 1 || config.shards > MAX_SHARDS) {
+    throw new SwarmError('INVALID_INPUT', `shards must be a whole number from 1 to ${MAX_SHARDS}`);
+  }
+  return Object.freeze(config);
+}

@@ -1,0 +1,77 @@
+import type { AgentRecord, WorkItem } from '../model/types.js';
+import type { OpContext } from './OpContext.js';
+import { readRegistry, readShard, readStats, type TeamTotals } from './storeShapes.js';
+
+export interface AgentView extends Partial<AgentRecord> {
+  agent_id: string;
+  active_work: number;
+  tasks_completed: number;
+  velocity_points: number;
+  last_completed_at: string | null;
+}
+
+export interface Dashboard {
+  generated_at: string;
+  shards: number;
+  agents: AgentView[];
+  active_work: WorkItem[];
+  teams: Array<{ team: string; active_work: number } & TeamTotals>;
+  totals: { active_work: number; tasks_completed: number; velocity_points: number };
+}
+
+/**
+ * Agents (registered, or seen on claims), active work, and per-team velocity. Reads the registry,
+ * the active shards and the stats shards: its cost does not grow with completed history.
+ */
+export async function buildDashboard(ctx: OpContext): Promise<Dashboard> {
+  await ctx.store.settle(ctx.lockStats);
+  const n = ctx.store.shards;
+  const idx = Array.from({ length: n }, (_, i) => i);
+  const [registry, shards, stats] = await Promise.all([
+    readRegistry(ctx.store),
+    Promise.all(idx.map((i) => readShard(ctx.store, i))),
+    Promise.all(idx.map((i) => readStats(ctx.store, i))),
+  ]);
+  const active = shards.flat().sort((a, b) => (a.work_item_id < b.work_item_id ? -1 : 1));
+  const agents = new Map<string, AgentView>();
+  const agent = (id: string): AgentView => {
+    let v = agents.get(id);
+    if (!v) agents.set(id, (v = { agent_id: id, active_work: 0, tasks_completed: 0, velocity_points: 0, last_completed_at: null }));
+    return v;
+  };
+  for (const r of registry) Object.assign(agent(r.agent_id), r);
+  for (const w of active) if (w.agent_id) agent(w.agent_id).active_work++;
+  const teams = new Map<string, { team: string; active_work: number } & TeamTotals>();
+  const team = (name: string) => {
+    let t = teams.get(name);
+    if (!t) teams.set(name, (t = { team: name, active_work: 0, tasks_completed: 0, velocity_points: 0 }));
+    return t;
+  };
+  for (const s of stats) {
+    for (const [id, a] of Object.entries(s.agents)) {
+      const v = agent(id);
+      v.tasks_completed += a.tasks_completed;
+      v.velocity_points += a.velocity_points;
+      if (a.last_completed_at && (!v.last_completed_at || a.last_completed_at > v.last_completed_at)) v.last_completed_at = a.last_completed_at;
+    }
+    for (const [name, t] of Object.entries(s.teams)) {
+      const tt = team(name);
+      tt.tasks_completed += t.tasks_completed;
+      tt.velocity_points += t.velocity_points;
+    }
+  }
+  for (const w of active) team(w.team).active_work++;
+  const teamList = [...teams.values()].sort((a, b) => b.velocity_points - a.velocity_points || a.team.localeCompare(b.team));
+  return {
+    generated_at: new Date().toISOString(),
+    shards: n,
+    agents: [...agents.values()].sort((a, b) => a.agent_id.localeCompare(b.agent_id)),
+    active_work: active,
+    teams: teamList,
+    totals: {
+      active_work: active.length,
+      tasks_completed: teamList.reduce((s, t) => s + t.tasks_completed, 0),
+      velocity_points: teamList.reduce((s, t) => s + t.velocity_points, 0),
+    },
+  };
+}

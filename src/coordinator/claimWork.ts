@@ -1,0 +1,50 @@
+import { generateId } from '../model/generateId.js';
+import { isoSeconds } from '../model/now.js';
+import type { Priority, WorkItem } from '../model/types.js';
+import { validateName, validatePriority, validateText } from '../model/validate.js';
+import { SwarmError } from '../errors.js';
+import type { OpContext } from './OpContext.js';
+import { readShard, workFiles } from './storeShapes.js';
+
+export interface ClaimInput {
+  workType: string;
+  description: string;
+  /** critical | high | medium | low. Default medium. */
+  priority?: Priority | string;
+  /** Default autonomous_team (SwarmSH's default). */
+  team?: string;
+}
+
+export const DEFAULT_TEAM = 'autonomous_team';
+
+/** Creates a work item already claimed by the context's agent (SwarmSH's `claim`). */
+export async function claimWork(ctx: OpContext, input: ClaimInput): Promise<WorkItem> {
+  const workType = validateName('work_type', input.workType);
+  const description = validateText('description', input.description);
+  const priority = validatePriority(input.priority ?? 'medium');
+  const team = validateName('team', input.team ?? DEFAULT_TEAM);
+  const id = generateId('work');
+  const files = workFiles(ctx.store, id);
+  ctx.span.setAttribute('work.id', id);
+  ctx.span.setAttribute('store.shard', files.shard);
+  const now = isoSeconds();
+  const item: WorkItem = {
+    work_item_id: id,
+    agent_id: ctx.agentId,
+    work_type: workType,
+    description,
+    priority,
+    team,
+    status: 'active',
+    progress: 0,
+    created_at: now,
+    claimed_at: now,
+    last_update: now,
+  };
+  return ctx.store.transact([files.shardFile], ctx.lockStats, async (view) => {
+    const items = await readShard(view, files.shard);
+    // Ids embed the pid, so this cannot happen short of pid reuse within 10 ms; refuse rather than overwrite.
+    if (items.some((w) => w.work_item_id === id)) throw new SwarmError('INTERNAL', `generated id ${id} already exists`);
+    return { writes: new Map([[files.shardFile, [...items, item]]]), result: item };
+  });
+}

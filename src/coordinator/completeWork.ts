@@ -1,0 +1,62 @@
+import { isoSeconds } from '../model/now.js';
+import { shardFor } from '../model/shardFor.js';
+import type { WorkItem } from '../model/types.js';
+import { validateText, validateVelocity, validateWorkId } from '../model/validate.js';
+import { agentStatsFile } from '../store/storeFiles.js';
+import type { OpContext } from './OpContext.js';
+import { missingItemError } from './missingItemError.js';
+import { readShard, readStats, workFiles, type StatsShard } from './storeShapes.js';
+
+export interface CompleteInput {
+  /** Free text, default `success`. */
+  result?: string;
+  /** Whole number 0..1000, default 5 (SwarmSH's default). */
+  velocityPoints?: number | string;
+}
+
+/**
+ * Finishes an item in one all-or-nothing transaction over three files: the item leaves its
+ * active shard, its final record is appended to the shard's completed log, and the claiming
+ * agent's counters (and its team's totals) are updated.
+ */
+export async function completeWork(ctx: OpContext, workId: string, input: CompleteInput = {}): Promise<WorkItem> {
+  const id = validateWorkId(workId);
+  const result = validateText('result', input.result ?? 'success');
+  const points = validateVelocity(input.velocityPoints ?? 5);
+  const files = workFiles(ctx.store, id);
+  ctx.span.setAttribute('work.id', id);
+  ctx.span.setAttribute('store.shard', files.shard);
+
+  for (;;) {
+    // The stats shard depends on the item's agent, so peek (lock-free) to know which file to lock.
+    const peek = (await readShard(ctx.store, files.shard)).find((w) => w.work_item_id === id);
+    if (!peek) throw await missingItemError(ctx.store, id, 'complete');
+    const owner = peek.agent_id ?? ctx.agentId;
+    const statsFile = agentStatsFile(shardFor(owner, ctx.store.shards));
+    const done = await ctx.store.transact([files.shardFile, files.completedFile, statsFile], ctx.lockStats, async (view) => {
+      const items = await readShard(view, files.shard);
+      const item = items.find((w) => w.work_item_id === id);
+      if (!item) throw await missingItemError(ctx.store, id, 'complete');
+      if ((item.agent_id ?? ctx.agentId) !== owner) return { result: null }; // reassigned meanwhile: retry
+      const now = isoSeconds();
+      const finished: WorkItem = { ...item, status: 'completed', progress: 100, last_update: now, completed_at: now, result, velocity_points: points };
+      const stats = structuredClone(await readStats(view, shardFor(owner, ctx.store.shards))) as StatsShard;
+      const a = (stats.agents[owner] ??= { tasks_completed: 0, velocity_points: 0, last_completed_at: null });
+      a.tasks_completed++;
+      a.velocity_points += points;
+      a.last_completed_at = now;
+      const t = (stats.teams[item.team] ??= { tasks_completed: 0, velocity_points: 0 });
+      t.tasks_completed++;
+      t.velocity_points += points;
+      return {
+        writes: new Map<string, unknown>([
+          [files.shardFile, items.filter((w) => w.work_item_id !== id)],
+          [statsFile, stats],
+        ]),
+        appends: new Map([[files.completedFile, JSON.stringify(finished) + '\n']]),
+        result: finished,
+      };
+    });
+    if (done) return done;
+  }
+}

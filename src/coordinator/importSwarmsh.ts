@@ -1,0 +1,213 @@
+/**
+ * Brings an existing SwarmSH coordination directory into the store: work_claims.json,
+ * work_claims_fast.jsonl, agent_status.json and coordination_log.json. Whatever cannot be read
+ * (a corrupt file, a bad line, a record that fails validation) is reported, never guessed at.
+ * Ids already in the store are skipped, so running it twice imports nothing twice.
+ */
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import { SwarmError, ioError } from '../errors.js';
+import { isoSeconds } from '../model/now.js';
+import { shardFor } from '../model/shardFor.js';
+import { PRIORITIES, type AgentRecord, type Priority, type WorkItem } from '../model/types.js';
+import { validateName, validateText, validateWorkId } from '../model/validate.js';
+import { REGISTRY_FILE, agentStatsFile, completedFile, shardFile } from '../store/storeFiles.js';
+import type { OpContext } from './OpContext.js';
+import { DEFAULT_TEAM } from './claimWork.js';
+import { readRegistry, readShard, readStats } from './storeShapes.js';
+
+export interface ImportProblem {
+  file: string;
+  line?: number;
+  work_item_id?: string;
+  reason: string;
+}
+
+export interface ImportReport {
+  source: string;
+  files_read: string[];
+  active_imported: number;
+  completed_imported: number;
+  agents_imported: number;
+  skipped_existing: number;
+  problems: ImportProblem[];
+}
+
+type Raw = Record<string, unknown>;
+const isObj = (v: unknown): v is Raw => typeof v === 'object' && v !== null && !Array.isArray(v);
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+const num = (v: unknown): number | undefined => {
+  const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
+  return Number.isFinite(n) ? n : undefined;
+};
+
+async function readText(path: string): Promise<string | null> {
+  try {
+    return await fs.readFile(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw ioError(err, 'reading', path);
+  }
+}
+
+/** Turns one SwarmSH record into a WorkItem, or throws INVALID_INPUT saying why not. */
+function toWorkItem(raw: Raw, now: string): WorkItem {
+  const id = validateWorkId(raw.work_item_id);
+  const priority = (PRIORITIES as readonly string[]).includes(String(raw.priority)) ? (raw.priority as Priority) : 'medium';
+  const status = str(raw.status) ?? 'active';
+  const claimedAt = str(raw.claimed_at) ?? now;
+  const item: WorkItem = {
+    work_item_id: id,
+    agent_id: raw.agent_id == null ? null : validateName('agent_id', raw.agent_id),
+    work_type: validateName('work_type', str(raw.work_type) ?? 'imported'),
+    description: validateText('description', str(raw.description) ?? '(no description)'),
+    priority,
+    team: validateName('team', str(raw.team) ?? DEFAULT_TEAM),
+    status: validateName('status', status),
+    progress: Math.min(100, Math.max(0, Math.round(num(raw.progress) ?? (status === 'completed' ? 100 : 0)))),
+    created_at: claimedAt,
+    claimed_at: claimedAt,
+    last_update: str(raw.last_update) ?? str(raw.completed_at) ?? claimedAt,
+  };
+  if (status === 'completed') {
+    item.completed_at = str(raw.completed_at) ?? item.last_update;
+    item.result = validateText('result', str(raw.result) ?? 'success');
+    item.velocity_points = Math.max(0, Math.round(num(raw.velocity_points) ?? 0));
+  }
+  return item;
+}
+
+export async function importSwarmsh(ctx: OpContext, sourceDir: string): Promise<ImportReport> {
+  const report: ImportReport = { source: sourceDir, files_read: [], active_imported: 0, completed_imported: 0, agents_imported: 0, skipped_existing: 0, problems: [] };
+  const problem = (p: ImportProblem) => report.problems.push(p);
+  const now = isoSeconds();
+  const raws: Array<{ raw: Raw; file: string; line?: number }> = [];
+
+  const loadArray = async (name: string): Promise<unknown[] | null> => {
+    const text = await readText(join(sourceDir, name));
+    if (text === null) return null;
+    report.files_read.push(name);
+    try {
+      const v = JSON.parse(text) as unknown;
+      if (Array.isArray(v)) return v;
+      problem({ file: name, reason: 'is not a JSON array' });
+    } catch (err) {
+      problem({ file: name, reason: `is not valid JSON: ${(err as Error).message}` });
+    }
+    return null;
+  };
+
+  for (const [i, r] of ((await loadArray('work_claims.json')) ?? []).entries()) {
+    if (isObj(r)) raws.push({ raw: r, file: 'work_claims.json' });
+    else problem({ file: 'work_claims.json', line: i + 1, reason: 'entry is not an object' });
+  }
+  const fast = await readText(join(sourceDir, 'work_claims_fast.jsonl'));
+  if (fast !== null) {
+    report.files_read.push('work_claims_fast.jsonl');
+    fast.split('\n').forEach((line, i) => {
+      if (line.trim() === '') return;
+      try {
+        const r = JSON.parse(line) as unknown;
+        if (isObj(r)) raws.push({ raw: r, file: 'work_claims_fast.jsonl', line: i + 1 });
+        else problem({ file: 'work_claims_fast.jsonl', line: i + 1, reason: 'line is not a JSON object' });
+      } catch (err) {
+        problem({ file: 'work_claims_fast.jsonl', line: i + 1, reason: `not valid JSON: ${(err as Error).message}` });
+      }
+    });
+  }
+  // Completion entries finish the claims they name; unknown ids become completed records of their own.
+  const completions = new Map<string, Raw>();
+  for (const [i, r] of ((await loadArray('coordination_log.json')) ?? []).entries()) {
+    if (isObj(r) && typeof r.work_item_id === 'string') completions.set(r.work_item_id, r);
+    else problem({ file: 'coordination_log.json', line: i + 1, reason: 'entry has no work_item_id' });
+  }
+  const agentsRaw = (await loadArray('agent_status.json')) ?? [];
+  if (report.files_read.length === 0) {
+    throw new SwarmError('NOT_FOUND', `${sourceDir} holds none of work_claims.json, work_claims_fast.jsonl, agent_status.json, coordination_log.json`, { path: sourceDir });
+  }
+
+  const items = new Map<string, WorkItem>();
+  const add = (raw: Raw, file: string, line?: number) => {
+    try {
+      const item = toWorkItem(raw, now);
+      items.set(item.work_item_id, item);
+    } catch (err) {
+      problem({ file, ...(line ? { line } : {}), ...(typeof raw.work_item_id === 'string' ? { work_item_id: raw.work_item_id } : {}), reason: (err as Error).message });
+    }
+  };
+  for (const { raw, file, line } of raws) {
+    const done = typeof raw.work_item_id === 'string' ? completions.get(raw.work_item_id) : undefined;
+    add(done ? { ...raw, ...done, status: 'completed' } : raw, file, line);
+  }
+  for (const [id, done] of completions) if (!items.has(id)) add({ ...done, status: 'completed' }, 'coordination_log.json');
+
+  const agents: AgentRecord[] = [];
+  for (const [i, r] of agentsRaw.entries()) {
+    try {
+      if (!isObj(r)) throw new Error('entry is not an object');
+      agents.push({
+        agent_id: validateName('agent_id', r.agent_id),
+        team: validateName('team', str(r.team) ?? DEFAULT_TEAM),
+        capacity: Math.max(1, Math.round(num(r.capacity) ?? 100)),
+        specialization: validateName('specialization', str(r.specialization) ?? 'general_development'),
+        status: validateName('status', str(r.status) ?? 'active'),
+        registered_at: str(r.registered_at) ?? str(r.last_heartbeat) ?? now,
+        last_heartbeat: str(r.last_heartbeat) ?? now,
+        pid: 0,
+        host: '',
+      });
+    } catch (err) {
+      problem({ file: 'agent_status.json', line: i + 1, reason: (err as Error).message });
+    }
+  }
+
+  const n = ctx.store.shards;
+  const idx = Array.from({ length: n }, (_, i) => i);
+  const files = [...idx.map(shardFile), ...idx.map(completedFile), ...idx.map(agentStatsFile), REGISTRY_FILE];
+  await ctx.store.transact(files, ctx.lockStats, async (view) => {
+    const shards = await Promise.all(idx.map((i) => readShard(view, i).then((a) => a.slice())));
+    const stats = await Promise.all(idx.map((i) => readStats(view, i).then((s) => structuredClone(s))));
+    const existing = new Set(shards.flat().map((w) => w.work_item_id));
+    for (const i of idx) for (const w of await ctx.store.readLog<WorkItem>(completedFile(i))) existing.add(w.work_item_id);
+    const appends = new Map<string, string>();
+    for (const item of items.values()) {
+      if (existing.has(item.work_item_id)) {
+        report.skipped_existing++;
+        continue;
+      }
+      const s = shardFor(item.work_item_id, n);
+      if (item.status !== 'completed') {
+        shards[s]!.push(item);
+        report.active_imported++;
+        continue;
+      }
+      appends.set(completedFile(s), (appends.get(completedFile(s)) ?? '') + JSON.stringify(item) + '\n');
+      report.completed_imported++;
+      const owner = item.agent_id ?? 'unknown_agent';
+      const st = stats[shardFor(owner, n)]!;
+      const a = (st.agents[owner] ??= { tasks_completed: 0, velocity_points: 0, last_completed_at: null });
+      a.tasks_completed++;
+      a.velocity_points += item.velocity_points ?? 0;
+      if (!a.last_completed_at || (item.completed_at ?? '') > a.last_completed_at) a.last_completed_at = item.completed_at ?? null;
+      const t = (st.teams[item.team] ??= { tasks_completed: 0, velocity_points: 0 });
+      t.tasks_completed++;
+      t.velocity_points += item.velocity_points ?? 0;
+    }
+    const registry = (await readRegistry(view)).slice();
+    const known = new Set(registry.map((a) => a.agent_id));
+    for (const a of agents) {
+      if (known.has(a.agent_id)) continue;
+      registry.push(a);
+      known.add(a.agent_id);
+      report.agents_imported++;
+    }
+    const writes = new Map<string, unknown>();
+    for (const i of idx) {
+      writes.set(shardFile(i), shards[i]);
+      writes.set(agentStatsFile(i), stats[i]);
+    }
+    writes.set(REGISTRY_FILE, registry);
+    return { writes, appends, result: null };
+  });
+  return report;
+}

@@ -1,0 +1,44 @@
+import { hostname } from 'node:os';
+import { isoSeconds } from '../model/now.js';
+import type { AgentRecord } from '../model/types.js';
+import { validateCapacity, validateName } from '../model/validate.js';
+import { REGISTRY_FILE } from '../store/storeFiles.js';
+import type { OpContext } from './OpContext.js';
+import { DEFAULT_TEAM } from './claimWork.js';
+import { readRegistry } from './storeShapes.js';
+
+export interface RegisterInput {
+  agentId: string;
+  team?: string;
+  /** Whole number 1..10000, default 100 (SwarmSH's default). */
+  capacity?: number | string;
+  /** Default `general_development`. */
+  specialization?: string;
+}
+
+/** Adds an agent to agent_status.json, or refreshes it when already registered. */
+export async function registerAgent(ctx: OpContext, input: RegisterInput): Promise<AgentRecord> {
+  const agentId = validateName('agent_id', input.agentId);
+  const team = validateName('team', input.team ?? DEFAULT_TEAM);
+  const capacity = validateCapacity(input.capacity ?? 100);
+  const specialization = validateName('specialization', input.specialization ?? 'general_development');
+  ctx.span.setAttribute('agent.id', agentId);
+  return ctx.store.transact([REGISTRY_FILE], ctx.lockStats, async (view) => {
+    const agents = await readRegistry(view);
+    const now = isoSeconds();
+    const prev = agents.find((a) => a.agent_id === agentId);
+    const rec: AgentRecord = {
+      agent_id: agentId,
+      team,
+      capacity,
+      specialization,
+      status: 'active',
+      registered_at: prev?.registered_at ?? now,
+      last_heartbeat: now,
+      pid: process.pid,
+      host: hostname(),
+    };
+    const next = prev ? agents.map((a) => (a.agent_id === agentId ? rec : a)) : [...agents, rec];
+    return { writes: new Map([[REGISTRY_FILE, next]]), result: rec };
+  });
+}

@@ -1,0 +1,38 @@
+/** Shape checks and typed readers for the store's files, shared by the use cases. */
+import type { AgentRecord, WorkItem } from '../model/types.js';
+import type { TxnView } from '../store/Store.js';
+import type { Store } from '../store/Store.js';
+import { agentStatsFile, completedFile, shardFile, REGISTRY_FILE } from '../store/storeFiles.js';
+import { shardFor } from '../model/shardFor.js';
+
+export interface TeamTotals {
+  tasks_completed: number;
+  velocity_points: number;
+}
+
+/** One agent-stats shard: counters for the agents routed to it, and their teams' partial totals. */
+export interface StatsShard {
+  agents: Record<string, { tasks_completed: number; velocity_points: number; last_completed_at: string | null }>;
+  teams: Record<string, TeamTotals>;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+export const isItemArray = (v: unknown): boolean => Array.isArray(v) && v.every((x) => isObject(x) && typeof x.work_item_id === 'string');
+export const isAgentArray = (v: unknown): boolean => Array.isArray(v) && v.every((x) => isObject(x) && typeof x.agent_id === 'string');
+export const isStatsShard = (v: unknown): boolean => isObject(v) && isObject(v.agents) && isObject(v.teams);
+export const emptyStats = (): StatsShard => ({ agents: {}, teams: {} });
+
+export const readShard = (r: TxnView | Store, i: number) => r.readJson<WorkItem[]>(shardFile(i), [], isItemArray);
+export const readRegistry = (r: TxnView | Store) => r.readJson<AgentRecord[]>(REGISTRY_FILE, [], isAgentArray);
+export const readStats = (r: TxnView | Store, i: number) => r.readJson<StatsShard>(agentStatsFile(i), emptyStats(), isStatsShard);
+
+export function workFiles(store: Store, id: string) {
+  const s = shardFor(id, store.shards);
+  return { shard: s, shardFile: shardFile(s), completedFile: completedFile(s) };
+}
+
+/** Looks a finished item up in its shard's completed log (error paths and `show` only). */
+export async function findCompleted(store: Store, id: string): Promise<WorkItem | undefined> {
+  const log = await store.readLog<WorkItem>(workFiles(store, id).completedFile);
+  return log.find((r) => r.work_item_id === id);
+}

@@ -1,0 +1,54 @@
+/**
+ * One error class for everything swarmfile reports on purpose. Every error carries a stable
+ * `code`; tests assert the code, and the CLI maps codes to exit statuses through EXIT_STATUS.
+ */
+
+/** code -> [exit status, one-line meaning]. The README's exit-status table is this table. */
+export const ERROR_CODES = {
+  USAGE: [2, 'the command line is malformed (unknown command, missing argument)'],
+  INVALID_INPUT: [2, 'an argument or field failed validation; nothing was written'],
+  NOT_FOUND: [3, 'no work item or agent has that id'],
+  WRONG_STATE: [4, 'the item is not in a state that allows this (e.g. completing twice)'],
+  LOCK_TIMEOUT: [5, 'a file lock could not be acquired within FLOCK_TIMEOUT / FLOCK_RETRIES'],
+  LOCK_COMPROMISED: [6, 'a lock was lost while held (holder stalled past the stale limit); the write was abandoned'],
+  NOTHING_CLAIMABLE: [7, 'no backlog item can be claimed now'],
+  NOT_OWNER: [8, 'the caller does not own the claim, or its fencing token is stale'],
+  STORE_CORRUPT: [9, 'a store file is not valid; it was left untouched for inspection'],
+  STORE_VERSION: [10, 'the store was written by a newer, unknown format version'],
+  IO_ERROR: [11, 'the file system refused a read or write (e.g. disk full, permissions)'],
+  INTERNAL: [70, 'an unexpected internal error (a bug: please report it)'],
+} as const satisfies Record<string, readonly [number, string]>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class SwarmError extends Error {
+  readonly code: ErrorCode;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'SwarmError';
+    this.code = code;
+    this.details = details;
+  }
+
+  get exitStatus(): number {
+    return ERROR_CODES[this.code][0];
+  }
+}
+
+export function isSwarmError(err: unknown, code?: ErrorCode): err is SwarmError {
+  return err instanceof SwarmError && (code === undefined || err.code === code);
+}
+
+/** Wraps a Node fs error (ENOSPC, EACCES, EROFS ...) so callers see IO_ERROR with the path. */
+export function ioError(err: unknown, action: string, path: string): SwarmError {
+  if (err instanceof SwarmError) return err;
+  const code = (err as NodeJS.ErrnoException | undefined)?.code ?? 'EUNKNOWN';
+  const message = err instanceof Error ? err.message : String(err);
+  return new SwarmError('IO_ERROR', `${action} ${path} failed: ${code}: ${message}`, { path, errno: code }, { cause: err });
+}
+
+export function exitStatusFor(err: unknown): number {
+  return err instanceof SwarmError ? err.exitStatus : ERROR_CODES.INTERNAL[0];
+}

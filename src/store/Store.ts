@@ -1,0 +1,290 @@
+/**
+ * The sharded JSON store: the only importer of write-file-atomic.
+ *
+ * Every mutation runs in `transact(files, body)`:
+ *   1. lock the files (sorted order), 2. look for an orphaned intent touching them (left by a
+ *   SIGKILLed process) and, if found, drop our locks, replay it and start again, 3. read, let
+ *   `body` compute new contents, 4. if more than one file changes, write an intent file holding
+ *   every change (the commit point), 5. apply each change atomically, 6. delete the intent.
+ * A crash before (4) leaves nothing; after it, the next operation touching any of those files
+ * replays the intent, so multi-file operations are all-or-nothing. Single-file changes commit by
+ * rename alone.
+ */
+import { promises as fs, constants as fsc } from 'node:fs';
+import { join } from 'node:path';
+import writeFileAtomic from 'write-file-atomic';
+import type { Config } from '../config.js';
+import { SwarmError, ioError } from '../errors.js';
+import { acquireLocks, releaseLocks, type HeldLock, type LockStats } from '../lock/acquireLocks.js';
+import { ALL_FILES, INTENT_PREFIX, intentFiles, intentName, tempFileTarget } from './storeFiles.js';
+
+export type ChangeOp = { kind: 'write'; file: string; data: string } | { kind: 'append'; file: string; offset: number; data: string };
+
+interface IntentBody {
+  txid: string;
+  pid: number;
+  created_at: string;
+  ops: ChangeOp[];
+}
+
+/** What a transaction body sees: the locked files, read on demand and cached. */
+export interface TxnView {
+  readJson<T>(file: string, fallback: T, check: (v: unknown) => boolean): Promise<T>;
+  /** The current byte length of an append-only log (appends go at this offset). */
+  logSize(file: string): Promise<number>;
+}
+
+export interface TxnPlan<T> {
+  /** New full contents of JSON files (serialised here). */
+  writes?: Map<string, unknown>;
+  /** Lines (each ending in \n) to append to JSON Lines logs. */
+  appends?: Map<string, string>;
+  result: T;
+}
+
+let txCounter = 0;
+
+export class Store {
+  readonly dir: string;
+  readonly shards: number;
+  private readonly config: Readonly<Config>;
+
+  constructor(config: Readonly<Config>, shards: number) {
+    this.config = config;
+    this.dir = config.dir;
+    this.shards = shards;
+  }
+
+  path(file: string): string {
+    return join(this.dir, file);
+  }
+
+  /** Runs `body` under the locks of `files` and commits what it returns, all or nothing. */
+  async transact<T>(files: readonly string[], stats: LockStats, body: (view: TxnView) => Promise<TxnPlan<T>>): Promise<T> {
+    for (;;) {
+      const locks = await acquireLocks(files.map((f) => this.path(f)), this.config.lock, stats);
+      try {
+        const orphan = await this.scanForOrphans(files);
+        if (orphan) {
+          await releaseLocks(locks);
+          await this.recoverIntent(orphan, stats);
+          continue;
+        }
+        const plan = await body(this.view());
+        await this.commit(plan, locks);
+        return plan.result;
+      } finally {
+        await releaseLocks(locks);
+      }
+    }
+  }
+
+  /**
+   * Completes every intent currently in the directory (waiting for live owners to finish), so a
+   * lock-free reader afterwards sees each multi-file change whole or not at all.
+   */
+  async settle(stats: LockStats): Promise<void> {
+    for (const name of await this.listDir()) {
+      if (intentFiles(name)) await this.recoverIntent(name, stats);
+    }
+  }
+
+  /** Reads a JSON file without locks (files are only ever replaced by rename, never edited). */
+  async readJson<T>(file: string, fallback: T, check: (v: unknown) => boolean): Promise<T> {
+    let text: string;
+    try {
+      text = await fs.readFile(this.path(file), 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return fallback;
+      throw ioError(err, 'reading', this.path(file));
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (err) {
+      throw new SwarmError('STORE_CORRUPT', `${this.path(file)} is not valid JSON (${(err as Error).message}); it was left as it is. Restore it or move it aside.`, { path: this.path(file) });
+    }
+    if (!check(value)) {
+      throw new SwarmError('STORE_CORRUPT', `${this.path(file)} does not have the expected shape; it was left as it is.`, { path: this.path(file) });
+    }
+    return value as T;
+  }
+
+  /**
+   * Reads a JSON Lines log. A last line without its newline is an append still in flight and is
+   * skipped; any other unparsable line is reported through `onBadLine` and skipped.
+   */
+  async readLog<T>(file: string, onBadLine?: (lineNo: number, text: string) => void): Promise<T[]> {
+    let text: string;
+    try {
+      text = await fs.readFile(this.path(file), 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw ioError(err, 'reading', this.path(file));
+    }
+    const out: T[] = [];
+    const lines = text.split('\n');
+    // The last piece is '' (text ended with \n) or an unfinished line: skip it either way.
+    for (let i = 0; i < lines.length - 1; i++) {
+      const line = lines[i]!;
+      if (line === '') continue;
+      try {
+        out.push(JSON.parse(line) as T);
+      } catch {
+        onBadLine?.(i + 1, line);
+      }
+    }
+    return out;
+  }
+
+  private view(): TxnView {
+    const cache = new Map<string, unknown>();
+    return {
+      readJson: async <T>(file: string, fallback: T, check: (v: unknown) => boolean) => {
+        if (!cache.has(file)) cache.set(file, await this.readJson(file, fallback, check));
+        return cache.get(file) as T;
+      },
+      logSize: async (file: string) => {
+        try {
+          return (await fs.stat(this.path(file))).size;
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+          throw ioError(err, 'reading', this.path(file));
+        }
+      },
+    };
+  }
+
+  private async commit(plan: TxnPlan<unknown>, locks: readonly HeldLock[]): Promise<void> {
+    const ops: ChangeOp[] = [];
+    for (const [file, value] of plan.writes ?? []) ops.push({ kind: 'write', file, data: JSON.stringify(value, null, 2) + '\n' });
+    if (plan.appends?.size) {
+      const view = this.view();
+      for (const [file, data] of plan.appends) ops.push({ kind: 'append', file, offset: await view.logSize(file), data });
+    }
+    if (ops.length === 0) return;
+    assertHeld(locks);
+    if (ops.length === 1) {
+      await this.applyOp(ops[0]!);
+      return;
+    }
+    const txid = `${Date.now()}-${process.pid}-${++txCounter}`;
+    const name = intentName(txid, ops.map((o) => o.file));
+    const intent: IntentBody = { txid, pid: process.pid, created_at: new Date().toISOString(), ops };
+    await this.atomicWrite(name, JSON.stringify(intent));
+    // Committed: from here the change is reported as done. If our locks are lost now, whoever took
+    // them over finds this intent and replays it, so we stop writing rather than race them.
+    for (const op of ops) {
+      if (locks.some((l) => l.compromised)) return;
+      await this.applyOp(op);
+    }
+    await fs.unlink(this.path(name)).catch((err) => {
+      throw ioError(err, 'removing intent', this.path(name));
+    });
+  }
+
+  private async atomicWrite(file: string, data: string): Promise<void> {
+    try {
+      await writeFileAtomic(this.path(file), data, { fsync: this.config.fsync, mode: 0o644 });
+    } catch (err) {
+      throw ioError(err, 'writing', this.path(file));
+    }
+  }
+
+  /** Idempotent: replaying an op that already happened leaves the same bytes. */
+  private async applyOp(op: ChangeOp): Promise<void> {
+    if (op.kind === 'write') return this.atomicWrite(op.file, op.data);
+    const path = this.path(op.file);
+    let fh: fs.FileHandle | undefined;
+    try {
+      fh = await fs.open(path, fsc.O_RDWR | fsc.O_CREAT, 0o644);
+      await fh.truncate(op.offset); // drops a torn tail left by a crash mid-append
+      const buf = Buffer.from(op.data, 'utf8');
+      await fh.write(buf, 0, buf.length, op.offset);
+      if (this.config.fsync) await fh.sync();
+    } catch (err) {
+      throw ioError(err, 'appending to', path);
+    } finally {
+      await fh?.close().catch(() => undefined);
+    }
+  }
+
+  private async listDir(): Promise<string[]> {
+    try {
+      return await fs.readdir(this.dir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw ioError(err, 'listing', this.dir);
+    }
+  }
+
+  /**
+   * Called while holding the locks of `files`. Any intent naming one of them cannot belong to a
+   * live holder (it would still hold that lock), so it is an orphan. Temporary files of held
+   * targets are likewise leftovers of killed writers and are removed.
+   */
+  private async scanForOrphans(files: readonly string[]): Promise<string | null> {
+    const held = new Set(files);
+    for (const name of await this.listDir()) {
+      const touched = intentFiles(name);
+      if (touched) {
+        if (touched.includes(ALL_FILES) || touched.some((f) => held.has(f))) return name;
+        continue;
+      }
+      const target = tempFileTarget(name);
+      if (target && (held.has(target) || intentOverlaps(target, held))) {
+        await fs.unlink(this.path(name)).catch(() => undefined);
+      }
+    }
+    return null;
+  }
+
+  /** Replays an intent under all of its files' locks, unless someone else already finished it. */
+  private async recoverIntent(name: string, stats: LockStats): Promise<void> {
+    let files = intentFiles(name) ?? [];
+    if (files.includes(ALL_FILES)) {
+      const body = await this.readIntent(name);
+      if (!body) return;
+      files = body.ops.map((o) => o.file);
+    }
+    const locks = await acquireLocks(files.map((f) => this.path(f)), this.config.lock, stats);
+    try {
+      const body = await this.readIntent(name);
+      if (!body) return; // its owner or another recoverer finished it
+      for (const op of body.ops) await this.applyOp(op);
+      await fs.unlink(this.path(name)).catch(() => undefined);
+    } finally {
+      await releaseLocks(locks);
+    }
+  }
+
+  private async readIntent(name: string): Promise<IntentBody | null> {
+    let text: string;
+    try {
+      text = await fs.readFile(this.path(name), 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw ioError(err, 'reading intent', this.path(name));
+    }
+    try {
+      return JSON.parse(text) as IntentBody;
+    } catch {
+      // Intents are written by atomic rename, so this is outside damage: keep it for inspection.
+      throw new SwarmError('STORE_CORRUPT', `intent ${this.path(name)} is not valid JSON; move it aside after inspecting it`, { path: this.path(name) });
+    }
+  }
+}
+
+function intentOverlaps(target: string, held: ReadonlySet<string>): boolean {
+  if (!target.startsWith(INTENT_PREFIX)) return false;
+  const files = intentFiles(target);
+  return !!files && (files.includes(ALL_FILES) || files.some((f) => held.has(f)));
+}
+
+function assertHeld(locks: readonly HeldLock[]): void {
+  for (const l of locks) {
+    if (l.compromised) {
+      throw new SwarmError('LOCK_COMPROMISED', `lock on ${l.path} was lost while held (${l.compromised.message}); the change was not committed`, { path: l.path });
+    }
+  }
+}

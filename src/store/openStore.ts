@@ -1,0 +1,73 @@
+/**
+ * Opens (creating on first use) a store directory. The format file records the layout version and
+ * the shard count; the count is fixed when the store is created, so every process routes ids the
+ * same way whatever its WORK_QUEUE_SHARDING says.
+ */
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import type { Config } from '../config.js';
+import { SwarmError, ioError } from '../errors.js';
+import { Store } from './Store.js';
+import { FORMAT_FILE, FORMAT_NAME, FORMAT_VERSION } from './storeFiles.js';
+
+export interface FormatRecord {
+  format: string;
+  version: number;
+  shards: number;
+  created_at: string;
+}
+
+async function readFormat(path: string): Promise<FormatRecord | null> {
+  let text: string;
+  try {
+    text = await fs.readFile(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw ioError(err, 'reading', path);
+  }
+  let rec: FormatRecord;
+  try {
+    rec = JSON.parse(text) as FormatRecord;
+  } catch {
+    throw new SwarmError('STORE_CORRUPT', `${path} is not valid JSON; it was left as it is`, { path });
+  }
+  if (rec?.format !== FORMAT_NAME || !Number.isInteger(rec.shards) || rec.shards < 1) {
+    throw new SwarmError('STORE_CORRUPT', `${path} is not a swarmfile format file`, { path });
+  }
+  if (rec.version > FORMAT_VERSION) {
+    throw new SwarmError('STORE_VERSION', `${path} has format version ${rec.version}; this swarmfile reads up to ${FORMAT_VERSION}. Upgrade swarmfile.`, { path });
+  }
+  return rec;
+}
+
+/** Creates the format file if absent: write a temp file, then link(2), which fails if another process won. */
+async function createFormat(path: string, shards: number): Promise<void> {
+  const rec: FormatRecord = { format: FORMAT_NAME, version: FORMAT_VERSION, shards, created_at: new Date().toISOString() };
+  const tmp = `${path}.init-${process.pid}`;
+  try {
+    await fs.writeFile(tmp, JSON.stringify(rec, null, 2) + '\n', { flush: true });
+    await fs.link(tmp, path).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EEXIST') throw err;
+    });
+  } catch (err) {
+    throw ioError(err, 'creating', path);
+  } finally {
+    await fs.unlink(tmp).catch(() => undefined);
+  }
+}
+
+export async function openStore(config: Readonly<Config>): Promise<Store> {
+  const path = join(config.dir, FORMAT_FILE);
+  let rec = await readFormat(path);
+  if (!rec) {
+    try {
+      await fs.mkdir(config.dir, { recursive: true });
+    } catch (err) {
+      throw ioError(err, 'creating directory', config.dir);
+    }
+    await createFormat(path, config.shards);
+    rec = await readFormat(path);
+    if (!rec) throw new SwarmError('INTERNAL', `${path} vanished right after it was created`);
+  }
+  return new Store(config, rec.shards);
+}

@@ -1,0 +1,40 @@
+/** File names inside the store directory. Shard numbers are zero-padded to 3 digits. */
+
+export const FORMAT_FILE = 'swarmfile.json';
+export const REGISTRY_FILE = 'agent_status.json';
+export const FORMAT_NAME = 'swarmfile-store';
+export const FORMAT_VERSION = 1;
+
+const pad = (i: number) => String(i).padStart(3, '0');
+
+/** Active (unfinished) work items of one shard: a JSON array, like SwarmSH's work_claims.json. */
+export const shardFile = (i: number) => `work_claims.${pad(i)}.json`;
+/** Completed work of one shard: JSON Lines, append-only, one full record per line. */
+export const completedFile = (i: number) => `work_completed.${pad(i)}.jsonl`;
+/** Per-agent completion counters, sharded by agent id: a JSON object keyed by agent_id. */
+export const agentStatsFile = (i: number) => `agent_stats.${pad(i)}.json`;
+
+export const INTENT_PREFIX = 'txn-';
+export const INTENT_SUFFIX = '.intent';
+/** Marker in an intent's name for "touches every file" (import, reshard). */
+export const ALL_FILES = '*';
+
+export function intentName(txid: string, files: readonly string[]): string {
+  const joined = files.join('+');
+  // Keep the name within file-name limits; '*' makes every locker treat it as overlapping.
+  return `${INTENT_PREFIX}${txid}~${joined.length > 180 ? ALL_FILES : joined}${INTENT_SUFFIX}`;
+}
+
+/** The files an intent's name says it touches, or null when `name` is not an intent. */
+export function intentFiles(name: string): string[] | null {
+  if (!name.startsWith(INTENT_PREFIX) || !name.endsWith(INTENT_SUFFIX)) return null;
+  const tilde = name.indexOf('~');
+  if (tilde < 0) return null;
+  return name.slice(tilde + 1, -INTENT_SUFFIX.length).split('+');
+}
+
+/** write-file-atomic's temporary files are `<target>.<hex>`. */
+export function tempFileTarget(name: string): string | null {
+  const m = /^(.+)\.[0-9a-f]{1,16}$/.exec(name);
+  return m ? m[1]! : null;
+}
