@@ -12,7 +12,6 @@ $(NODE_MODULES): package.json package-lock.json
 
 build: dist/.built
 dist/.built: $(NODE_MODULES) $(SOURCES)
-	rm -rf dist
 	npx tsc -p tsconfig.json
 	node scripts/build-cli.mjs
 	chmod +x dist/coordination_helper.cjs

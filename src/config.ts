@@ -35,6 +35,8 @@ export interface Config {
   leaseTtlSeconds: number;
   /** Attempts before a failing item becomes dead. Env MAX_RETRY_ATTEMPTS. Default 3. */
   maxRetryAttempts: number;
+  /** Test hook: sleep this long inside every operation, to prove regression detection. Env SWARMFILE_INJECT_DELAY_MS. Default 0. */
+  injectDelayMs: number;
   /** Raw environment snapshot handed to sub-systems that resolve their own keys (telemetry). */
   env: Readonly<Record<string, string | undefined>>;
 }
@@ -90,6 +92,7 @@ export function resolveConfig(overrides: ConfigOverrides = {}, env: Record<strin
     lock: Object.freeze(lock),
     leaseTtlSeconds: overrides.leaseTtlSeconds ?? intFromEnv(env, 'LEASE_TTL_SECONDS', 1, 31_536_000) ?? 300,
     maxRetryAttempts: overrides.maxRetryAttempts ?? intFromEnv(env, 'MAX_RETRY_ATTEMPTS', 1, 1000) ?? 3,
+    injectDelayMs: intFromEnv(env, 'SWARMFILE_INJECT_DELAY_MS', 0, 60_000) ?? 0,
     env: Object.freeze({ ...env }),
   };
   if (!Number.isInteger(config.shards) || config.shards < 1 || config.shards > MAX_SHARDS) {

@@ -97,6 +97,7 @@ export class Coordinator {
     const span = this.tracer.startSpan(`swarmfile.${operation}`, { 'swarmfile.operation': operation, 'agent.id': this.agentId, ...attrs });
     const ctx: OpContext = { store: this.store, config: this.config, agentId: this.agentId, lockStats: newLockStats(), span };
     try {
+      if (this.config.injectDelayMs > 0) await new Promise((r) => setTimeout(r, this.config.injectDelayMs));
       const out = await fn(ctx);
       span.setAttribute('lock.wait_ms', Math.round(ctx.lockStats.waitMs * 1000) / 1000);
       span.setAttribute('lock.retries', ctx.lockStats.retries);
