@@ -3,7 +3,7 @@ SHELL := /bin/bash
 NODE_MODULES := node_modules/.package-lock.json
 SOURCES := $(shell find src -name '*.ts') tsconfig.json scripts/build-cli.mjs
 
-.PHONY: install build test lint demo benchmark clean
+.PHONY: install build test test-deps lint demo benchmark baseline report clean
 
 install: $(NODE_MODULES)
 $(NODE_MODULES): package.json package-lock.json
@@ -20,14 +20,30 @@ dist/.built: $(NODE_MODULES) $(SOURCES)
 lint: $(NODE_MODULES)
 	npx tsc -p tsconfig.json --noEmit
 
-test: build
+test: build test-deps
 	npx vitest run
+
+# System tools the benchmark tests need (jq for the SwarmSH-like fixture, chromium for the report).
+test-deps:
+	bash scripts/ensure-jq.sh >/dev/null
+	bash scripts/ensure-chromium.sh >/dev/null
 
 demo: build
 	bash scripts/demo.sh
 
 benchmark: build
-	node bench/run.mjs
+	node bench/run.mjs $(BENCH_ARGS)
+
+baseline: build
+	node bench/run.mjs --label baseline --out bench/results/baseline.json $(BENCH_ARGS)
+
+report:
+	node bench/report.mjs $(REPORT_ARGS)
 
 clean:
 	rm -rf dist coverage
+
+# Journal statistics (docs/telemetry.md); pass filters with ARGS, e.g. make telemetry-stats ARGS='--since 1h --operation claim'
+.PHONY: telemetry-stats
+telemetry-stats: build
+	node dist/coordination_helper.cjs telemetry stats $(ARGS)

@@ -37,6 +37,8 @@ export interface Config {
   maxRetryAttempts: number;
   /** Test hook: sleep this long inside every operation, to prove regression detection. Env SWARMFILE_INJECT_DELAY_MS. Default 0. */
   injectDelayMs: number;
+  /** Test hook: SIGKILL this process at the named commit step (see Store.crashPoint). Env SWARMFILE_CRASH_AT. */
+  crashAt: string | undefined;
   /** Raw environment snapshot handed to sub-systems that resolve their own keys (telemetry). */
   env: Readonly<Record<string, string | undefined>>;
 }
@@ -93,6 +95,7 @@ export function resolveConfig(overrides: ConfigOverrides = {}, env: Record<strin
     leaseTtlSeconds: overrides.leaseTtlSeconds ?? intFromEnv(env, 'LEASE_TTL_SECONDS', 1, 31_536_000) ?? 300,
     maxRetryAttempts: overrides.maxRetryAttempts ?? intFromEnv(env, 'MAX_RETRY_ATTEMPTS', 1, 1000) ?? 3,
     injectDelayMs: intFromEnv(env, 'SWARMFILE_INJECT_DELAY_MS', 0, 60_000) ?? 0,
+    crashAt: env.SWARMFILE_CRASH_AT || undefined,
     env: Object.freeze({ ...env }),
   };
   if (!Number.isInteger(config.shards) || config.shards < 1 || config.shards > MAX_SHARDS) {

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 /** Process entry of `coordination_helper`: wires runCli to the real argv, streams and exit status. */
+import { makeTracer } from '../telemetry/makeTracer.js';
 import { runCli } from './runCli.js';
 
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
@@ -11,6 +12,7 @@ void runCli(process.argv.slice(2), {
   stdout: (s) => void process.stdout.write(s),
   stderr: (s) => void process.stderr.write(s),
   env: process.env,
+  makeTracer,
 }).then((status) => {
   process.exitCode = status;
 });

@@ -9,6 +9,7 @@ import { ERROR_CODES, SwarmError, exitStatusFor } from '../errors.js';
 import { noopTracer, type Tracer } from '../telemetry/Tracer.js';
 import { registerAdminCommands } from './adminCommands.js';
 import { registerAgentCommands } from './agentCommands.js';
+import { registerTelemetryCommands } from './telemetryCommands.js';
 import type { CliContext } from './CliContext.js';
 import { registerWorkCommands } from './workCommands.js';
 
@@ -75,6 +76,7 @@ export async function runCli(argv: readonly string[], io: RunIO): Promise<number
   registerWorkCommands(program, ctx);
   registerAgentCommands(program, ctx);
   registerAdminCommands(program, ctx);
+  registerTelemetryCommands(program, ctx);
   for (const cmd of program.commands) cmd.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
 
   let status = 0;

@@ -1,11 +1,21 @@
 /**
- * The only importer of proper-lockfile. A lock is `<file>.lock` (a directory made with mkdir, so
- * acquisition is atomic across processes); its mtime is refreshed while held, and a lock left by a
- * SIGKILLed holder becomes stale after `staleMs` and is taken over.
+ * The only importer of proper-lockfile. A lock is `<file>.lock`, a directory made with mkdir (so
+ * acquisition is atomic across processes); proper-lockfile refreshes its mtime while it is held.
  *
- * Retries are our own loop (not proper-lockfile's) so that wait time and retry counts can be
- * reported to telemetry, and FLOCK_TIMEOUT bounds the total wait.
+ * Two things are ours rather than proper-lockfile's:
+ * - Stale takeover. proper-lockfile removes a stale lock with stat -> rmdir -> mkdir, so two
+ *   processes that both saw the same stale lock can each end up "holding" it (the second rmdir
+ *   removes the first one's fresh lock). Here a takeover happens only under a second mkdir guard
+ *   (`<file>.lock.takeover`), after re-checking that the lock is still the same stale directory.
+ * - Freshness fence. A holder that stalls past the stale limit may have been taken over; before
+ *   each write the store asks `isFresh()`, which is true only while the lock's last refresh by
+ *   this process is comfortably inside the stale limit.
+ *
+ * Retries are our own loop so wait time and retry counts reach telemetry, and FLOCK_TIMEOUT
+ * bounds the total wait.
  */
+import * as nodeFs from 'node:fs';
+import { promises as fs } from 'node:fs';
 import lockfile from 'proper-lockfile';
 import { SwarmError, ioError } from '../errors.js';
 import type { LockConfig } from '../config.js';
@@ -14,7 +24,9 @@ import { backoffDelay } from './backoffDelay.js';
 export interface HeldLock {
   readonly path: string;
   /** Set (never thrown) when proper-lockfile reports that the lock was lost while held. */
-  compromised: Error | null;
+  readonly compromised: Error | null;
+  /** True while no other process can have considered this lock stale. */
+  isFresh(): boolean;
   release(): Promise<void>;
 }
 
@@ -28,43 +40,94 @@ export function newLockStats(): LockStats {
   return { waitMs: 0, retries: 0 };
 }
 
+/** proper-lockfile never judges staleness itself (we do, safely); it only refreshes. */
+const NEVER_STALE_MS = 365 * 24 * 3600 * 1000;
+
+/** Last successful mtime refresh of each lock directory by this process (Date.now()). */
+const refreshedAt = new Map<string, number>();
+/** proper-lockfile's `fs` injection point, used to observe refreshes. */
+const observedFs = {
+  ...nodeFs,
+  utimes(path: nodeFs.PathLike, atime: nodeFs.TimeLike, mtime: nodeFs.TimeLike, cb: (err: NodeJS.ErrnoException | null) => void) {
+    nodeFs.utimes(path, atime, mtime, (err) => {
+      if (!err) refreshedAt.set(String(path), Date.now());
+      cb(err);
+    });
+  },
+};
+
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Removes `lockDir` if it is still the stale directory we saw, under the takeover guard. Returns
+ * whether it is worth trying mkdir again right away.
+ */
+async function takeOverStale(lockDir: string, seen: nodeFs.Stats, staleMs: number): Promise<boolean> {
+  const guard = `${lockDir}.takeover`;
+  try {
+    await fs.mkdir(guard);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') return false;
+    // A guard left by a process killed mid-takeover (a window of microseconds) goes stale too.
+    const g = await fs.stat(guard).catch(() => null);
+    if (g && g.mtimeMs < Date.now() - staleMs) await fs.rmdir(guard).catch(() => undefined);
+    return false;
+  }
+  try {
+    const now = await fs.stat(lockDir).catch(() => null);
+    if (!now) return true; // released meanwhile
+    if (now.ino !== seen.ino || now.mtimeMs !== seen.mtimeMs) return false; // someone else's, or refreshed
+    await fs.rmdir(lockDir).catch(() => undefined);
+    return true;
+  } finally {
+    await fs.rmdir(guard).catch(() => undefined);
+  }
+}
 
 export async function acquireLock(path: string, cfg: LockConfig, stats: LockStats): Promise<HeldLock> {
   const started = performance.now();
+  const lockDir = `${path}.lock`;
   for (let attempt = 0; ; attempt++) {
-    const held: { compromised: Error | null } = { compromised: null };
+    const state: { compromised: Error | null } = { compromised: null };
+    const acquiredAt = Date.now(); // the lock's mtime is set at or after this instant
     try {
       const release = await lockfile.lock(path, {
         realpath: false, // the data file may not exist yet
-        stale: cfg.staleMs,
+        stale: NEVER_STALE_MS,
+        update: Math.max(1000, Math.floor(cfg.staleMs / 2)),
         retries: 0,
+        fs: observedFs,
         onCompromised: (err: Error) => {
           // proper-lockfile's default throws from a timer; we record it and refuse to commit.
-          held.compromised = err;
+          state.compromised = err;
         },
       });
       stats.waitMs += performance.now() - started;
+      refreshedAt.delete(lockDir);
       let released = false;
+      const margin = Math.max(250, Math.floor(cfg.staleMs / 4));
       return {
         path,
         get compromised() {
-          return held.compromised;
+          return state.compromised;
         },
-        set compromised(v: Error | null) {
-          held.compromised = v;
-        },
+        isFresh: () => !state.compromised && Date.now() < Math.max(acquiredAt, refreshedAt.get(lockDir) ?? 0) + cfg.staleMs - margin,
         async release() {
           if (released) return;
           released = true;
-          // A compromised lock is no longer ours to remove; releasing it would fail anyway.
-          if (held.compromised) return;
+          refreshedAt.delete(lockDir);
+          // A compromised lock is no longer ours to remove.
+          if (state.compromised) return;
           await release().catch(() => undefined);
         },
       };
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code !== 'ELOCKED') throw ioError(err, 'locking', path);
+      const seen = await fs.stat(lockDir).catch(() => null);
+      if (!seen || (seen.mtimeMs < Date.now() - cfg.staleMs && (await takeOverStale(lockDir, seen, cfg.staleMs)))) {
+        continue; // gone or taken over: try mkdir again at once
+      }
       const elapsed = performance.now() - started;
       if (attempt >= cfg.retries || elapsed >= cfg.timeoutMs) {
         stats.waitMs += elapsed;

@@ -164,23 +164,36 @@ export class Store {
     }
     if (ops.length === 0) return;
     assertHeld(locks);
+    this.crashPoint('before-commit');
     if (ops.length === 1) {
       await this.applyOp(ops[0]!);
+      this.crashPoint('after-apply');
       return;
     }
     const txid = `${Date.now()}-${process.pid}-${++txCounter}`;
     const name = intentName(txid, ops.map((o) => o.file));
     const intent: IntentBody = { txid, pid: process.pid, created_at: new Date().toISOString(), ops };
     await this.atomicWrite(name, JSON.stringify(intent));
-    // Committed: from here the change is reported as done. If our locks are lost now, whoever took
-    // them over finds this intent and replays it, so we stop writing rather than race them.
-    for (const op of ops) {
-      if (locks.some((l) => l.compromised)) return;
+    this.crashPoint('after-intent');
+    // Committed: from here the change is reported as done. If our locks may be lost now, whoever
+    // takes them over finds this intent and replays it, so we stop writing rather than race them.
+    for (const [i, op] of ops.entries()) {
+      if (!locks.every((l) => l.isFresh())) return;
       await this.applyOp(op);
+      this.crashPoint(`after-op-${i}`);
     }
     await fs.unlink(this.path(name)).catch((err) => {
       throw ioError(err, 'removing intent', this.path(name));
     });
+  }
+
+  /**
+   * Test hook (SWARMFILE_CRASH_AT): dies by SIGKILL at a named step, so tests can prove that every
+   * step of a commit is recoverable. Steps: before-commit, after-apply (single file),
+   * after-intent, after-op-N (multi-file).
+   */
+  private crashPoint(step: string): void {
+    if (this.config.crashAt === step) process.kill(process.pid, 'SIGKILL');
   }
 
   private async atomicWrite(file: string, data: string): Promise<void> {
@@ -281,10 +294,12 @@ function intentOverlaps(target: string, held: ReadonlySet<string>): boolean {
   return !!files && (files.includes(ALL_FILES) || files.some((f) => held.has(f)));
 }
 
+/** Refuses to commit unless every lock is still certainly ours (see HeldLock.isFresh). */
 function assertHeld(locks: readonly HeldLock[]): void {
   for (const l of locks) {
-    if (l.compromised) {
-      throw new SwarmError('LOCK_COMPROMISED', `lock on ${l.path} was lost while held (${l.compromised.message}); the change was not committed`, { path: l.path });
+    if (!l.isFresh()) {
+      const why = l.compromised ? l.compromised.message : 'this process stalled close to the stale limit (LOCK_STALE_MS)';
+      throw new SwarmError('LOCK_COMPROMISED', `lock on ${l.path} may have been taken over (${why}); the change was not committed`, { path: l.path });
     }
   }
 }

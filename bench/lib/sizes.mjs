@@ -1,0 +1,65 @@
+/**
+ * Workload sizes per profile. `default` keeps a full `make benchmark` within about 10 minutes on
+ * a 2-core machine; `quick` is for tests and smoke runs; `large` is for a dedicated machine.
+ * Cycle counts shrink with agent count so each run does a similar amount of work.
+ */
+const even = (total, min) => (agents) => Math.max(min, Math.ceil(total / agents));
+
+export const PROFILES = {
+  quick: {
+    startupRounds: 6, latencyCliRounds: 8, latencyLibRounds: 50,
+    throughputAgents: [1, 8, 32], cliCycles: even(16, 1), libCycles: even(100, 3),
+    sweepAgents: [1, 2, 4, 8, 16, 32, 64], sweepCycles: even(16, 1),
+    shardCounts: [1, 4, 16, 64], shardAgents: 32, shardCycles: 1,
+    scaleSizes: [1000, 10000], scaleRounds: 4, scaleLibRounds: 10,
+    memoryRounds: 3, telemetryBlocks: 2, telemetryRoundsPerBlock: 3,
+    againstAgents: [8], againstCycles: even(16, 2),
+  },
+  default: {
+    startupRounds: 20, latencyCliRounds: 25, latencyLibRounds: 300,
+    throughputAgents: [1, 8, 32], cliCycles: even(64, 2), libCycles: even(400, 10),
+    sweepAgents: [1, 2, 4, 8, 16, 32, 64], sweepCycles: even(48, 1),
+    shardCounts: [1, 4, 16, 64], shardAgents: 32, shardCycles: 3,
+    scaleSizes: [1000, 10000, 100000], scaleRounds: 12, scaleLibRounds: 40,
+    memoryRounds: 8, telemetryBlocks: 4, telemetryRoundsPerBlock: 5,
+    againstAgents: [1, 8, 32], againstCycles: even(32, 2),
+  },
+  large: {
+    startupRounds: 60, latencyCliRounds: 80, latencyLibRounds: 2000,
+    throughputAgents: [1, 8, 32], cliCycles: even(256, 4), libCycles: even(2000, 20),
+    sweepAgents: [1, 2, 4, 8, 16, 32, 64], sweepCycles: even(192, 2),
+    shardCounts: [1, 4, 16, 64], shardAgents: 32, shardCycles: 8,
+    scaleSizes: [1000, 10000, 100000], scaleRounds: 40, scaleLibRounds: 200,
+    memoryRounds: 20, telemetryBlocks: 8, telemetryRoundsPerBlock: 10,
+    againstAgents: [1, 8, 32], againstCycles: even(96, 3),
+  },
+};
+
+const list = (v) => String(v).split(',').map((x) => Number(x.trim())).filter((n) => Number.isInteger(n) && n > 0);
+
+/** The profile, with command-line overrides applied (lists as 1,2,4; counts as integers). */
+export function resolveSizes(profile, overrides = {}) {
+  const base = PROFILES[profile];
+  if (!base) throw new Error(`unknown profile ${profile} (quick | default | large)`);
+  const s = { ...base };
+  if (overrides.sweepAgents) s.sweepAgents = list(overrides.sweepAgents);
+  if (overrides.shardCounts) s.shardCounts = list(overrides.shardCounts);
+  if (overrides.scaleSizes) s.scaleSizes = list(overrides.scaleSizes);
+  if (overrides.throughputAgents) s.throughputAgents = list(overrides.throughputAgents);
+  if (overrides.againstAgents) s.againstAgents = list(overrides.againstAgents);
+  if (overrides.shardAgents) s.shardAgents = Number(overrides.shardAgents);
+  if (overrides.rounds) s.startupRounds = s.latencyCliRounds = Number(overrides.rounds);
+  if (overrides.cycles) {
+    const n = Number(overrides.cycles);
+    s.cliCycles = s.sweepCycles = s.againstCycles = () => n;
+    s.shardCycles = n;
+  }
+  return s;
+}
+
+/** A JSON-friendly copy (cycle functions shown as their value at a few agent counts). */
+export function describeSizes(s) {
+  const out = {};
+  for (const [k, v] of Object.entries(s)) out[k] = typeof v === 'function' ? Object.fromEntries([1, 8, 32, 64].map((a) => [a, v(a)])) : v;
+  return out;
+}

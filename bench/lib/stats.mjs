@@ -1,0 +1,89 @@
+/** Pure statistics over raw samples: percentiles, Mann-Whitney U, a bootstrap CI. No I/O. */
+
+export function sorted(xs) {
+  return Float64Array.from(xs).sort();
+}
+
+/** Linear-interpolated percentile (p in 0..100) of raw samples; null for no samples. */
+export function percentile(xs, p) {
+  if (!xs.length) return null;
+  const s = sorted(xs);
+  const pos = ((s.length - 1) * p) / 100;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return s[lo] + (s[hi] - s[lo]) * (pos - lo);
+}
+
+export const median = (xs) => percentile(xs, 50);
+export const mean = (xs) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
+
+export function summarize(xs) {
+  return { n: xs.length, p50: percentile(xs, 50), p95: percentile(xs, 95), p99: percentile(xs, 99), mean: mean(xs), min: xs.length ? Math.min(...xs) : null, max: xs.length ? Math.max(...xs) : null };
+}
+
+/** Standard normal CDF (Abramowitz-Stegun 7.1.26 via erf). */
+function normCdf(z) {
+  const t = 1 / (1 + 0.3275911 * Math.abs(z) / Math.SQRT2);
+  const y = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-(z * z) / 2);
+  return z >= 0 ? (1 + y) / 2 : (1 - y) / 2;
+}
+
+/**
+ * Two-sided Mann-Whitney U test (normal approximation with tie correction and continuity
+ * correction). Returns p = 1 when either side has fewer than 3 samples: too few to say anything.
+ */
+export function mannWhitneyU(a, b) {
+  const n1 = a.length;
+  const n2 = b.length;
+  if (n1 < 3 || n2 < 3) return { u: null, z: null, p: 1 };
+  const all = [...a.map((v) => [v, 0]), ...b.map((v) => [v, 1])].sort((x, y) => x[0] - y[0]);
+  const ranks = new Array(all.length);
+  let tieTerm = 0;
+  for (let i = 0; i < all.length; ) {
+    let j = i;
+    while (j + 1 < all.length && all[j + 1][0] === all[i][0]) j++;
+    const r = (i + j + 2) / 2;
+    for (let k = i; k <= j; k++) ranks[k] = r;
+    const t = j - i + 1;
+    tieTerm += t * t * t - t;
+    i = j + 1;
+  }
+  let r1 = 0;
+  for (let k = 0; k < all.length; k++) if (all[k][1] === 0) r1 += ranks[k];
+  const u1 = r1 - (n1 * (n1 + 1)) / 2;
+  const n = n1 + n2;
+  const mu = (n1 * n2) / 2;
+  const sigma = Math.sqrt(((n1 * n2) / 12) * (n + 1 - tieTerm / (n * (n - 1))));
+  if (sigma === 0) return { u: u1, z: 0, p: 1 };
+  const z = (Math.abs(u1 - mu) - 0.5) / sigma;
+  return { u: u1, z: Math.sign(u1 - mu) * Math.max(z, 0), p: Math.min(1, 2 * (1 - normCdf(Math.max(z, 0)))) };
+}
+
+/** Small seeded PRNG (mulberry32) so bootstrap intervals are reproducible. */
+export function rng(seed = 0x5eed) {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Bootstrap 95% CI of median(b)/median(a) - 1, as a percent change. */
+export function bootstrapChangeCI(a, b, iterations = 1000, seed = 1) {
+  if (a.length < 3 || b.length < 3) return null;
+  const rand = rng(seed);
+  const draw = (xs) => {
+    const s = new Array(xs.length);
+    for (let i = 0; i < xs.length; i++) s[i] = xs[Math.floor(rand() * xs.length)];
+    return median(s);
+  };
+  const out = [];
+  for (let i = 0; i < iterations; i++) {
+    const ma = draw(a);
+    if (ma !== 0) out.push((draw(b) / ma - 1) * 100);
+  }
+  return out.length ? [percentile(out, 2.5), percentile(out, 97.5)] : null;
+}

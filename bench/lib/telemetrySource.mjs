@@ -1,0 +1,103 @@
+/**
+ * Spans as a sample source. The telemetry journal (src/telemetry, src/journal) is queried through
+ * `coordination_helper telemetry query --json [--since T] [--until T]`; when that command does not
+ * exist yet every function here answers null, and the suite reports lock figures as null.
+ * Spans become the same metrics map as a results file, so the regression detector compares two
+ * time windows exactly as it compares two benchmark runs.
+ */
+import { runTimed } from './runTimed.mjs';
+import { CLI } from './targets.mjs';
+
+let available;
+
+/** True when the built CLI has `telemetry query`. Cached per process. */
+export async function telemetryAvailable() {
+  if (available === undefined) {
+    const r = await runTimed([process.execPath, CLI, 'telemetry', 'query', '--help']);
+    available = r.code === 0 && /query/i.test(r.stdout + r.stderr);
+  }
+  return available;
+}
+
+/** Accepts a JSON array, an object holding `spans`, or JSON Lines. */
+export function parseSpans(text) {
+  const t = text.trim();
+  if (!t) return [];
+  let raw;
+  try {
+    const v = JSON.parse(t);
+    raw = Array.isArray(v) ? v : Array.isArray(v?.spans) ? v.spans : [v];
+  } catch {
+    raw = t.split('\n').filter(Boolean).flatMap((l) => {
+      try {
+        return [JSON.parse(l)];
+      } catch {
+        return [];
+      }
+    });
+  }
+  return raw.map(normalizeSpan).filter(Boolean);
+}
+
+function num(v) {
+  const n = typeof v === 'string' ? Number(v) : v;
+  return typeof n === 'number' && Number.isFinite(n) ? n : null;
+}
+
+/** Maps the journal's span record onto {name, operation, start, duration_ms, attributes, status}. */
+export function normalizeSpan(s) {
+  if (!s || typeof s !== 'object') return null;
+  const attributes = s.attributes ?? s.attrs ?? {};
+  const name = s.name ?? s.span_name ?? '';
+  const operation = attributes['swarmfile.operation'] ?? s.operation ?? String(name).replace(/^swarmfile\./, '');
+  let duration = num(s.duration_ms) ?? num(s.durationMs);
+  if (duration === null && num(s.duration_ns) !== null) duration = num(s.duration_ns) / 1e6;
+  if (duration === null && num(s.end_ms) !== null && num(s.start_ms) !== null) duration = num(s.end_ms) - num(s.start_ms);
+  return {
+    name,
+    operation,
+    start: s.start_time ?? s.start ?? s.startTime ?? null,
+    duration_ms: duration,
+    attributes,
+    status: s.status ?? s.error_code ?? attributes['error.code'] ?? null,
+  };
+}
+
+/** Spans recorded in `telemetryDir`, optionally within [since, until]. Null when unavailable. */
+export async function querySpans({ telemetryDir, storeDir, since, until, env = {} } = {}) {
+  if (!(await telemetryAvailable())) return null;
+  const args = ['telemetry', 'query', '--json'];
+  if (since) args.push('--since', since);
+  if (until) args.push('--until', until);
+  const e = { ...process.env, ...env };
+  if (telemetryDir) e.TELEMETRY_DIR = telemetryDir;
+  if (storeDir) e.COORDINATION_DIR = storeDir;
+  const r = await runTimed([process.execPath, CLI, ...args], { env: e });
+  if (r.code !== 0) return null;
+  return parseSpans(r.stdout);
+}
+
+/** Lock wait / retries over a run's spans, or null when there are no spans with those attributes. */
+export function lockFigures(spans) {
+  if (!spans) return null;
+  const wait = spans.map((s) => num(s.attributes['lock.wait_ms'])).filter((v) => v !== null);
+  const retries = spans.map((s) => num(s.attributes['lock.retries'])).filter((v) => v !== null);
+  if (!wait.length && !retries.length) return null;
+  return { spans: spans.length, wait_ms: wait, retries };
+}
+
+/** The metrics map (same shape as a results file's) of a set of spans. */
+export function spansToMetrics(spans) {
+  const metrics = {};
+  const add = (name, unit, v) => {
+    if (v === null) return;
+    (metrics[name] ??= { unit, better: 'lower', samples: [] }).samples.push(v);
+  };
+  for (const s of spans) {
+    const op = s.operation || 'unknown';
+    add(`span.${op}.duration_ms`, 'ms', s.duration_ms);
+    add(`span.${op}.lock_wait_ms`, 'ms', num(s.attributes['lock.wait_ms']));
+    add(`span.${op}.lock_retries`, 'count', num(s.attributes['lock.retries']));
+  }
+  return metrics;
+}

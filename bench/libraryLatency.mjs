@@ -1,0 +1,18 @@
+/** Child process: sequential claim/progress/complete rounds through the library; prints samples. */
+const spec = JSON.parse(process.argv[2]);
+const { Coordinator } = await import(spec.library);
+const coord = await Coordinator.open({ dir: spec.dir, agentId: 'bench_library' });
+const samples = { claim: [], progress: [], complete: [] };
+const time = async (op, fn) => {
+  const t = performance.now();
+  const v = await fn();
+  samples[op].push(performance.now() - t);
+  return v;
+};
+for (let r = 0; r < spec.rounds; r++) {
+  const item = await time('claim', () => coord.claim({ workType: 'benchmark', description: `library ${r}`, priority: 'medium', team: 'bench_team' }));
+  await time('progress', () => coord.progress(item.work_item_id, 50, 'in_progress'));
+  await time('complete', () => coord.complete(item.work_item_id, { result: 'success', velocityPoints: 3 }));
+}
+await coord.close();
+process.stdout.write(JSON.stringify({ samples, maxRssBytes: process.resourceUsage().maxRSS * 1024 }));

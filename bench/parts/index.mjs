@@ -1,0 +1,16 @@
+/**
+ * The suite's parts, in run order. Each is { name, title, run(ctx) } returning
+ * { data, table: {headers, rows} } or { skipped: message }; see docs/benchmarking.md.
+ * To add a part (e.g. claim-next for issue 3): write parts/<name>.mjs and list it here.
+ */
+import startup from './startup.mjs';
+import latency from './latency.mjs';
+import throughput from './throughput.mjs';
+import sweep from './sweep.mjs';
+import shards from './shards.mjs';
+import scale from './scale.mjs';
+import memory from './memory.mjs';
+import telemetry from './telemetry.mjs';
+import against from './against.mjs';
+
+export const PARTS = [startup, latency, throughput, sweep, shards, scale, memory, telemetry, against];

@@ -1,0 +1,62 @@
+/**
+ * Telemetry overhead: the same CLI rounds with telemetry at 100% sampling and with it off, in
+ * alternating blocks of the same run. The switches come from --telemetry-on / --telemetry-off
+ * (env assignments; see docs/benchmarking.md). Skips with a message until the journal ships
+ * (`telemetry query` missing) and checks that each switch really turns spans on or off.
+ */
+import { fmt } from '../lib/multiRun.mjs';
+import { median, summarize } from '../lib/stats.mjs';
+import { querySpans, telemetryAvailable } from '../lib/telemetrySource.mjs';
+import { cliRounds, OPS } from './latency.mjs';
+
+export function parseEnvAssignments(text) {
+  const out = {};
+  for (const pair of String(text ?? '').split(/[\s,]+/).filter(Boolean)) {
+    const eq = pair.indexOf('=');
+    if (eq > 0) out[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return out;
+}
+
+export default {
+  name: 'telemetry',
+  title: 'Telemetry overhead (100% sampling vs off)',
+  async run(ctx) {
+    if (!(await telemetryAvailable())) {
+      const msg = 'telemetry: skipped: this build has no `coordination_helper telemetry query` (the journal is not shipped yet)';
+      ctx.progress.note(msg);
+      return { skipped: msg };
+    }
+    const onEnv = parseEnvAssignments(ctx.opts.telemetryOn);
+    const offEnv = parseEnvAssignments(ctx.opts.telemetryOff);
+    const blocks = ctx.sizes.telemetryBlocks;
+    const per = ctx.sizes.telemetryRoundsPerBlock;
+    const dir = ctx.tmp('telemetry-store');
+    const tel = { on: ctx.tmp('telemetry-on'), off: ctx.tmp('telemetry-off') };
+    const samples = { on: { claim: [], progress: [], complete: [] }, off: { claim: [], progress: [], complete: [] } };
+    ctx.progress.start('telemetry overhead', blocks * per * 2);
+    for (let b = 0; b < blocks; b++) {
+      for (const mode of b % 2 ? ['off', 'on'] : ['on', 'off']) {
+        const s = await cliRounds(ctx, dir, per, `telemetry_${mode}`, { ...(mode === 'on' ? onEnv : offEnv), TELEMETRY_DIR: tel[mode] });
+        for (const op of OPS) samples[mode][op].push(...s[op]);
+      }
+    }
+    const spansOn = await querySpans({ telemetryDir: tel.on, storeDir: dir, env: onEnv });
+    const spansOff = await querySpans({ telemetryDir: tel.off, storeDir: dir, env: onEnv });
+    const warnings = [];
+    if (!spansOn?.length) warnings.push(`--telemetry-on (${ctx.opts.telemetryOn}) recorded no spans: the switch may be wrong, see docs/telemetry.md`);
+    if (spansOff?.length) warnings.push(`--telemetry-off (${ctx.opts.telemetryOff}) still recorded ${spansOff.length} spans: the switch may be wrong, see docs/telemetry.md`);
+    for (const w of warnings) ctx.progress.note(`telemetry: WARNING: ${w}`);
+    const rows = [];
+    const data = { on_env: onEnv, off_env: offEnv, samples_ms: samples, spans_recorded: { on: spansOn?.length ?? null, off: spansOff?.length ?? null }, warnings, summary: {} };
+    for (const op of OPS) {
+      const on = summarize(samples.on[op]);
+      const off = summarize(samples.off[op]);
+      data.summary[op] = { on, off, overhead_pct: (median(samples.on[op]) / median(samples.off[op]) - 1) * 100 };
+      ctx.metric(`telemetry.on.${op}.ms`, 'ms', 'lower', samples.on[op]);
+      ctx.metric(`telemetry.off.${op}.ms`, 'ms', 'lower', samples.off[op]);
+      rows.push([op, fmt(off.p50), fmt(on.p50), fmt(data.summary[op].overhead_pct, 1)]);
+    }
+    return { data, table: { headers: ['op', 'off p50 ms', 'on (100%) p50 ms', 'overhead %'], rows } };
+  },
+};

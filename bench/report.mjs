@@ -1,0 +1,160 @@
+#!/usr/bin/env node
+/**
+ * `make report`: a self-contained HTML report (inline SVG, inline CSS, no scripts, no network)
+ * and a Markdown summary for pull requests, from a results file and optionally a baseline.
+ */
+import { existsSync, promises as fs, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { compareMetrics, DEFAULTS } from './lib/compareMetrics.mjs';
+import { barChart, changeChart, lineChart } from './lib/svgCharts.mjs';
+import { ROOT } from './lib/targets.mjs';
+
+const HELP = `usage: node bench/report.mjs [--current FILE] [--baseline FILE] [--out-dir DIR] [--threshold PCT] [--alpha P]
+
+  --current FILE    results of bench/run.mjs (default: the newest run in bench/results)
+  --baseline FILE   compare against this run (default: bench/results/baseline.json when present)
+  --out-dir DIR     where report.html and summary.md go (default bench/results/report)
+Writes report.html (open it from disk) and summary.md; prints their paths.`;
+
+const RESULTS = join(ROOT, 'bench/results');
+const esc = (s) => String(s ?? '').replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
+const f = (v, d = 2) => (v === null || v === undefined || !Number.isFinite(Number(v)) ? '-' : Number(v).toFixed(d));
+
+export function newestRun(dir = RESULTS) {
+  if (!existsSync(dir)) return null;
+  const runs = readdirSync(dir).filter((n) => /^\d{4}-.*\.json$/.test(n)).sort();
+  return runs.length ? join(dir, runs[runs.length - 1]) : null;
+}
+
+/** Everything the report shows, derived from one results file (+ optional comparison). */
+export function buildReport(cur, comparison, paths) {
+  const P = cur.parts ?? {};
+  const charts = [];
+  const sections = [];
+  const md = [];
+  const head = `${cur.git?.commit?.slice(0, 10) ?? 'unknown commit'}${cur.git?.dirty ? ' (dirty)' : ''}`;
+  md.push(`## swarmfile benchmark: ${cur.ok ? 'all invariants held' : '**FAILED: data lost or duplicated**'}`, '', `Commit ${head}, ${cur.machine?.cores} cores, ${f(cur.machine?.memory_bytes / 2 ** 30, 1)} GiB, Node ${cur.machine?.node}, profile ${cur.config?.profile}, ${cur.started_at}.`, '');
+
+  const startup = P.startup?.data;
+  if (startup) {
+    const ops = ['claim', 'progress', 'complete'];
+    charts.push('startup');
+    sections.push(section('Start-up against node -e 0', barChart({ id: 'startup', title: 'CLI wall time / node -e 0 (ratio of medians)', categories: ops, series: [{ name: 'ratio', values: ops.map((o) => startup.summary[o].ratio_of_medians) }], yLabel: 'x node -e 0', refLine: { value: 1.3, label: 'target 1.3x' } }), table(['command', 'p50 ms', 'ratio'], [['node -e 0', f(startup.summary.node.p50, 1), '1.00'], ...ops.map((o) => [o, f(startup.summary[o].p50, 1), f(startup.summary[o].ratio_of_medians)])])));
+    md.push('| start-up | p50 ms | vs `node -e 0` |', '|---|---|---|', `| node -e 0 | ${f(startup.summary.node.p50, 1)} | 1.00 |`, ...ops.map((o) => `| ${o} | ${f(startup.summary[o].p50, 1)} | ${f(startup.summary[o].ratio_of_medians)}x${startup.summary[o].ratio_of_medians > 1.3 ? ' (over 1.3x)' : ''} |`), '');
+  }
+
+  const lat = P.latency?.data;
+  if (lat) {
+    const ops = ['claim', 'progress', 'complete'];
+    const pct = ['p50', 'p95', 'p99'];
+    charts.push('latency-cli', 'latency-library');
+    sections.push(section('Latency percentiles per operation', barChart({ id: 'latency-cli', title: 'CLI (one process per call)', categories: ops, series: pct.map((p) => ({ name: p, values: ops.map((o) => lat.cli.summary[o][p]) })), yLabel: 'ms' }) + barChart({ id: 'latency-library', title: 'Library (one process)', categories: ops, series: pct.map((p) => ({ name: p, values: ops.map((o) => lat.library.summary[o][p]) })), yLabel: 'ms' })));
+  }
+
+  const tp = P.throughput?.data?.runs;
+  const sw = P.sweep?.data?.runs;
+  if (tp || sw) {
+    const series = [];
+    if (sw) series.push({ name: 'CLI sweep', points: sw.map((r) => [r.agents, r.throughput_cycles_per_s]) });
+    if (tp) series.push({ name: 'CLI 1/8/32', points: tp.filter((r) => r.mode === 'cli').map((r) => [r.agents, r.throughput_cycles_per_s]) });
+    const lib = (tp ?? []).filter((r) => r.mode === 'library');
+    charts.push('throughput');
+    // The library is ~30x faster than a process per call, so it gets its own axis.
+    const libChart = lib.length ? (charts.push('throughput-library'), lineChart({ id: 'throughput-library', title: 'Library: full cycles per second (one process)', series: [{ name: 'library', points: lib.map((r) => [r.agents, r.throughput_cycles_per_s]) }], xLabel: 'concurrent agents in one process (log scale)', yLabel: 'cycles/s', logX: true })) : '';
+    const rows = [...(tp ?? []).map((r) => [r.mode, r.agents, r.ok_cycles, f(r.throughput_cycles_per_s), f(r.success_rate * 100, 1), r.invariants.ok ? 'ok' : 'FAILED']), ...(sw ?? []).map((r) => [`sweep`, r.agents, r.ok_cycles, f(r.throughput_cycles_per_s), f(r.success_rate * 100, 1), r.invariants.ok ? 'ok' : 'FAILED'])];
+    sections.push(section('Throughput against agents', lineChart({ id: 'throughput', title: 'CLI agent processes: full cycles per second', series, xLabel: 'concurrent agents (log scale)', yLabel: 'cycles/s', logX: true }) + libChart + table(['via', 'agents', 'cycles', 'cycles/s', 'success %', 'invariants'], rows)));
+    if (tp) md.push('| throughput (claim→progress→complete) | agents | cycles/s | invariants |', '|---|---|---|---|', ...tp.map((r) => `| ${r.mode === 'cli' ? 'CLI processes' : 'library, one process'} | ${r.agents} | ${f(r.throughput_cycles_per_s)} | ${r.invariants.ok ? 'ok' : '**FAILED**'} |`), '');
+  }
+
+  const sh = P.shards?.data;
+  if (sh) {
+    charts.push('shards');
+    sections.push(section(`Shard sweep (${sh.agents} agents)`, barChart({ id: 'shards', title: 'Throughput by WORK_QUEUE_SHARDING', categories: sh.runs.map((r) => String(r.shards)), series: [{ name: 'cycles/s', values: sh.runs.map((r) => r.throughput_cycles_per_s), colors: sh.runs.map((r) => (r.shards === sh.recommended_default ? '#16a34a' : '#2563eb')) }], yLabel: 'cycles/s' }) + `<p>The data supports <b>WORK_QUEUE_SHARDING=${esc(sh.recommended_default)}</b> (smallest count within 5% of the best, drawn green).</p>`));
+    md.push(`Shard sweep (${sh.agents} agents): ${sh.runs.map((r) => `${r.shards}: ${f(r.throughput_cycles_per_s)}`).join(', ')} cycles/s; data supports default **${sh.recommended_default}**.`, '');
+  }
+
+  const sc = P.scale?.data?.runs;
+  if (sc) {
+    charts.push('scale');
+    const ops = ['claim', 'progress', 'complete'];
+    sections.push(section('Scale: latency against items in the store', lineChart({ id: 'scale', title: 'CLI p50 latency', series: ops.map((o) => ({ name: o, points: sc.map((r) => [r.items, r.cli.summary[o].p50]) })), xLabel: 'active items (log scale)', yLabel: 'ms', logX: true })));
+  }
+
+  const mem = P.memory?.data;
+  if (mem) sections.push(section('Memory: peak RSS', table(['process', 'p50 MiB', 'max MiB'], [['node -e 0', f(mem.summary.node.p50, 1), f(mem.summary.node.max, 1)], ...['claim', 'progress', 'complete'].map((o) => [`CLI ${o}`, f(mem.summary[o].p50, 1), f(mem.summary[o].max, 1)]), ['library process', f(mem.library_process_peak_mb, 1), '']])));
+
+  if (P.telemetry?.skipped) sections.push(section('Telemetry overhead', `<p>${esc(P.telemetry.skipped)}</p>`));
+  else if (P.telemetry?.data) sections.push(section('Telemetry overhead', table(['op', 'off p50 ms', 'on p50 ms', 'overhead %'], Object.entries(P.telemetry.data.summary).map(([o, s]) => [o, f(s.off.p50, 1), f(s.on.p50, 1), f(s.overhead_pct, 1)]))));
+
+  const ag = P.against?.data;
+  if (ag) {
+    charts.push('against');
+    const agentsList = [...new Set(ag.runs.map((r) => r.agents))];
+    const tools = [...new Set(ag.runs.map((r) => r.tool))];
+    const pick = (tool, a) => ag.runs.find((r) => r.tool === tool && r.agents === a);
+    const chart = barChart({ id: 'against', title: 'Throughput: swarmfile vs other tool', categories: agentsList.map((a) => `${a} agents`), series: tools.map((t) => ({ name: t.length > 18 ? `${t.slice(0, 16)}…` : t, values: agentsList.map((a) => pick(t, a)?.throughput_cycles_per_s) })), yLabel: 'cycles/s' });
+    const lossChart = barChart({ id: 'against-losses', title: 'Reported operations lost in the files', categories: agentsList.map((a) => `${a} agents`), series: tools.map((t) => ({ name: t.length > 18 ? `${t.slice(0, 16)}…` : t, values: agentsList.map((a) => pick(t, a)?.invariants.lost.total ?? 0) })), yLabel: 'lost' });
+    charts.push('against-losses');
+    const rows = ag.runs.map((r) => [r.tool, r.agents, f(r.throughput_cycles_per_s), f(r.latency.claim.p50, 1), f(r.latency.complete.p95, 1), r.invariants.lost.claims, r.invariants.lost.progress, r.invariants.lost.completions, r.invariants.duplicated.count]);
+    sections.push(section(`Against ${esc(ag.command)}`, chart + lossChart + table(['tool', 'agents', 'cycles/s', 'claim p50', 'complete p95', 'lost claims', 'lost progress', 'lost completions', 'duplicates'], rows)));
+    md.push(`Against \`${ag.command}\`:`, '', '| tool | agents | cycles/s | lost claims | lost progress | lost completions |', '|---|---|---|---|---|---|', ...ag.runs.map((r) => `| ${r.tool === 'swarmfile' ? 'swarmfile' : 'other'} | ${r.agents} | ${f(r.throughput_cycles_per_s)} | ${r.invariants.lost.claims} | ${r.invariants.lost.progress} | ${r.invariants.lost.completions} |`), '');
+  }
+
+  if (comparison) {
+    charts.push('comparison');
+    const rows = comparison.rows.filter((r) => r.change_pct !== null && r.change_pct !== undefined && r.n_baseline >= comparison.min_samples && r.n_current >= comparison.min_samples);
+    const chart = changeChart({ id: 'comparison', title: `Current against baseline: change of the median (worse is right); red = significant regression over ${comparison.threshold_pct}%`, rows: rows.map((r) => ({ label: r.metric, value: r.worse_pct, flag: r.verdict === 'REGRESSION' ? 'regression' : r.verdict === 'improvement' ? 'improvement' : null })) });
+    sections.unshift(section(`Baseline comparison (${esc(paths.baseline)})`, `<p class="${comparison.ok ? 'ok' : 'bad'}">${comparison.ok ? 'No significant regression.' : `Regressions: ${comparison.regressions.map(esc).join(', ')}`}</p>` + chart + table(['metric', 'baseline p50', 'current p50', 'change %', 'p', 'verdict'], comparison.rows.filter((r) => !['no significant change', 'new in current', 'missing in current'].includes(r.verdict)).map((r) => [r.metric, f(r.median_baseline), f(r.median_current), f(r.change_pct, 1), r.p_value == null ? '-' : r.p_value.toExponential(1), r.verdict]))));
+    md.push(comparison.ok ? `Against baseline: no significant regression (threshold ${comparison.threshold_pct}%, alpha ${comparison.alpha}).` : `Against baseline: **${comparison.regressions.length} regression(s)**: ${comparison.regressions.join(', ')}.`, '');
+  }
+  if (!cur.ok) md.push('**Failures:**', ...cur.failures.map((x) => `- ${x}`), '');
+  md.push(`Full report: \`${paths.html}\``);
+
+  const css = `body{font:14px/1.45 system-ui,sans-serif;margin:24px;max-width:1100px;color:#111}h1{font-size:22px}h2{font-size:17px;margin-top:28px;border-bottom:1px solid #ddd}table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ddd;padding:3px 8px;text-align:right}th{background:#f3f4f6}td:first-child{text-align:left}.chart{display:block;margin:8px 0;background:#fff}.chart .title{font-weight:600;font-size:13px}.chart .tick,.chart .legend{font-size:11px;fill:#374151}.chart .axis{font-size:11px;fill:#6b7280}.chart .grid{stroke:#e5e7eb}.chart .ref{stroke:#111;stroke-dasharray:4 3}.ok{color:#166534}.bad{color:#b91c1c;font-weight:600}`;
+  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>swarmfile benchmark report</title><style>${css}</style></head><body>
+<h1>swarmfile benchmark report</h1>
+<p class="${cur.ok ? 'ok' : 'bad'}">${cur.ok ? 'Every multi-agent run passed its invariant check (nothing lost, nothing duplicated).' : `FAILED: ${cur.failures.map(esc).join('; ')}`}</p>
+<p>Commit ${esc(head)} · ${esc(cur.machine?.cores)} cores · ${f(cur.machine?.memory_bytes / 2 ** 30, 1)} GiB · Node ${esc(cur.machine?.node)} · profile ${esc(cur.config?.profile)} · ${esc(cur.started_at)} · results ${esc(paths.current)}</p>
+${sections.join('\n')}
+</body></html>\n`;
+  return { html, markdown: `${md.join('\n')}\n`, charts };
+}
+
+function section(title, body) {
+  return `<section><h2>${title}</h2>${body}</section>`;
+}
+
+function table(headers, rows) {
+  return `<table><tr>${headers.map((h) => `<th>${esc(h)}</th>`).join('')}</tr>${rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('')}</table>`;
+}
+
+export async function main(argv) {
+  let o;
+  try {
+    o = parseArgs({ args: argv, options: { current: { type: 'string' }, baseline: { type: 'string' }, 'out-dir': { type: 'string' }, threshold: { type: 'string' }, alpha: { type: 'string' }, help: { type: 'boolean', short: 'h' } } }).values;
+  } catch (err) {
+    process.stderr.write(`report: ${err.message}\n${HELP}\n`);
+    return 2;
+  }
+  if (o.help) return process.stdout.write(`${HELP}\n`), 0;
+  const current = o.current ?? newestRun();
+  if (!current) {
+    process.stderr.write('report: no results yet: run make benchmark first (or give --current)\n');
+    return 2;
+  }
+  const defaultBase = join(RESULTS, 'baseline.json');
+  const baseline = o.baseline ?? (existsSync(defaultBase) && resolve(defaultBase) !== resolve(current) ? defaultBase : null);
+  const cur = JSON.parse(await fs.readFile(current, 'utf8'));
+  const comparison = baseline ? compareMetrics(JSON.parse(await fs.readFile(baseline, 'utf8')).metrics, cur.metrics, { threshold: o.threshold ? Number(o.threshold) : DEFAULTS.threshold, alpha: o.alpha ? Number(o.alpha) : DEFAULTS.alpha }) : null;
+  const outDir = resolve(o['out-dir'] ?? join(RESULTS, 'report'));
+  await fs.mkdir(outDir, { recursive: true });
+  const paths = { current, baseline, html: join(outDir, 'report.html'), md: join(outDir, 'summary.md') };
+  const { html, markdown } = buildReport(cur, comparison, paths);
+  await fs.writeFile(paths.html, html);
+  await fs.writeFile(paths.md, markdown);
+  process.stdout.write(`${markdown}\nreport: ${paths.html}\nsummary: ${paths.md}\n`);
+  return 0;
+}
+
+if (process.argv[1]?.endsWith('report.mjs')) process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,71 @@
+/**
+ * Issue 5: the regression detector flags a slowdown injected on purpose (SWARMFILE_INJECT_DELAY_MS)
+ * and does not flag two runs of the same code.
+ *
+ * Noise on a shared 2-core machine: the compared metrics are the start-up part's paired ratios
+ * (each CLI call divided by the `node -e 0` run right before it), which cancel machine-wide slowdowns
+ * that would shift raw milliseconds between runs. The injected delay (80 ms on a ~75 ms call) moves
+ * them by about +100%, far above the 25% threshold; 12 rounds per run give p ~ 4e-5 for that shift.
+ */
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readJson, runBench, runNode, tempDir, ROOT } from './benchHelpers';
+import { spawnSync } from 'node:child_process';
+
+const ROUNDS = ['--only', 'startup', '--rounds', '12'];
+const RATIOS = ['--metrics', '^startup\\.ratio\\.', '--threshold', '25', '--alpha', '0.01'];
+
+describe('detect-regressions (issue 5)', () => {
+  const dir = tempDir('detect');
+  const a = join(dir, 'a.json');
+  const b = join(dir, 'b.json');
+  const slow = join(dir, 'slow.json');
+
+  it('records the same code twice and once with an injected delay', () => {
+    for (const [out, env] of [[a, {}], [b, {}], [slow, { SWARMFILE_INJECT_DELAY_MS: '80' }]] as const) {
+      const r = runBench([...ROUNDS, '--out', out], env);
+      expect(r.status, r.stderr).toBe(0);
+      const res = readJson(out);
+      expect(res.metrics['startup.ratio.claim'].samples).toHaveLength(12);
+      expect(res.machine.cores).toBeGreaterThan(0);
+      expect(res.git.commit).toMatch(/^[0-9a-f]{40}$/);
+    }
+  });
+
+  it('does not flag two runs of the same code', () => {
+    const out = join(dir, 'same.json');
+    const r = runNode('bench/detect-regressions.mjs', ['--baseline', a, '--current', b, ...RATIOS, '--out', out]);
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    const v = readJson(out);
+    expect(v.ok).toBe(true);
+    expect(v.regressions).toEqual([]);
+    expect(v.rows.map((x: { metric: string }) => x.metric)).toEqual(['startup.ratio.claim', 'startup.ratio.complete', 'startup.ratio.progress']);
+  });
+
+  it('flags the injected slowdown, through scripts/detect_regressions.sh too', () => {
+    const out = join(dir, 'slow-verdict.json');
+    const r = spawnSync('bash', [join(ROOT, 'scripts/detect_regressions.sh'), '--baseline', a, '--current', slow, ...RATIOS, '--out', out], { encoding: 'utf8' });
+    expect(r.status, r.stdout + r.stderr).toBe(1);
+    expect(r.stdout).toContain('REGRESSION');
+    const v = readJson(out);
+    expect(v.ok).toBe(false);
+    expect(v.regressions.sort()).toEqual(['startup.ratio.claim', 'startup.ratio.complete', 'startup.ratio.progress']);
+    for (const row of v.rows) {
+      expect(row.p_value).toBeLessThan(0.01);
+      expect(row.worse_pct).toBeGreaterThan(25);
+    }
+  });
+
+  it('the raw millisecond metrics also show the delay, and node -e 0 does not', () => {
+    const out = join(dir, 'raw.json');
+    const r = runNode('bench/detect-regressions.mjs', ['--baseline', a, '--current', slow, '--metrics', '^startup\\.(claim|progress|complete|node)\\.ms$', '--threshold', '25', '--out', out]);
+    expect(r.status).toBe(1);
+    const v = readJson(out);
+    expect(v.regressions.sort()).toEqual(['startup.claim.ms', 'startup.complete.ms', 'startup.progress.ms']);
+  });
+
+  it('refuses bad usage with status 2', () => {
+    expect(runNode('bench/detect-regressions.mjs', ['--baseline', a]).status).toBe(2);
+    expect(runNode('bench/detect-regressions.mjs', ['--baseline', a, '--current', join(dir, 'nope.json')]).status).toBe(2);
+  });
+});
