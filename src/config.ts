@@ -26,7 +26,7 @@ export interface Config {
   agentId: string | undefined;
   /** Default work id for progress/complete when none is given. Env CURRENT_WORK_ITEM. */
   currentWorkItem: string | undefined;
-  /** Shard count used when a store is created; an existing store keeps its own. Env WORK_QUEUE_SHARDING. Default 8. */
+  /** Shard count used when a store is created; an existing store keeps its own. Env WORK_QUEUE_SHARDING. Default 16 (chosen from the shard sweep in `make benchmark`). */
   shards: number;
   /** fsync every written file before rename. Env SWARMFILE_FSYNC (0/1). Default on. */
   fsync: boolean;
@@ -45,7 +45,7 @@ export interface Config {
 
 export type ConfigOverrides = Partial<Omit<Config, 'lock' | 'env'>> & { lock?: Partial<LockConfig> };
 
-export const DEFAULT_SHARDS = 8;
+export const DEFAULT_SHARDS = 16;
 export const MAX_SHARDS = 256;
 
 function intFromEnv(env: Record<string, string | undefined>, key: string, min: number, max: number): number | undefined {

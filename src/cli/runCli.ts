@@ -27,7 +27,7 @@ Environment:
   COORDINATION_DIR      store directory (default ./agent_coordination)
   AGENT_ID              the calling agent (default agent_<nanoseconds>, new per call)
   CURRENT_WORK_ITEM     default work id for progress/complete
-  WORK_QUEUE_SHARDING   shard count for a new store (default 8; an existing store keeps its own)
+  WORK_QUEUE_SHARDING   shard count for a new store (default 16; an existing store keeps its own)
   FLOCK_TIMEOUT         seconds to wait for a lock (default 30)
   FLOCK_RETRIES         lock attempts after the first (default 10000)
   FLOCK_BACKOFF_MS      first backoff step in ms, doubled with jitter (default 2, capped by FLOCK_BACKOFF_MAX_MS=100)

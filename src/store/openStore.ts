@@ -43,7 +43,8 @@ async function readFormat(path: string): Promise<FormatRecord | null> {
 /** Creates the format file if absent: write a temp file, then link(2), which fails if another process won. */
 async function createFormat(path: string, shards: number): Promise<void> {
   const rec: FormatRecord = { format: FORMAT_NAME, version: FORMAT_VERSION, shards, created_at: new Date().toISOString() };
-  const tmp = `${path}.init-${process.pid}`;
+  // Unique per call: several Coordinators in one process may create the same store at once.
+  const tmp = `${path}.init-${process.pid}-${Math.random().toString(36).slice(2)}`;
   try {
     await fs.writeFile(tmp, JSON.stringify(rec, null, 2) + '\n', { flush: true });
     await fs.link(tmp, path).catch((err: NodeJS.ErrnoException) => {

@@ -69,7 +69,7 @@ describe('bad input is refused and nothing is written', () => {
 
   it('a lock that stays held gives LOCK_TIMEOUT (5) and writes nothing', () => {
     // Hold every shard's lock as a live process would (fresh mtime, so not stale).
-    const locks = Array.from({ length: 8 }, (_, i) => join(dir, `work_claims.${String(i).padStart(3, '0')}.json.lock`));
+    const locks = Array.from({ length: 16 }, (_, i) => join(dir, `work_claims.${String(i).padStart(3, '0')}.json.lock`));
     for (const l of locks) mkdirSync(l, { recursive: true });
     const before = snapshot(dir);
     const r = runSync(['claim', 'feature', 'blocked'], { ...env, FLOCK_TIMEOUT: '0.3', LOCK_STALE_MS: '60000' });

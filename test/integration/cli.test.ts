@@ -87,11 +87,11 @@ describe('coordination_helper CLI', () => {
 
   it('records the format version and shard count of the store', () => {
     const fmt = JSON.parse(readFileSync(join(dir, 'swarmfile.json'), 'utf8'));
-    expect(fmt).toMatchObject({ format: 'swarmfile-store', version: 1, shards: 8 });
+    expect(fmt).toMatchObject({ format: 'swarmfile-store', version: 1, shards: 16 });
     // A later process asking for another count still routes by the store's own.
     const other = runSync(['-q', 'claim', 'feature', 'x'], { ...env, WORK_QUEUE_SHARDING: '3' });
     expect(other.code).toBe(0);
-    expect(JSON.parse(readFileSync(join(dir, 'swarmfile.json'), 'utf8')).shards).toBe(8);
+    expect(JSON.parse(readFileSync(join(dir, 'swarmfile.json'), 'utf8')).shards).toBe(16);
   });
 
   it('scripts/coordination_helper works from any directory, defaulting to ./agent_coordination', () => {
