@@ -197,8 +197,16 @@ export class Store {
   }
 
   private async atomicWrite(file: string, data: string): Promise<void> {
+    const buf = Buffer.from(data, 'utf8');
     try {
-      await writeFileAtomic(this.path(file), data, { fsync: this.config.fsync, mode: 0o644 });
+      await writeFileAtomic(this.path(file), buf, {
+        fsync: this.config.fsync,
+        mode: 0o644,
+        // write-file-atomic issues one write(2) and ignores a short count, so on a full disk it
+        // would rename a truncated file over good data. Fill the temp file completely first
+        // (fs.writeFile loops and throws ENOSPC); its own write then rewrites the same bytes.
+        tmpfileCreated: (tmp: string) => fs.writeFile(tmp, buf),
+      });
     } catch (err) {
       throw ioError(err, 'writing', this.path(file));
     }
@@ -213,7 +221,12 @@ export class Store {
       fh = await fs.open(path, fsc.O_RDWR | fsc.O_CREAT, 0o644);
       await fh.truncate(op.offset); // drops a torn tail left by a crash mid-append
       const buf = Buffer.from(op.data, 'utf8');
-      await fh.write(buf, 0, buf.length, op.offset);
+      // write(2) may write less than asked (full disk): loop until all of it is down, or throw.
+      for (let done = 0; done < buf.length; ) {
+        const { bytesWritten } = await fh.write(buf, done, buf.length - done, op.offset + done);
+        if (bytesWritten === 0) throw Object.assign(new Error('no space left for append'), { code: 'ENOSPC' });
+        done += bytesWritten;
+      }
       if (this.config.fsync) await fh.sync();
     } catch (err) {
       throw ioError(err, 'appending to', path);

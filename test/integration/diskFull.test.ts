@@ -1,0 +1,44 @@
+/**
+ * A full disk: the write that does not fit fails with IO_ERROR (11), and every file already on disk
+ * stays valid with every reported claim in it. Uses a small tmpfs (needs root, as on CI).
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runSync, storeEnv, tempDir } from '../helpers/cli.js';
+import { assertConsistent, readStore } from '../helpers/storeInvariants.js';
+
+const mnt = join(tempDir(), 'small');
+mkdirSync(mnt);
+const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', mnt]).status === 0;
+
+describe.skipIf(!mounted)('full disk (tmpfs of 256 KiB)', () => {
+  afterAll(() => {
+    spawnSync('umount', [mnt]);
+  });
+
+  it('refuses the write that does not fit and keeps everything already written', () => {
+    const dir = join(mnt, 'store');
+    const env = storeEnv(dir, { WORK_QUEUE_SHARDING: '1' });
+    const reported: string[] = [];
+    let last = runSync(['-q', 'claim', 'feature', 'first'], env);
+    for (let i = 0; i < 200 && last.code === 0; i++) {
+      reported.push(last.stdout.trim());
+      last = runSync(['-q', 'claim', 'feature', `${i} ${'x'.repeat(7000)}`], env);
+    }
+    expect(reported.length).toBeGreaterThan(3);
+    expect(last.code).toBe(11);
+    expect(last.stderr).toMatch(/IO_ERROR.*ENOSPC/);
+    const store = readStore(dir);
+    assertConsistent(store);
+    for (const id of reported) expect(store.active.has(id), `claim ${id} lost`).toBe(true);
+    expect(store.active.size).toBe(reported.length);
+    expect(store.leftovers).toEqual([]);
+    // Progress still works on the data that is there once space is freed... here, it still fits
+    // in place only if smaller; a refused write changes nothing.
+    const p = runSync(['progress', reported[0]!, '10'], env);
+    expect([0, 11]).toContain(p.code);
+    assertConsistent(readStore(dir));
+  });
+});
