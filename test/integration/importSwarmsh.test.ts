@@ -1,0 +1,70 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runSync, snapshot, storeEnv, tempDir } from '../helpers/cli.js';
+import { assertConsistent, readStore } from '../helpers/storeInvariants.js';
+
+function swarmshDir(): string {
+  const src = join(tempDir(), 'swarmsh');
+  mkdirSync(src);
+  writeFileSync(
+    join(src, 'work_claims.json'),
+    JSON.stringify([
+      { work_item_id: 'work_1700000000000000001', agent_id: 'agent_1', claimed_at: '2025-01-01T00:00:00Z', work_type: 'feature', priority: 'high', description: 'Implement "auth"\nnow', status: 'active', team: 'backend_team' },
+      { work_item_id: 'work_1700000000000000002', agent_id: 'agent_2', claimed_at: '2025-01-01T00:00:01Z', work_type: 'bug_fix', priority: 'medium', description: 'done one', status: 'active', team: 'qa_team' },
+      { work_item_id: 'work_1700000000000000003', agent_id: 'agent 3', work_type: 'feature', description: 'bad agent id' },
+      'not an object',
+    ]),
+  );
+  writeFileSync(
+    join(src, 'work_claims_fast.jsonl'),
+    [
+      JSON.stringify({ work_item_id: 'work_1700000000000000004', agent_id: 'agent_1', work_type: 'test', priority: 'low', description: 'fast claim', status: 'active', team: 'backend_team' }),
+      '{"work_item_id": "work_17000000000000000', // torn by SwarmSH's unlocked append
+    ].join('\n'),
+  );
+  writeFileSync(join(src, 'coordination_log.json'), JSON.stringify([{ work_item_id: 'work_1700000000000000002', completed_at: '2025-01-02T00:00:00Z', agent_id: 'agent_2', result: 'success', velocity_points: 8 }]));
+  writeFileSync(join(src, 'agent_status.json'), JSON.stringify([{ agent_id: 'agent_1', team: 'backend_team', capacity: 100, specialization: 'api', status: 'active', last_heartbeat: '2025-01-01T00:00:00Z' }]));
+  return src;
+}
+
+describe('import-swarmsh', () => {
+  it('imports what it can read, reports the rest, and imports nothing twice', () => {
+    const dir = join(tempDir(), 'store');
+    const env = storeEnv(dir);
+    const src = swarmshDir();
+    const r = runSync(['--json', 'import-swarmsh', src], env);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report).toMatchObject({ active_imported: 2, completed_imported: 1, agents_imported: 1, skipped_existing: 0 });
+    expect(report.problems.map((p: { file: string; line?: number }) => `${p.file}:${p.line ?? ''}`).sort()).toEqual(['work_claims.json:', 'work_claims.json:4', 'work_claims_fast.jsonl:2']);
+    expect(r.stderr).toMatch(/could not import work_claims_fast\.jsonl:2/);
+
+    const shown = JSON.parse(runSync(['--json', 'show', 'work_1700000000000000001'], env).stdout);
+    expect(shown).toMatchObject({ description: 'Implement "auth"\nnow', team: 'backend_team', priority: 'high', status: 'active' });
+    expect(JSON.parse(runSync(['--json', 'show', 'work_1700000000000000002'], env).stdout)).toMatchObject({ status: 'completed', velocity_points: 8 });
+    // Imported items are ordinary items: they can be progressed and completed.
+    expect(runSync(['complete', 'work_1700000000000000001', 'success', '3'], env).code).toBe(0);
+    assertConsistent(readStore(dir));
+
+    const before = snapshot(dir);
+    const again = JSON.parse(runSync(['--json', 'import-swarmsh', src], env).stdout);
+    expect(again).toMatchObject({ active_imported: 0, completed_imported: 0, agents_imported: 0, skipped_existing: 3 });
+    assertConsistent(readStore(dir));
+    expect(readStore(dir).completed.size).toBe(2);
+    expect(snapshot(dir)).toBe(before); // a second import changes not one byte
+  });
+
+  it('reports a corrupt file and a directory with nothing to import', () => {
+    const env = storeEnv(join(tempDir(), 'store'));
+    const src = join(tempDir(), 'broken');
+    mkdirSync(src);
+    writeFileSync(join(src, 'work_claims.json'), '[{"work_item_id": "work_1", "description": "unescaped "quote""}]');
+    const r = runSync(['--json', 'import-swarmsh', src], env);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).problems[0]).toMatchObject({ file: 'work_claims.json', reason: expect.stringMatching(/not valid JSON/) });
+    const empty = runSync(['import-swarmsh', tempDir()], env);
+    expect(empty.code).toBe(3);
+    expect(empty.stderr).toMatch(/holds none of/);
+  });
+});
