@@ -4,6 +4,8 @@
  * (env assignments; see docs/benchmarking.md). Skips with a message until the journal ships
  * (`telemetry query` missing) and checks that each switch really turns spans on or off.
  */
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { fmt } from '../lib/multiRun.mjs';
 import { median, summarize } from '../lib/stats.mjs';
 import { querySpans, telemetryAvailable } from '../lib/telemetrySource.mjs';
@@ -57,6 +59,12 @@ export default {
       ctx.metric(`telemetry.off.${op}.ms`, 'ms', 'lower', samples.off[op]);
       rows.push([op, fmt(off.p50), fmt(on.p50), fmt(data.summary[op].overhead_pct, 1)]);
     }
+    // A day of journal (one operation per second) before and after gzip, by the real code.
+    const day = JSON.parse(execFileSync(process.execPath, [fileURLToPath(new URL('../journalDay.mjs', import.meta.url))], { encoding: 'utf8' }));
+    data.journal_day = day;
+    ctx.metric('telemetry.journal_day.bytes_before', 'bytes', 'lower', [day.bytes_before]);
+    ctx.metric('telemetry.journal_day.bytes_after', 'bytes', 'lower', [day.bytes_after]);
+    ctx.progress.note(`telemetry: a day of journal (${day.spans} spans): ${(day.bytes_before / 1048576).toFixed(1)} MiB raw, ${(day.bytes_after / 1048576).toFixed(1)} MiB gzipped (${day.ratio}x)`);
     return { data, table: { headers: ['op', 'off p50 ms', 'on (100%) p50 ms', 'overhead %'], rows } };
   },
 };
