@@ -33,6 +33,8 @@ Environment:
   FLOCK_BACKOFF_MS      first backoff step in ms, doubled with jitter (default 2, capped by FLOCK_BACKOFF_MAX_MS=100)
   LOCK_STALE_MS         a lock not refreshed for this long is taken over (default 10000, min 2000)
   SWARMFILE_FSYNC       0 to skip fsync (faster, not crash-safe against power loss; default 1)
+  TELEMETRY_DIR         telemetry journal directory (default ./telemetry); OTEL_SDK_DISABLED=true turns
+                        telemetry off; OTEL_*, TELEMETRY_SAMPLE_RATE, WAL_SYNC_INTERVAL, JOURNAL_*: docs/telemetry.md
 `;
 
 export interface RunIO {

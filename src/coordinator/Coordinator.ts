@@ -96,18 +96,17 @@ export class Coordinator {
   private async run<T>(operation: string, attrs: Record<string, AttrValue>, fn: (ctx: OpContext) => Promise<T>): Promise<T> {
     const span = this.tracer.startSpan(`swarmfile.${operation}`, { 'swarmfile.operation': operation, 'agent.id': this.agentId, ...attrs });
     const ctx: OpContext = { store: this.store, config: this.config, agentId: this.agentId, lockStats: newLockStats(), span };
+    let errorCode: string | undefined;
     try {
       if (this.config.injectDelayMs > 0) await new Promise((r) => setTimeout(r, this.config.injectDelayMs));
-      const out = await fn(ctx);
-      span.setAttribute('lock.wait_ms', Math.round(ctx.lockStats.waitMs * 1000) / 1000);
-      span.setAttribute('lock.retries', ctx.lockStats.retries);
-      span.end();
-      return out;
+      return await fn(ctx);
     } catch (err) {
+      errorCode = isSwarmError(err) ? err.code : 'INTERNAL';
+      throw err;
+    } finally {
       span.setAttribute('lock.wait_ms', Math.round(ctx.lockStats.waitMs * 1000) / 1000);
       span.setAttribute('lock.retries', ctx.lockStats.retries);
-      span.end(isSwarmError(err) ? err.code : 'INTERNAL');
-      throw err;
+      span.end(errorCode);
     }
   }
 }
