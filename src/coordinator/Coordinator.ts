@@ -23,7 +23,7 @@ import { showWork } from './showWork.js';
 export interface CoordinatorOptions extends ConfigOverrides {
   /** Where spans go; default: none. The CLI passes the journal tracer. */
   tracer?: Tracer;
-  /** Environment to resolve settings from; default process.env. */
+  /** Environment to resolve settings from; default process.env (resolved by config.ts). */
   env?: Record<string, string | undefined>;
   /** An already resolved configuration (skips resolution). */
   config?: Readonly<Config>;
@@ -46,7 +46,7 @@ export class Coordinator {
 
   static async open(options: CoordinatorOptions = {}): Promise<Coordinator> {
     const { tracer, env, config: given, ...overrides } = options;
-    const config = given ?? resolveConfig(overrides, env ?? process.env);
+    const config = given ?? resolveConfig(overrides, env);
     return new Coordinator(config, await openStore(config), tracer ?? noopTracer);
   }
 

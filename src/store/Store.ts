@@ -30,8 +30,6 @@ interface IntentBody {
 /** What a transaction body sees: the locked files, read on demand and cached. */
 export interface TxnView {
   readJson<T>(file: string, fallback: T, check: (v: unknown) => boolean): Promise<T>;
-  /** The current byte length of an append-only log (appends go at this offset). */
-  logSize(file: string): Promise<number>;
 }
 
 export interface TxnPlan<T> {
@@ -144,24 +142,23 @@ export class Store {
         if (!cache.has(file)) cache.set(file, await this.readJson(file, fallback, check));
         return cache.get(file) as T;
       },
-      logSize: async (file: string) => {
-        try {
-          return (await fs.stat(this.path(file))).size;
-        } catch (err) {
-          if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
-          throw ioError(err, 'reading', this.path(file));
-        }
-      },
     };
+  }
+
+  /** The current byte length of an append-only log, read under its lock: appends go at this offset. */
+  private async logSize(file: string): Promise<number> {
+    try {
+      return (await fs.stat(this.path(file))).size;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+      throw ioError(err, 'reading', this.path(file));
+    }
   }
 
   private async commit(plan: TxnPlan<unknown>, locks: readonly HeldLock[]): Promise<void> {
     const ops: ChangeOp[] = [];
     for (const [file, value] of plan.writes ?? []) ops.push({ kind: 'write', file, data: JSON.stringify(value, null, 2) + '\n' });
-    if (plan.appends?.size) {
-      const view = this.view();
-      for (const [file, data] of plan.appends) ops.push({ kind: 'append', file, offset: await view.logSize(file), data });
-    }
+    for (const [file, data] of plan.appends ?? []) ops.push({ kind: 'append', file, offset: await this.logSize(file), data });
     if (ops.length === 0) return;
     assertHeld(locks);
     this.crashPoint('before-commit');
