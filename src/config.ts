@@ -35,6 +35,19 @@ export interface Config {
   leaseTtlSeconds: number;
   /** Attempts before a failing item becomes dead. Env MAX_RETRY_ATTEMPTS. Default 3. */
   maxRetryAttempts: number;
+  /** First retry delay after `fail`, seconds; doubles per attempt, with jitter. Env RETRY_BACKOFF_SECONDS. Default 5. */
+  retryBackoffSeconds: number;
+  /** Longest retry delay, seconds. Env RETRY_BACKOFF_MAX_SECONDS. Default 900. */
+  retryBackoffMaxSeconds: number;
+  /** An agent with no heartbeat for this long is stale. Env AGENT_STALE_SECONDS. Default: the lease TTL. */
+  agentStaleSeconds: number;
+  /** claim-next and ready scan leases at most this often per store, ms. Env REAP_INTERVAL_MS. Default 1000. */
+  reapIntervalMs: number;
+  /**
+   * The agent's process, recorded at claim and registration for liveness checks. Env AGENT_PID;
+   * else `defaultAgentPid` (the CLI passes its parent, the agent script); else this process.
+   */
+  agentPid: number;
   /** Test hook: sleep this long inside every operation, to prove regression detection. Env SWARMFILE_INJECT_DELAY_MS. Default 0. */
   injectDelayMs: number;
   /** Test hook: SIGKILL this process at the named commit step (see Store.crashPoint). Env SWARMFILE_CRASH_AT. */
@@ -43,7 +56,11 @@ export interface Config {
   env: Readonly<Record<string, string | undefined>>;
 }
 
-export type ConfigOverrides = Partial<Omit<Config, 'lock' | 'env'>> & { lock?: Partial<LockConfig> };
+export type ConfigOverrides = Partial<Omit<Config, 'lock' | 'env'>> & {
+  lock?: Partial<LockConfig>;
+  /** Used for agentPid when neither the override nor AGENT_PID gives one. */
+  defaultAgentPid?: number;
+};
 
 export const DEFAULT_SHARDS = 16;
 export const MAX_SHARDS = 256;
@@ -94,10 +111,16 @@ export function resolveConfig(overrides: ConfigOverrides = {}, env: Record<strin
     lock: Object.freeze(lock),
     leaseTtlSeconds: overrides.leaseTtlSeconds ?? intFromEnv(env, 'LEASE_TTL_SECONDS', 1, 31_536_000) ?? 300,
     maxRetryAttempts: overrides.maxRetryAttempts ?? intFromEnv(env, 'MAX_RETRY_ATTEMPTS', 1, 1000) ?? 3,
+    retryBackoffSeconds: overrides.retryBackoffSeconds ?? numberFromEnv(env, 'RETRY_BACKOFF_SECONDS', 0, 86_400) ?? 5,
+    retryBackoffMaxSeconds: overrides.retryBackoffMaxSeconds ?? numberFromEnv(env, 'RETRY_BACKOFF_MAX_SECONDS', 0, 31_536_000) ?? 900,
+    agentStaleSeconds: 0, // set below from the lease TTL when not given
+    reapIntervalMs: overrides.reapIntervalMs ?? intFromEnv(env, 'REAP_INTERVAL_MS', 0, 3_600_000) ?? 1000,
+    agentPid: overrides.agentPid ?? intFromEnv(env, 'AGENT_PID', 1, 2 ** 31 - 1) ?? overrides.defaultAgentPid ?? process.pid,
     injectDelayMs: intFromEnv(env, 'SWARMFILE_INJECT_DELAY_MS', 0, 60_000) ?? 0,
     crashAt: env.SWARMFILE_CRASH_AT || undefined,
     env: Object.freeze({ ...env }),
   };
+  config.agentStaleSeconds = overrides.agentStaleSeconds ?? intFromEnv(env, 'AGENT_STALE_SECONDS', 1, 31_536_000) ?? config.leaseTtlSeconds;
   if (!Number.isInteger(config.shards) || config.shards < 1 || config.shards > MAX_SHARDS) {
     throw new SwarmError('INVALID_INPUT', `shards must be a whole number from 1 to ${MAX_SHARDS}`);
   }

@@ -8,7 +8,7 @@ type Ctx = () => CliContext;
 function renderDashboard(d: Dashboard): string {
   const out = [
     `swarmfile dashboard  ${d.generated_at}  shards=${d.shards}`,
-    `active work: ${d.totals.active_work}   completed: ${d.totals.tasks_completed}   velocity points: ${d.totals.velocity_points}`,
+    `active work: ${d.totals.active_work}   queued: ${d.totals.queued}   waiting: ${d.totals.waiting}   dead: ${d.totals.dead}   completed: ${d.totals.tasks_completed}   velocity points: ${d.totals.velocity_points}`,
     '',
     'AGENTS',
     d.agents.length ? formatTable(['agent_id', 'team', 'status', 'active', 'completed', 'velocity', 'last_completed_at'], d.agents.map((a) => [a.agent_id, a.team, a.status ?? 'unregistered', a.active_work, a.tasks_completed, a.velocity_points, a.last_completed_at])) : '(none)',

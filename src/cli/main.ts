@@ -12,6 +12,7 @@ void runCli(process.argv.slice(2), {
   stdout: (s) => void process.stdout.write(s),
   stderr: (s) => void process.stderr.write(s),
   env: process.env,
+  agentPid: process.ppid,
   makeTracer,
 }).then((status) => {
   process.exitCode = status;

@@ -11,6 +11,7 @@ import { registerAdminCommands } from './adminCommands.js';
 import { registerAgentCommands } from './agentCommands.js';
 import { registerTelemetryCommands } from './telemetryCommands.js';
 import type { CliContext } from './CliContext.js';
+import { registerQueueCommands } from './queueCommands.js';
 import { registerWorkCommands } from './workCommands.js';
 
 const VERSION = '0.1.0';
@@ -26,7 +27,14 @@ const ENV_HELP = `
 Environment:
   COORDINATION_DIR      store directory (default ./agent_coordination)
   AGENT_ID              the calling agent (default agent_<nanoseconds>, new per call)
-  CURRENT_WORK_ITEM     default work id for progress/complete
+  AGENT_PID             the agent's process for liveness checks (default: the caller of this command)
+  CURRENT_WORK_ITEM     default work id for progress/complete/release/fail
+  LEASE_TTL_SECONDS     lease of a claim (default 300); heartbeat and progress renew it
+  MAX_RETRY_ATTEMPTS    failed attempts before an item is dead (default 3)
+  RETRY_BACKOFF_SECONDS first retry delay after fail, doubled per attempt with jitter (default 5;
+                        RETRY_BACKOFF_MAX_SECONDS caps it, default 900)
+  AGENT_STALE_SECONDS   an agent with no heartbeat this long is stale (default: LEASE_TTL_SECONDS)
+  REAP_INTERVAL_MS      claim-next/ready look for reclaimable claims at most this often (default 1000)
   WORK_QUEUE_SHARDING   shard count for a new store (default 16; an existing store keeps its own)
   FLOCK_TIMEOUT         seconds to wait for a lock (default 30)
   FLOCK_RETRIES         lock attempts after the first (default 10000)
@@ -41,6 +49,8 @@ export interface RunIO {
   stdout: (s: string) => void;
   stderr: (s: string) => void;
   env: Record<string, string | undefined>;
+  /** The agent's process when AGENT_PID is unset: main passes its parent (the calling script). */
+  agentPid?: number;
   /** Builds the tracer for this run; default: none. */
   makeTracer?: (config: Readonly<Config>) => Promise<Tracer>;
 }
@@ -52,7 +62,7 @@ export async function runCli(argv: readonly string[], io: RunIO): Promise<number
   const program = new Command('coordination_helper');
   const flags = () => program.opts<{ dir?: string; json?: boolean; quiet?: boolean }>();
   const ctx = (): CliContext => {
-    config ??= resolveConfig(flags().dir ? { dir: flags().dir } : {}, io.env);
+    config ??= resolveConfig({ ...(flags().dir ? { dir: flags().dir } : {}), defaultAgentPid: io.agentPid }, io.env);
     const cfg = config;
     return {
       config: cfg,
@@ -76,6 +86,7 @@ export async function runCli(argv: readonly string[], io: RunIO): Promise<number
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .addHelpText('after', ENV_HELP + exitStatusHelp());
   registerWorkCommands(program, ctx);
+  registerQueueCommands(program, ctx);
   registerAgentCommands(program, ctx);
   registerAdminCommands(program, ctx);
   registerTelemetryCommands(program, ctx);

@@ -19,6 +19,21 @@ import type { OpContext } from './OpContext.js';
 import { progressWork } from './progressWork.js';
 import { registerAgent, type RegisterInput } from './registerAgent.js';
 import { showWork } from './showWork.js';
+import { addWork, type AddInput } from './addWork.js';
+import { cancelWork } from './cancelWork.js';
+import type { OwnerProof } from './checkOwner.js';
+import { claimNext, type ClaimNextInput } from './claimNext.js';
+import { claimNextWaiting } from './claimNextWaiting.js';
+import { cleanupFinished, type CleanupInput, type CleanupReport } from './cleanupFinished.js';
+import { failWork } from './failWork.js';
+import { heartbeatAgent, type AgentHeartbeat } from './heartbeatAgent.js';
+import { listAgents, type AgentLiveness } from './listAgents.js';
+import { listReady } from './listReady.js';
+import { reapClaims, type ReapReport } from './reapClaims.js';
+import { releaseWork } from './releaseWork.js';
+import { requeueWork } from './requeueWork.js';
+import type { ClaimFilter } from '../model/claimOrder.js';
+import { parseWholeNumber } from '../model/validate.js';
 
 export interface CoordinatorOptions extends ConfigOverrides {
   /** Where spans go; default: none. The CLI passes the journal tracer. */
@@ -58,8 +73,69 @@ export class Coordinator {
     return this.run('claim', { 'work.type': input.workType, 'work.team': input.team ?? '' }, (ctx) => claimWork(ctx, input));
   }
 
-  progress(workId: string, percent: number | string, status?: string): Promise<WorkItem> {
-    return this.run('progress', {}, (ctx) => progressWork(ctx, workId, percent, status));
+  progress(workId: string, percent: number | string, status?: string, proof: OwnerProof = {}): Promise<WorkItem> {
+    return this.run('progress', {}, (ctx) => progressWork(ctx, workId, percent, status, proof));
+  }
+
+  /** Enqueues an unclaimed item (waiting until `dependsOn` items are completed). */
+  add(input: AddInput): Promise<WorkItem> {
+    return this.run('add', { 'work.type': input.workType, 'work.team': input.team ?? '' }, (ctx) => addWork(ctx, input));
+  }
+
+  /**
+   * Claims the best claimable item. Throws NOTHING_CLAIMABLE, or with `waitSeconds` blocks until
+   * something is claimable (woken by file changes) or the time is up.
+   */
+  claimNext(input: ClaimNextInput & { waitSeconds?: number | string } = {}): Promise<WorkItem> {
+    const { waitSeconds, ...rest } = input;
+    const wait = waitSeconds === undefined ? 0 : parseWholeNumber('wait', waitSeconds, 0, 31_536_000);
+    const attrs = { 'work.type': input.workType ?? '', 'work.team': input.team ?? '', 'claim.wait_s': wait };
+    return this.run('claim_next', attrs, (ctx) => (wait > 0 ? claimNextWaiting(ctx, rest, wait) : claimNext(ctx, rest)));
+  }
+
+  /** Items claim-next would hand out now, in that order. */
+  ready(input: ClaimFilter & { limit?: number | string } = {}): Promise<WorkItem[]> {
+    return this.run('ready', {}, (ctx) => listReady(ctx, input));
+  }
+
+  /** Renews the lease of one claim. */
+  heartbeat(workId: string, proof: OwnerProof = {}): Promise<WorkItem> {
+    return this.run('heartbeat', {}, (ctx) => progressWork(ctx, workId, undefined, undefined, proof));
+  }
+
+  /** Agent-level heartbeat: registry entry and every lease this agent holds. */
+  heartbeatAgent(): Promise<AgentHeartbeat> {
+    return this.run('heartbeat_agent', {}, (ctx) => heartbeatAgent(ctx));
+  }
+
+  release(workId: string, proof: OwnerProof & { reason?: string } = {}): Promise<WorkItem> {
+    return this.run('release', {}, (ctx) => releaseWork(ctx, workId, proof));
+  }
+
+  fail(workId: string, reason?: string, proof: OwnerProof = {}): Promise<WorkItem> {
+    return this.run('fail', {}, (ctx) => failWork(ctx, workId, reason, proof));
+  }
+
+  requeue(workId: string): Promise<WorkItem> {
+    return this.run('requeue', {}, (ctx) => requeueWork(ctx, workId));
+  }
+
+  cancel(workId: string, opts: OwnerProof & { reason?: string } = {}): Promise<WorkItem> {
+    return this.run('cancel', {}, (ctx) => cancelWork(ctx, workId, opts));
+  }
+
+  /** Returns expired, orphaned and stale claims to the backlog now. */
+  reap(): Promise<ReapReport> {
+    return this.run('reap', {}, (ctx) => reapClaims(ctx));
+  }
+
+  agents(): Promise<AgentLiveness[]> {
+    return this.run('agents', {}, (ctx) => listAgents(ctx));
+  }
+
+  /** Archives finished items older than a cutoff (gzip JSON Lines, read by list({archived})). */
+  cleanup(input: CleanupInput = {}): Promise<CleanupReport> {
+    return this.run('cleanup', {}, (ctx) => cleanupFinished(ctx, input));
   }
 
   complete(workId: string, input: CompleteInput = {}): Promise<WorkItem> {

@@ -1,6 +1,7 @@
+import { listSegments } from '../backlog/listSegments.js';
 import type { AgentRecord, WorkItem } from '../model/types.js';
 import type { OpContext } from './OpContext.js';
-import { readRegistry, readShard, readStats, type TeamTotals } from './storeShapes.js';
+import { readDead, readItems, readRegistry, readShard, readStats, readWaiting, type TeamTotals } from './storeShapes.js';
 
 export interface AgentView extends Partial<AgentRecord> {
   agent_id: string;
@@ -16,21 +17,25 @@ export interface Dashboard {
   agents: AgentView[];
   active_work: WorkItem[];
   teams: Array<{ team: string; active_work: number } & TeamTotals>;
-  totals: { active_work: number; tasks_completed: number; velocity_points: number };
+  totals: { active_work: number; queued: number; waiting: number; dead: number; tasks_completed: number; velocity_points: number };
 }
 
 /**
- * Agents (registered, or seen on claims), active work, and per-team velocity. Reads the registry,
- * the active shards and the stats shards: its cost does not grow with completed history.
+ * Agents (registered, or seen on claims), active work, queue sizes and per-team velocity. Reads
+ * the registry, the active, backlog, waiting, dead and stats files: its cost grows with the queue,
+ * not with completed history.
  */
 export async function buildDashboard(ctx: OpContext): Promise<Dashboard> {
   await ctx.store.settle(ctx.lockStats);
   const n = ctx.store.shards;
   const idx = Array.from({ length: n }, (_, i) => i);
-  const [registry, shards, stats] = await Promise.all([
+  const [registry, shards, stats, queued, waiting, dead] = await Promise.all([
     readRegistry(ctx.store),
     Promise.all(idx.map((i) => readShard(ctx.store, i))),
     Promise.all(idx.map((i) => readStats(ctx.store, i))),
+    listSegments(ctx.store).then(async (segs) => (await Promise.all(segs.map((s) => readItems(ctx.store, s.file)))).reduce((n, items) => n + items.length, 0)),
+    readWaiting(ctx.store),
+    readDead(ctx.store),
   ]);
   const active = shards.flat().sort((a, b) => (a.work_item_id < b.work_item_id ? -1 : 1));
   const agents = new Map<string, AgentView>();
@@ -70,6 +75,9 @@ export async function buildDashboard(ctx: OpContext): Promise<Dashboard> {
     teams: teamList,
     totals: {
       active_work: active.length,
+      queued,
+      waiting: waiting.length,
+      dead: dead.length,
       tasks_completed: teamList.reduce((s, t) => s + t.tasks_completed, 0),
       velocity_points: teamList.reduce((s, t) => s + t.velocity_points, 0),
     },

@@ -1,8 +1,9 @@
 import { generateId } from '../model/generateId.js';
 import { isoSeconds } from '../model/now.js';
 import type { Priority, WorkItem } from '../model/types.js';
-import { validateName, validatePriority, validateText } from '../model/validate.js';
+import { validateLease, validateName, validatePriority, validateText } from '../model/validate.js';
 import { SwarmError } from '../errors.js';
+import { claimFields } from './claimFields.js';
 import type { OpContext } from './OpContext.js';
 import { readShard, workFiles } from './storeShapes.js';
 
@@ -13,6 +14,8 @@ export interface ClaimInput {
   priority?: Priority | string;
   /** Default autonomous_team (SwarmSH's default). */
   team?: string;
+  /** Lease length in seconds; default LEASE_TTL_SECONDS. */
+  leaseSeconds?: number | string;
 }
 
 export const DEFAULT_TEAM = 'autonomous_team';
@@ -23,11 +26,12 @@ export async function claimWork(ctx: OpContext, input: ClaimInput): Promise<Work
   const description = validateText('description', input.description);
   const priority = validatePriority(input.priority ?? 'medium');
   const team = validateName('team', input.team ?? DEFAULT_TEAM);
+  const lease = validateLease(input.leaseSeconds ?? ctx.config.leaseTtlSeconds);
   const id = generateId('work');
   const files = workFiles(ctx.store, id);
   ctx.span.setAttribute('work.id', id);
   ctx.span.setAttribute('store.shard', files.shard);
-  const now = isoSeconds();
+  const nowMs = Date.now();
   const item: WorkItem = {
     work_item_id: id,
     agent_id: ctx.agentId,
@@ -37,9 +41,11 @@ export async function claimWork(ctx: OpContext, input: ClaimInput): Promise<Work
     team,
     status: 'active',
     progress: 0,
-    created_at: now,
-    claimed_at: now,
-    last_update: now,
+    created_at: isoSeconds(nowMs),
+    claimed_at: null,
+    last_update: isoSeconds(nowMs),
+    attempts: 0,
+    ...claimFields(ctx.config, ctx.agentId, 0, lease, nowMs),
   };
   return ctx.store.transact([files.shardFile], ctx.lockStats, async (view) => {
     const items = await readShard(view, files.shard);

@@ -1,35 +1,52 @@
+import { listSegments } from '../backlog/listSegments.js';
+import { compareIds } from '../model/claimOrder.js';
 import type { WorkItem } from '../model/types.js';
 import { completedFile } from '../store/storeFiles.js';
 import type { OpContext } from './OpContext.js';
-import { readShard } from './storeShapes.js';
+import { readArchived } from './readArchived.js';
+import { readDead, readItems, readShard, readWaiting } from './storeShapes.js';
 
 export interface ListFilter {
-  /** Only items in this status (`completed` reads the completed logs). */
+  /**
+   * Only items in this status: `pending` (backlog), `waiting` (dependencies), `dead`,
+   * `completed` / `cancelled` (finished logs), or a claimed item's status (`active`, `in_progress` ...).
+   */
   status?: string;
   team?: string;
   agentId?: string;
-  /** Also include completed items. */
+  /** Also include finished items. */
   all?: boolean;
+  /** Read the cleanup archives instead of the live store. */
+  archived?: boolean;
 }
 
-/** Every active item (and completed ones when asked), oldest first, as a consistent per-file snapshot. */
+const FINISHED = new Set(['completed', 'cancelled']);
+
+/** Items by creation order, as a consistent per-file snapshot: by default every unfinished one. */
 export async function listWork(ctx: OpContext, filter: ListFilter = {}): Promise<WorkItem[]> {
-  await ctx.store.settle(ctx.lockStats);
-  const n = ctx.store.shards;
-  const wantCompleted = filter.all || filter.status === 'completed';
-  const wantActive = filter.status !== 'completed';
-  const parts = await Promise.all(
-    Array.from({ length: n }, async (_, i) => [
-      ...(wantActive ? await readShard(ctx.store, i) : []),
-      ...(wantCompleted ? await ctx.store.readLog<WorkItem>(completedFile(i)) : []),
-    ]),
-  );
-  const items = parts.flat().filter(
-    (w) =>
-      (filter.status === undefined || w.status === filter.status) &&
-      (filter.team === undefined || w.team === filter.team) &&
-      (filter.agentId === undefined || w.agent_id === filter.agentId),
-  );
-  // Ids are time-ordered (work_<ns>); compare as numbers of equal width, falling back to text.
-  return items.sort((a, b) => a.work_item_id.length - b.work_item_id.length || (a.work_item_id < b.work_item_id ? -1 : a.work_item_id > b.work_item_id ? 1 : 0));
+  const { status } = filter;
+  let items: WorkItem[];
+  if (filter.archived) {
+    items = await readArchived(ctx.store);
+  } else {
+    await ctx.store.settle(ctx.lockStats);
+    const want = (s: string) => (status === undefined ? (FINISHED.has(s) ? !!filter.all : true) : status === s);
+    const n = ctx.store.shards;
+    const parts: Promise<WorkItem[]>[] = [];
+    if (want('pending')) parts.push(listSegments(ctx.store).then(async (segs) => (await Promise.all(segs.map((s) => readItems(ctx.store, s.file)))).flat()));
+    if (want('waiting')) parts.push(readWaiting(ctx.store));
+    if (want('dead')) parts.push(readDead(ctx.store));
+    const claimedStatus = status === undefined || !['pending', 'waiting', 'dead', 'completed', 'cancelled'].includes(status);
+    if (claimedStatus) parts.push(...Array.from({ length: n }, (_, i) => readShard(ctx.store, i)));
+    if (want('completed') || want('cancelled')) parts.push(...Array.from({ length: n }, (_, i) => ctx.store.readLog<WorkItem>(completedFile(i))));
+    items = (await Promise.all(parts)).flat();
+  }
+  return items
+    .filter(
+      (w) =>
+        (status === undefined || w.status === status) &&
+        (filter.team === undefined || w.team === filter.team) &&
+        (filter.agentId === undefined || w.agent_id === filter.agentId),
+    )
+    .sort((a, b) => compareIds(a.work_item_id, b.work_item_id));
 }

@@ -1,12 +1,21 @@
 import { SwarmError } from '../errors.js';
 import type { Store } from '../store/Store.js';
-import { findCompleted } from './storeShapes.js';
+import { findItem } from './findItem.js';
 
-/** An id absent from the active shards: WRONG_STATE if it already finished, NOT_FOUND otherwise. */
-export async function missingItemError(store: Store, id: string, action: string): Promise<SwarmError> {
-  const done = await findCompleted(store, id);
-  if (done) {
-    return new SwarmError('WRONG_STATE', `cannot ${action} ${id}: it was already ${done.status} at ${done.completed_at ?? '?'}`, { work_item_id: id, status: done.status });
-  }
-  return new SwarmError('NOT_FOUND', `no work item ${id}`, { work_item_id: id });
+/** The error for an id that is not where `action` needs it: WRONG_STATE naming where it is, or NOT_FOUND. */
+export async function missingItemError(store: Store, id: string, action: string, expected = 'claimed'): Promise<SwarmError> {
+  const found = await findItem(store, id);
+  if (!found) return new SwarmError('NOT_FOUND', `no work item ${id}`, { work_item_id: id });
+  const { item, place } = found;
+  const where =
+    place === 'finished' || place === 'archived'
+      ? `it was already ${item.status} at ${item.completed_at ?? '?'}`
+      : place === 'active'
+        ? `it is claimed by ${item.agent_id}`
+        : place === 'backlog'
+          ? 'it is waiting in the backlog, unclaimed'
+          : place === 'waiting'
+            ? `it is waiting for ${item.depends_on?.join(', ')}`
+            : 'it is dead (requeue it first)';
+  return new SwarmError('WRONG_STATE', `cannot ${action} ${id}: it is not ${expected}; ${where}`, { work_item_id: id, status: item.status, place });
 }

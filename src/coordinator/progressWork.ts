@@ -1,23 +1,39 @@
 import { isoSeconds } from '../model/now.js';
 import type { WorkItem } from '../model/types.js';
 import { validatePercent, validateProgressStatus, validateWorkId } from '../model/validate.js';
+import { checkOwner, type OwnerProof } from './checkOwner.js';
+import { renewedLease, withEvent } from './claimFields.js';
 import type { OpContext } from './OpContext.js';
 import { missingItemError } from './missingItemError.js';
 import { readShard, workFiles } from './storeShapes.js';
 
-/** Records progress on an active item (SwarmSH's `progress <id> <percent> [status]`). */
-export async function progressWork(ctx: OpContext, workId: string, percent: number | string, status: string = 'in_progress'): Promise<WorkItem> {
+/**
+ * Records progress on a claimed item (SwarmSH's `progress <id> <percent> [status]`) and renews its
+ * lease. With `percent` undefined it is a bare heartbeat: only the lease is renewed.
+ */
+export async function progressWork(ctx: OpContext, workId: string, percent: number | string | undefined, status: string | undefined, proof: OwnerProof = {}): Promise<WorkItem> {
   const id = validateWorkId(workId);
-  const pct = validatePercent(percent);
-  const st = validateProgressStatus(status);
+  const heartbeat = percent === undefined;
+  const pct = heartbeat ? undefined : validatePercent(percent);
+  const st = heartbeat ? undefined : validateProgressStatus(status ?? 'in_progress');
+  const action = heartbeat ? 'heartbeat' : 'progress';
   const files = workFiles(ctx.store, id);
   ctx.span.setAttribute('work.id', id);
   ctx.span.setAttribute('store.shard', files.shard);
   return ctx.store.transact([files.shardFile], ctx.lockStats, async (view) => {
     const items = await readShard(view, files.shard);
     const idx = items.findIndex((w) => w.work_item_id === id);
-    if (idx < 0) throw await missingItemError(ctx.store, id, 'progress');
-    const updated: WorkItem = { ...items[idx]!, progress: pct, status: st, last_update: isoSeconds() };
+    if (idx < 0) throw await missingItemError(ctx.store, id, action);
+    const item = items[idx]!;
+    const forced = checkOwner(item, ctx, action, proof);
+    const nowMs = Date.now();
+    const updated: WorkItem = {
+      ...item,
+      ...(pct === undefined ? {} : { progress: pct, status: st! }),
+      last_update: isoSeconds(nowMs),
+      ...renewedLease(item, nowMs),
+      ...(forced ? { events: withEvent(item, action, ctx.agentId, { forced }) } : {}),
+    };
     const next = items.slice();
     next[idx] = updated;
     return { writes: new Map([[files.shardFile, next]]), result: updated };

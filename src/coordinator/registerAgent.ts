@@ -1,5 +1,5 @@
-import { hostname } from 'node:os';
 import { isoSeconds } from '../model/now.js';
+import { currentHost, processStartTime } from '../model/processIdentity.js';
 import type { AgentRecord } from '../model/types.js';
 import { validateCapacity, validateName } from '../model/validate.js';
 import { REGISTRY_FILE } from '../store/storeFiles.js';
@@ -16,7 +16,10 @@ export interface RegisterInput {
   specialization?: string;
 }
 
-/** Adds an agent to agent_status.json, or refreshes it when already registered. */
+/**
+ * Adds an agent to agent_status.json, or refreshes it when already registered. The pid recorded is
+ * the agent's process (AGENT_PID; from the CLI, the calling script), used for liveness.
+ */
 export async function registerAgent(ctx: OpContext, input: RegisterInput): Promise<AgentRecord> {
   const agentId = validateName('agent_id', input.agentId);
   const team = validateName('team', input.team ?? DEFAULT_TEAM);
@@ -35,8 +38,9 @@ export async function registerAgent(ctx: OpContext, input: RegisterInput): Promi
       status: 'active',
       registered_at: prev?.registered_at ?? now,
       last_heartbeat: now,
-      pid: process.pid,
-      host: hostname(),
+      pid: ctx.config.agentPid,
+      host: currentHost(),
+      pid_start: processStartTime(ctx.config.agentPid),
     };
     const next = prev ? agents.map((a) => (a.agent_id === agentId ? rec : a)) : [...agents, rec];
     return { writes: new Map([[REGISTRY_FILE, next]]), result: rec };

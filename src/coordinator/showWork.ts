@@ -1,15 +1,14 @@
 import { SwarmError } from '../errors.js';
 import type { WorkItem } from '../model/types.js';
 import { validateWorkId } from '../model/validate.js';
+import { findItem } from './findItem.js';
 import type { OpContext } from './OpContext.js';
-import { findCompleted, readShard, workFiles } from './storeShapes.js';
 
-/** One item by id, active or completed. */
+/** One item by id, wherever it is: backlog, waiting, claimed, dead, finished or archived. */
 export async function showWork(ctx: OpContext, workId: string): Promise<WorkItem> {
   const id = validateWorkId(workId);
   await ctx.store.settle(ctx.lockStats);
-  const active = (await readShard(ctx.store, workFiles(ctx.store, id).shard)).find((w) => w.work_item_id === id);
-  const item = active ?? (await findCompleted(ctx.store, id));
-  if (!item) throw new SwarmError('NOT_FOUND', `no work item ${id}`, { work_item_id: id });
-  return item;
+  const found = await findItem(ctx.store, id);
+  if (!found) throw new SwarmError('NOT_FOUND', `no work item ${id}`, { work_item_id: id });
+  return found.item;
 }

@@ -2,7 +2,7 @@
 import type { AgentRecord, WorkItem } from '../model/types.js';
 import type { TxnView } from '../store/Store.js';
 import type { Store } from '../store/Store.js';
-import { agentStatsFile, completedFile, shardFile, REGISTRY_FILE } from '../store/storeFiles.js';
+import { agentStatsFile, completedFile, shardFile, DEAD_FILE, REGISTRY_FILE, WAITING_FILE } from '../store/storeFiles.js';
 import { shardFor } from '../model/shardFor.js';
 
 export interface TeamTotals {
@@ -24,6 +24,10 @@ export const emptyStats = (): StatsShard => ({ agents: {}, teams: {} });
 
 export const readShard = (r: TxnView | Store, i: number) => r.readJson<WorkItem[]>(shardFile(i), [], isItemArray);
 export const readRegistry = (r: TxnView | Store) => r.readJson<AgentRecord[]>(REGISTRY_FILE, [], isAgentArray);
+/** A backlog segment, a dead-letter or waiting list: every item list is a JSON array of WorkItem. */
+export const readItems = (r: TxnView | Store, file: string) => r.readJson<WorkItem[]>(file, [], isItemArray);
+export const readWaiting = (r: TxnView | Store) => readItems(r, WAITING_FILE);
+export const readDead = (r: TxnView | Store) => readItems(r, DEAD_FILE);
 export const readStats = (r: TxnView | Store, i: number) => r.readJson<StatsShard>(agentStatsFile(i), emptyStats(), isStatsShard);
 
 export function workFiles(store: Store, id: string) {

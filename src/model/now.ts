@@ -5,3 +5,8 @@
 export function isoSeconds(ms: number = Date.now()): string {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
+
+/** Full ISO-8601 with milliseconds, for lease and retry deadlines (sub-second TTLs in tests). */
+export function isoMs(ms: number = Date.now()): string {
+  return new Date(ms).toISOString();
+}

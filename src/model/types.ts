@@ -4,7 +4,26 @@ export const PRIORITIES = ['critical', 'high', 'medium', 'low'] as const;
 export type Priority = (typeof PRIORITIES)[number];
 
 /** Lifecycle states that only their own commands may set (progress cannot set them). */
-export const RESERVED_STATUSES = ['completed', 'pending', 'dead', 'cancelled', 'failed'] as const;
+export const RESERVED_STATUSES = ['completed', 'pending', 'waiting', 'dead', 'cancelled', 'failed'] as const;
+
+/** One past attempt that ended without completion (fail, reap), kept on the item. */
+export interface AttemptRecord {
+  at: string;
+  /** `failed` (the agent said so), `lease_expired`, `process_gone`, `agent_stale`. */
+  outcome: string;
+  agent_id: string | null;
+  fencing_token: number;
+  reason?: string;
+}
+
+/** Something done to an item by someone other than its owner, or on purpose: --force, release, requeue, cancel. */
+export interface ItemEvent {
+  at: string;
+  event: string;
+  by: string;
+  forced?: boolean;
+  reason?: string;
+}
 
 export interface WorkItem {
   work_item_id: string;
@@ -24,6 +43,25 @@ export interface WorkItem {
   completed_at?: string;
   result?: string;
   velocity_points?: number;
+  /** Work queue fields (issue 3); absent on items made by SwarmSH's `claim` before this version. */
+  /** Items that must be completed before this one can be claimed. */
+  depends_on?: string[];
+  /** Attempts that ended without completion (failed or reclaimed). */
+  attempts?: number;
+  /** Grows by one with every claim; owners pass it to prove their claim is current. */
+  fencing_token?: number;
+  /** ISO-8601 with milliseconds; the claim may be reclaimed after this instant. */
+  lease_expires_at?: string | null;
+  lease_ttl_seconds?: number;
+  /** The claiming agent's process (AGENT_PID, the CLI's parent, or the library's own pid). */
+  claim_pid?: number | null;
+  claim_host?: string | null;
+  /** The process's start time (Linux /proc, clock ticks), to tell a reused pid apart. */
+  claim_pid_start?: number | null;
+  /** A failed item is not claimable before this instant (ISO-8601 with milliseconds). */
+  retry_at?: string | null;
+  failures?: AttemptRecord[];
+  events?: ItemEvent[];
 }
 
 export interface AgentRecord {
@@ -36,6 +74,8 @@ export interface AgentRecord {
   last_heartbeat: string;
   pid: number;
   host: string;
+  /** Start time of `pid` (Linux /proc clock ticks), to tell a reused pid apart. */
+  pid_start?: number | null;
 }
 
 /** Per-agent counters kept by `complete`, sharded by agent id. */

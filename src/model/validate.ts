@@ -70,3 +70,5 @@ export function parseWholeNumber(field: string, value: unknown, min: number, max
 export const validatePercent = (v: unknown): number => parseWholeNumber('percent', v, 0, 100);
 export const validateVelocity = (v: unknown): number => parseWholeNumber('velocity_points', v, 0, 1000);
 export const validateCapacity = (v: unknown): number => parseWholeNumber('capacity', v, 1, 10_000);
+/** A lease length in seconds (per claim, or LEASE_TTL_SECONDS). */
+export const validateLease = (v: unknown): number => parseWholeNumber('lease', v, 1, 31_536_000);

@@ -18,7 +18,10 @@ import { SwarmError, ioError } from '../errors.js';
 import { acquireLocks, releaseLocks, type HeldLock, type LockStats } from '../lock/acquireLocks.js';
 import { ALL_FILES, INTENT_PREFIX, intentFiles, intentName, tempFileTarget } from './storeFiles.js';
 
-export type ChangeOp = { kind: 'write'; file: string; data: string } | { kind: 'append'; file: string; offset: number; data: string };
+export type ChangeOp =
+  | { kind: 'write'; file: string; data: string }
+  | { kind: 'append'; file: string; offset: number; data: string }
+  | { kind: 'delete'; file: string };
 
 interface IntentBody {
   txid: string;
@@ -30,14 +33,31 @@ interface IntentBody {
 /** What a transaction body sees: the locked files, read on demand and cached. */
 export interface TxnView {
   readJson<T>(file: string, fallback: T, check: (v: unknown) => boolean): Promise<T>;
+  /**
+   * Locks one more file whose name the body only learnt by reading (claim-next picks an item,
+   * then locks its shard). To keep the global lock order, it must sort after every file already
+   * held; otherwise this throws INTERNAL. Changes to it commit with the rest, all or nothing.
+   */
+  lock(file: string): Promise<void>;
 }
 
 export interface TxnPlan<T> {
   /** New full contents of JSON files (serialised here). */
   writes?: Map<string, unknown>;
+  /** New full contents of text files, written as given (rewritten JSON Lines logs). */
+  texts?: Map<string, string>;
   /** Lines (each ending in \n) to append to JSON Lines logs. */
   appends?: Map<string, string>;
+  /** Files to remove (emptied backlog segments). */
+  deletes?: string[];
   result: T;
+}
+
+/** Thrown inside a transaction when a file locked late has an orphaned intent: start over. */
+class RestartTransaction extends Error {
+  constructor(readonly orphan: string) {
+    super(`orphaned intent ${orphan}`);
+  }
 }
 
 let txCounter = 0;
@@ -61,6 +81,7 @@ export class Store {
   async transact<T>(files: readonly string[], stats: LockStats, body: (view: TxnView) => Promise<TxnPlan<T>>): Promise<T> {
     for (;;) {
       const locks = await acquireLocks(files.map((f) => this.path(f)), this.config.lock, stats);
+      const held = [...files];
       try {
         const orphan = await this.scanForOrphans(files);
         if (orphan) {
@@ -68,9 +89,22 @@ export class Store {
           await this.recoverIntent(orphan, stats);
           continue;
         }
-        const plan = await body(this.view());
+        const lockMore = async (file: string) => {
+          if (held.includes(file)) return;
+          const path = this.path(file);
+          if (locks.some((l) => l.path >= path)) throw new SwarmError('INTERNAL', `late lock ${file} would break the lock order`);
+          locks.push(...(await acquireLocks([path], this.config.lock, stats)));
+          held.push(file);
+          const late = await this.scanForOrphans([file]);
+          if (late) throw new RestartTransaction(late);
+        };
+        const plan = await body(this.view(lockMore));
         await this.commit(plan, locks);
         return plan.result;
+      } catch (err) {
+        if (!(err instanceof RestartTransaction)) throw err;
+        await releaseLocks(locks);
+        await this.recoverIntent(err.orphan, stats);
       } finally {
         await releaseLocks(locks);
       }
@@ -108,6 +142,16 @@ export class Store {
     return value as T;
   }
 
+  /** A file's text, '' when it does not exist (no locks). */
+  async readText(file: string): Promise<string> {
+    try {
+      return await fs.readFile(this.path(file), 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return '';
+      throw ioError(err, 'reading', this.path(file));
+    }
+  }
+
   /**
    * Reads a JSON Lines log. A last line without its newline is an append still in flight and is
    * skipped; any other unparsable line is reported through `onBadLine` and skipped.
@@ -135,9 +179,47 @@ export class Store {
     return out;
   }
 
-  private view(): TxnView {
+  /** Writes a whole file atomically outside any transaction (new, unshared files such as archives). */
+  async writeFile(file: string, data: string | Buffer): Promise<void> {
+    await this.atomicWrite(file, data);
+  }
+
+  /**
+   * A throttle shared by every process: true (and the stamp file's mtime is set to now) when the
+   * stamp is missing or older than `minAgeMs`. Two processes may both get true; callers must be
+   * safe to run concurrently.
+   */
+  async claimStamp(file: string, minAgeMs: number): Promise<boolean> {
+    const path = this.path(file);
+    const st = await fs.stat(path).catch(() => null);
+    if (st && Date.now() - st.mtimeMs < minAgeMs) return false;
+    const now = new Date();
+    await fs.utimes(path, now, now).catch(async (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw ioError(err, 'touching', path);
+      await fs.writeFile(path, '').catch((e) => {
+        throw ioError(e, 'creating', path);
+      });
+    });
+    return true;
+  }
+
+  /** Whether a store file exists (no locks). */
+  async exists(file: string): Promise<boolean> {
+    return fs.access(this.path(file)).then(
+      () => true,
+      () => false,
+    );
+  }
+
+  /** Lists the store directory (no locks): file names only. */
+  async list(): Promise<string[]> {
+    return this.listDir();
+  }
+
+  private view(lock: (file: string) => Promise<void>): TxnView {
     const cache = new Map<string, unknown>();
     return {
+      lock,
       readJson: async <T>(file: string, fallback: T, check: (v: unknown) => boolean) => {
         if (!cache.has(file)) cache.set(file, await this.readJson(file, fallback, check));
         return cache.get(file) as T;
@@ -158,7 +240,9 @@ export class Store {
   private async commit(plan: TxnPlan<unknown>, locks: readonly HeldLock[]): Promise<void> {
     const ops: ChangeOp[] = [];
     for (const [file, value] of plan.writes ?? []) ops.push({ kind: 'write', file, data: JSON.stringify(value, null, 2) + '\n' });
+    for (const [file, data] of plan.texts ?? []) ops.push({ kind: 'write', file, data });
     for (const [file, data] of plan.appends ?? []) ops.push({ kind: 'append', file, offset: await this.logSize(file), data });
+    for (const file of plan.deletes ?? []) ops.push({ kind: 'delete', file });
     if (ops.length === 0) return;
     assertHeld(locks);
     this.crashPoint('before-commit');
@@ -193,8 +277,8 @@ export class Store {
     if (this.config.crashAt === step) process.kill(process.pid, 'SIGKILL');
   }
 
-  private async atomicWrite(file: string, data: string): Promise<void> {
-    const buf = Buffer.from(data, 'utf8');
+  private async atomicWrite(file: string, data: string | Buffer): Promise<void> {
+    const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
     try {
       await writeFileAtomic(this.path(file), buf, {
         fsync: this.config.fsync,
@@ -213,6 +297,12 @@ export class Store {
   private async applyOp(op: ChangeOp): Promise<void> {
     if (op.kind === 'write') return this.atomicWrite(op.file, op.data);
     const path = this.path(op.file);
+    if (op.kind === 'delete') {
+      await fs.unlink(path).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'ENOENT') throw ioError(err, 'removing', path);
+      });
+      return;
+    }
     let fh: fs.FileHandle | undefined;
     try {
       fh = await fs.open(path, fsc.O_RDWR | fsc.O_CREAT, 0o644);

@@ -38,3 +38,25 @@ export function tempFileTarget(name: string): string | null {
   const m = /^(.+)\.[0-9a-f]{1,16}$/.exec(name);
   return m ? m[1]! : null;
 }
+
+/**
+ * The backlog: claimable items in FIFO segments per priority, `backlog.<rank>.<seq>.json`, rank 0
+ * (critical) to 3 (low), seq zero-padded to 9 digits, so a sorted directory listing is claim
+ * order. A segment holds up to BACKLOG_SEGMENT_SIZE items; the last one of a rank (its tail) is
+ * never removed, even when empty, so sequence numbers only grow.
+ */
+export const BACKLOG_SEGMENT_SIZE = 256;
+export const segmentFile = (rank: number, seq: number) => `backlog.${rank}.${String(seq).padStart(9, '0')}.json`;
+const SEGMENT_RE = /^backlog\.([0-3])\.(\d{9})\.json$/;
+export function parseSegment(name: string): { file: string; rank: number; seq: number } | null {
+  const m = SEGMENT_RE.exec(name);
+  return m ? { file: name, rank: Number(m[1]), seq: Number(m[2]) } : null;
+}
+/** Items whose dependencies are not all completed yet: a JSON array. */
+export const WAITING_FILE = 'work_waiting.json';
+/** Items that failed MAX_RETRY_ATTEMPTS times (the dead-letter list): a JSON array. */
+export const DEAD_FILE = 'work_dead.json';
+/** Its mtime is when the last lease scan started (throttles automatic reaping). */
+export const REAP_STAMP = 'reap.stamp';
+/** Compressed archives of finished items (`cleanup`), `archive/finished-<ts>-<pid>.jsonl.gz`. */
+export const ARCHIVE_DIR = 'archive';

@@ -1,0 +1,169 @@
+import { Option, type Command } from 'commander';
+import type { WorkItem } from '../model/types.js';
+import type { CliContext } from './CliContext.js';
+import { formatTable } from './formatTable.js';
+import { workIdOrCurrent } from './workIdOrCurrent.js';
+
+type Ctx = () => CliContext;
+
+const READY_HEADERS = ['work_item_id', 'priority', 'team', 'work_type', 'attempts', 'description'];
+const readyRow = (w: WorkItem) => [w.work_item_id, w.priority, w.team, w.work_type, w.attempts ?? 0, w.description];
+const collect = (value: string, prev: string[] = []) => [...prev, value];
+const tokenOption = () => new Option('--token <n>', 'fencing token from your claim (claim-next --json); refused if the item was claimed again since');
+const forceOption = () => new Option('--force', "operators: act on another agent's claim (recorded on the item)");
+
+/** The work queue (issue 3): backlog, claim-next, leases, failure handling, housekeeping. */
+export function registerQueueCommands(program: Command, ctx: Ctx): void {
+  program
+    .command('add')
+    .description('enqueue an unclaimed item in the backlog and print its id')
+    .argument('<work_type>', 'kind of work (letters, digits, _ . : -)')
+    .argument('<description>', 'free text, up to 8192 UTF-8 bytes')
+    .argument('[priority]', 'critical | high | medium | low', 'medium')
+    .argument('[team]', 'team name', 'autonomous_team')
+    .option('--depends-on <id>', 'claimable only after this item is completed (repeatable)', collect)
+    .action(async (workType: string, description: string, priority: string, team: string, opts: { dependsOn?: string[] }) => {
+      const c = ctx();
+      const item = await (await c.coordinator()).add({ workType, description, priority, team, dependsOn: opts.dependsOn });
+      c.out(c.json ? JSON.stringify(item, null, 2) : item.work_item_id);
+      c.say(`queued ${item.work_item_id} (${item.work_type}, ${item.priority}, ${item.team})${item.status === 'waiting' ? `, waiting for ${item.depends_on!.join(', ')}` : ''}`);
+    });
+
+  program
+    .command('claim-next')
+    .description('claim the best claimable item for $AGENT_ID (critical > high > medium > low, then oldest) and print its id')
+    .option('--type <work_type>', 'only items of this work type')
+    .option('--team <team>', 'only items of this team')
+    .option('--wait <seconds>', 'block up to this long until an item is claimable (woken by file changes)')
+    .option('--lease <seconds>', 'lease length for this claim (default LEASE_TTL_SECONDS)')
+    .addHelpText('after', '\nExits 7 (NOTHING_CLAIMABLE) when nothing can be claimed (after --wait seconds).')
+    .action(async (opts: { type?: string; team?: string; wait?: string; lease?: string }) => {
+      const c = ctx();
+      const item = await (await c.coordinator()).claimNext({ workType: opts.type, team: opts.team, waitSeconds: opts.wait, leaseSeconds: opts.lease });
+      c.out(c.json ? JSON.stringify(item, null, 2) : item.work_item_id);
+      c.say(`claimed ${item.work_item_id} (${item.work_type}, ${item.priority}) for ${item.agent_id}: token ${item.fencing_token}, lease until ${item.lease_expires_at}`);
+    });
+
+  program
+    .command('ready')
+    .description('list what claim-next would hand out now, in that order')
+    .option('--type <work_type>', 'only items of this work type')
+    .option('--team <team>', 'only items of this team')
+    .option('--limit <n>', 'at most this many')
+    .action(async (opts: { type?: string; team?: string; limit?: string }) => {
+      const c = ctx();
+      const items = await (await c.coordinator()).ready({ workType: opts.type, team: opts.team, limit: opts.limit });
+      if (c.json) c.out(JSON.stringify(items, null, 2));
+      else if (items.length) c.out(formatTable(READY_HEADERS, items.map(readyRow)));
+      else c.say('nothing is claimable');
+    });
+
+  program
+    .command('heartbeat')
+    .description("renew a claim's lease; without an id, renew every claim of $AGENT_ID and its registry heartbeat")
+    .argument('[work_id]', 'the claim')
+    .addOption(tokenOption())
+    .addOption(forceOption())
+    .action(async (workId: string | undefined, opts: { token?: string; force?: boolean }) => {
+      const c = ctx();
+      const coord = await c.coordinator();
+      if (workId) {
+        const item = await coord.heartbeat(workId, opts);
+        if (c.json) c.out(JSON.stringify(item, null, 2));
+        c.say(`${item.work_item_id}: lease until ${item.lease_expires_at}`);
+      } else {
+        const hb = await coord.heartbeatAgent();
+        if (c.json) c.out(JSON.stringify(hb, null, 2));
+        c.say(`${coord.agentId}: heartbeat recorded${hb.agent ? '' : ' (not registered)'}, ${hb.renewed.length} lease(s) renewed`);
+      }
+    });
+
+  program
+    .command('release')
+    .description('give a claim back to the backlog on purpose (attempt count unchanged)')
+    .argument('[work_id]', "the claim; omitted or empty means $CURRENT_WORK_ITEM")
+    .option('--reason <text>', 'why, kept in the item events')
+    .addOption(tokenOption())
+    .addOption(forceOption())
+    .action(async (workId: string | undefined, opts: { reason?: string; token?: string; force?: boolean }) => {
+      const c = ctx();
+      const item = await (await c.coordinator()).release(workIdOrCurrent(c, workId), opts);
+      if (c.json) c.out(JSON.stringify(item, null, 2));
+      c.say(`released ${item.work_item_id} to the backlog`);
+    });
+
+  program
+    .command('fail')
+    .description('report a failed attempt: retried after a backoff, dead after MAX_RETRY_ATTEMPTS')
+    .argument('[work_id]', "the claim; omitted or empty means $CURRENT_WORK_ITEM")
+    .argument('[reason]', 'why it failed', 'failed')
+    .addOption(tokenOption())
+    .addOption(forceOption())
+    .action(async (workId: string | undefined, reason: string, opts: { token?: string; force?: boolean }) => {
+      const c = ctx();
+      const item = await (await c.coordinator()).fail(workIdOrCurrent(c, workId), reason, opts);
+      if (c.json) c.out(JSON.stringify(item, null, 2));
+      c.say(item.status === 'dead' ? `${item.work_item_id} is dead after ${item.attempts} attempts (requeue revives it)` : `${item.work_item_id} failed (attempt ${item.attempts}); retry after ${item.retry_at}`);
+    });
+
+  program
+    .command('requeue')
+    .description('revive a dead item: back to the backlog with its attempt count reset')
+    .argument('<work_id>', 'the dead item')
+    .action(async (workId: string) => {
+      const c = ctx();
+      const item = await (await c.coordinator()).requeue(workId);
+      if (c.json) c.out(JSON.stringify(item, null, 2));
+      c.say(`requeued ${item.work_item_id}`);
+    });
+
+  program
+    .command('cancel')
+    .description("withdraw an item (queued, waiting or dead; a claimed one by its owner or with --force)")
+    .argument('<work_id>', 'the item')
+    .option('--reason <text>', 'why, kept in the item events')
+    .addOption(tokenOption())
+    .addOption(forceOption())
+    .action(async (workId: string, opts: { reason?: string; token?: string; force?: boolean }) => {
+      const c = ctx();
+      const item = await (await c.coordinator()).cancel(workId, opts);
+      if (c.json) c.out(JSON.stringify(item, null, 2));
+      c.say(`cancelled ${item.work_item_id}`);
+    });
+
+  program
+    .command('reap')
+    .description('return expired, orphaned (process gone) and stale-agent claims to the backlog now')
+    .action(async () => {
+      const c = ctx();
+      const r = await (await c.coordinator()).reap();
+      if (c.json) c.out(JSON.stringify(r, null, 2));
+      else if (r.reaped.length) c.out(formatTable(['work_item_id', 'agent_id', 'reason'], r.reaped.map((x) => [x.work_item_id, x.agent_id, x.reason])));
+      c.say(`reaped ${r.reaped.length} claim(s); ${r.agents.length} agent status change(s); ${r.promoted} waiting item(s) now queued`);
+    });
+
+  program
+    .command('agents')
+    .description('registered agents with liveness: active, stale (no heartbeat for AGENT_STALE_SECONDS) or gone (process ended)')
+    .action(async () => {
+      const c = ctx();
+      const agents = await (await c.coordinator()).agents();
+      if (c.json) c.out(JSON.stringify(agents, null, 2));
+      else if (agents.length) {
+        const headers = ['agent_id', 'liveness', 'team', 'claims', 'pid', 'host', 'alive', 'last_seen', 'capacity', 'specialization'];
+        c.out(formatTable(headers, agents.map((a) => [a.agent_id, a.liveness, a.team, a.active_claims, a.pid, a.host, a.process_alive === null ? '?' : a.process_alive ? 'yes' : 'no', a.last_seen, a.capacity, a.specialization])));
+      } else c.say('no registered agents');
+    });
+
+  program
+    .command('cleanup')
+    .description('archive finished items older than a cutoff into archive/*.jsonl.gz (read with list --archived)')
+    .option('--older-than <duration>', 'e.g. 30m, 12h, 7d, or seconds', '7d')
+    .option('--dry-run', 'only count what would be archived')
+    .action(async (opts: { olderThan: string; dryRun?: boolean }) => {
+      const c = ctx();
+      const r = await (await c.coordinator()).cleanup({ olderThan: opts.olderThan, dryRun: opts.dryRun });
+      if (c.json) c.out(JSON.stringify(r, null, 2));
+      c.say(`${r.dry_run ? 'would archive' : 'archived'} ${r.archived} item(s) finished before ${r.cutoff}${r.archive ? ` into ${r.archive}` : ''}`);
+    });
+}

@@ -1,0 +1,93 @@
+import { listSegments, tailOf } from '../backlog/listSegments.js';
+import { SwarmError } from '../errors.js';
+import { priorityRank } from '../model/claimOrder.js';
+import { generateId } from '../model/generateId.js';
+import { isoSeconds } from '../model/now.js';
+import type { WorkItem } from '../model/types.js';
+import { validateName, validatePriority, validateText, validateWorkId } from '../model/validate.js';
+import { BACKLOG_SEGMENT_SIZE, completedFile, segmentFile, WAITING_FILE } from '../store/storeFiles.js';
+import { DEFAULT_TEAM, type ClaimInput } from './claimWork.js';
+import { findItem } from './findItem.js';
+import type { OpContext } from './OpContext.js';
+import { readItems, readWaiting, workFiles } from './storeShapes.js';
+
+export interface AddInput extends Omit<ClaimInput, 'leaseSeconds'> {
+  /** Items that must be completed before this one may be claimed. */
+  dependsOn?: readonly string[];
+}
+
+export const MAX_DEPENDENCIES = 64;
+
+/**
+ * Enqueues an unclaimed item at the tail of its priority's backlog, or, when some dependency is
+ * not completed yet, in the waiting list. Each dependency's completed log stays locked while
+ * this decides, so a completion cannot slip between the check and the write (see completeWork).
+ */
+export async function addWork(ctx: OpContext, input: AddInput): Promise<WorkItem> {
+  const workType = validateName('work_type', input.workType);
+  const description = validateText('description', input.description);
+  const priority = validatePriority(input.priority ?? 'medium');
+  const team = validateName('team', input.team ?? DEFAULT_TEAM);
+  const deps = [...new Set((input.dependsOn ?? []).map((d) => validateWorkId(d)))];
+  if (deps.length > MAX_DEPENDENCIES) throw new SwarmError('INVALID_INPUT', `depends_on: at most ${MAX_DEPENDENCIES} dependencies (got ${deps.length})`, { field: 'depends_on' });
+  // Dependencies must exist. One seen finished and completed now but missing from its log under
+  // the lock was archived by `cleanup` meanwhile: it counts as completed.
+  const archivedDone = new Set<string>();
+  for (const dep of deps) {
+    const found = await findItem(ctx.store, dep);
+    if (!found) throw new SwarmError('NOT_FOUND', `depends_on: no work item ${dep}`, { field: 'depends_on', work_item_id: dep });
+    if (found.item.status === 'cancelled') throw new SwarmError('WRONG_STATE', `depends_on: ${dep} was cancelled, so this item could never run`, { field: 'depends_on', work_item_id: dep });
+    if ((found.place === 'archived' || found.place === 'finished') && found.item.status === 'completed') archivedDone.add(dep);
+  }
+  const id = generateId('work');
+  const rank = priorityRank(priority);
+  ctx.span.setAttribute('work.id', id);
+  const now = isoSeconds();
+  const base: WorkItem = {
+    work_item_id: id,
+    agent_id: null,
+    work_type: workType,
+    description,
+    priority,
+    team,
+    status: 'pending',
+    progress: 0,
+    created_at: now,
+    claimed_at: null,
+    last_update: now,
+    attempts: 0,
+    fencing_token: 0,
+    ...(deps.length ? { depends_on: deps } : {}),
+  };
+  const depLogs = [...new Set(deps.map((d) => workFiles(ctx.store, d).completedFile))];
+
+  let seq: number | undefined;
+  for (;;) {
+    const segs = await listSegments(ctx.store);
+    const tailSeq = Math.max(seq ?? 0, tailOf(segs, rank)?.seq ?? 1);
+    const file = segmentFile(rank, tailSeq);
+    const files = deps.length ? [file, WAITING_FILE, ...depLogs] : [file];
+    const outcome = await ctx.store.transact(files, ctx.lockStats, async (view) => {
+      const pending: string[] = [];
+      for (const dep of deps) {
+        const log = await ctx.store.readLog<WorkItem>(completedFile(workFiles(ctx.store, dep).shard));
+        const rec = log.find((w) => w.work_item_id === dep);
+        if (!rec && archivedDone.has(dep)) continue;
+        if (rec?.status === 'cancelled') throw new SwarmError('WRONG_STATE', `depends_on: ${dep} was cancelled, so this item could never run`, { field: 'depends_on', work_item_id: dep });
+        if (rec?.status !== 'completed') pending.push(dep);
+      }
+      if (pending.length) {
+        const waiting = await readWaiting(view);
+        const item = { ...base, status: 'waiting' };
+        return { writes: new Map([[WAITING_FILE, [...waiting, item]]]), result: item };
+      }
+      const seg = await readItems(view, file);
+      // A full tail, or one that is no longer the tail, sends us to the next sequence number.
+      const later = await ctx.store.exists(segmentFile(rank, tailSeq + 1));
+      if (seg.length >= BACKLOG_SEGMENT_SIZE || later) return { result: null };
+      return { writes: new Map([[file, [...seg, base]]]), result: base };
+    });
+    if (outcome) return outcome;
+    seq = tailSeq + 1;
+  }
+}

@@ -1,0 +1,26 @@
+import { processAlive } from '../model/processIdentity.js';
+import type { AgentRecord, WorkItem } from '../model/types.js';
+
+export type Liveness = 'active' | 'stale' | 'gone';
+
+/**
+ * `gone`: its process is certainly not running on this host; `stale`: nothing heard from it (a
+ * heartbeat, or progress on one of its claims) for AGENT_STALE_SECONDS; otherwise `active`.
+ */
+export function agentLiveness(rec: AgentRecord, lastSeenMs: number, nowMs: number, staleSeconds: number): { liveness: Liveness; alive: boolean | null } {
+  const alive = processAlive(rec.pid, rec.host, rec.pid_start);
+  const liveness: Liveness = alive === false ? 'gone' : nowMs - lastSeenMs > staleSeconds * 1000 ? 'stale' : 'active';
+  return { liveness, alive };
+}
+
+/** The latest sign of life per agent: registry heartbeats, and updates to the claims it holds. */
+export function lastSeenByAgent(agents: readonly AgentRecord[], claims: readonly WorkItem[]): Map<string, number> {
+  const seen = new Map<string, number>();
+  const bump = (id: string | null, iso: string | undefined) => {
+    const t = iso ? Date.parse(iso) : Number.NaN;
+    if (id && Number.isFinite(t) && t > (seen.get(id) ?? 0)) seen.set(id, t);
+  };
+  for (const a of agents) bump(a.agent_id, a.last_heartbeat);
+  for (const w of claims) bump(w.agent_id, w.last_update);
+  return seen;
+}

@@ -1,0 +1,43 @@
+import { SwarmError } from '../errors.js';
+import type { WorkItem } from '../model/types.js';
+import type { OpContext } from './OpContext.js';
+
+/** How a caller proves it may act on a claim. */
+export interface OwnerProof {
+  /** The fencing token the caller got at claim time; when given it must be the item's current one. */
+  token?: number | string;
+  /** Operators: act on someone else's claim. Recorded on the item as a forced event. */
+  force?: boolean;
+}
+
+export function parseToken(value: unknown): number | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  const n = typeof value === 'number' ? value : /^\s*\d+\s*$/.test(String(value)) ? Number(value) : Number.NaN;
+  if (!Number.isSafeInteger(n) || n < 1) throw new SwarmError('INVALID_INPUT', `token: must be a whole number from 1 (got ${JSON.stringify(value)})`, { field: 'token' });
+  return n;
+}
+
+/**
+ * Throws NOT_OWNER unless the context's agent holds the claim (with the current token, when one is given),
+ * or `force` is set. Returns true when the action goes through only because of --force.
+ */
+export function checkOwner(item: WorkItem, ctx: OpContext, action: string, proof: OwnerProof = {}): boolean {
+  const agentId = ctx.agentId;
+  const token = parseToken(proof.token);
+  const tokenOk = token === undefined || token === (item.fencing_token ?? 0);
+  if (item.agent_id === agentId && tokenOk) return false;
+  if (proof.force) return true;
+  if (item.agent_id !== agentId) {
+    const hint = ctx.config.agentId === undefined ? ' (AGENT_ID is not set, so every call gets a fresh id: export AGENT_ID)' : '';
+    throw new SwarmError('NOT_OWNER', `cannot ${action} ${item.work_item_id}: it is claimed by ${item.agent_id ?? 'nobody'}, not ${agentId}${hint}; operators may use --force`, {
+      work_item_id: item.work_item_id,
+      owner: item.agent_id,
+      fencing_token: item.fencing_token,
+    });
+  }
+  throw new SwarmError('NOT_OWNER', `cannot ${action} ${item.work_item_id}: fencing token ${token} is stale (the item was claimed again; current token ${item.fencing_token})`, {
+    work_item_id: item.work_item_id,
+    owner: item.agent_id,
+    fencing_token: item.fencing_token,
+  });
+}

@@ -1,0 +1,49 @@
+import type { Config } from '../config.js';
+import { isoMs, isoSeconds } from '../model/now.js';
+import { currentHost, processStartTime } from '../model/processIdentity.js';
+import type { WorkItem } from '../model/types.js';
+
+/** Claim bookkeeping set whenever an agent takes an item: owner, lease, process identity, token. */
+export function claimFields(config: Readonly<Config>, agentId: string, previousToken: number | undefined, leaseSeconds: number, nowMs = Date.now()): Partial<WorkItem> {
+  return {
+    agent_id: agentId,
+    status: 'active',
+    claimed_at: isoSeconds(nowMs),
+    last_update: isoSeconds(nowMs),
+    fencing_token: (previousToken ?? 0) + 1,
+    lease_ttl_seconds: leaseSeconds,
+    lease_expires_at: isoMs(nowMs + leaseSeconds * 1000),
+    claim_pid: config.agentPid,
+    claim_host: currentHost(),
+    claim_pid_start: processStartTime(config.agentPid),
+    retry_at: null,
+  };
+}
+
+/** Back in the backlog: no owner, no lease; `attempts` and `fencing_token` are kept. */
+export function unclaimedFields(nowMs = Date.now()): Partial<WorkItem> {
+  return {
+    agent_id: null,
+    status: 'pending',
+    progress: 0,
+    claimed_at: null,
+    last_update: isoSeconds(nowMs),
+    lease_expires_at: null,
+    claim_pid: null,
+    claim_host: null,
+    claim_pid_start: null,
+  };
+}
+
+/** The lease after a heartbeat or progress report. */
+export function renewedLease(item: WorkItem, nowMs = Date.now()): Partial<WorkItem> {
+  const ttl = item.lease_ttl_seconds;
+  return ttl ? { lease_expires_at: isoMs(nowMs + ttl * 1000) } : {};
+}
+
+/** Keeps the last few events so a flapping item cannot grow without bound. */
+export const MAX_EVENTS = 50;
+export function withEvent(item: WorkItem, event: string, by: string, extra: { forced?: boolean; reason?: string } = {}): WorkItem['events'] {
+  const e = { at: isoSeconds(), event, by, ...(extra.forced ? { forced: true } : {}), ...(extra.reason ? { reason: extra.reason } : {}) };
+  return [...(item.events ?? []), e].slice(-MAX_EVENTS);
+}

@@ -1,0 +1,103 @@
+import { listSegments, type Segment } from '../backlog/listSegments.js';
+import { segmentChange } from '../backlog/segmentChange.js';
+import { SwarmError } from '../errors.js';
+import { isClaimable, type ClaimFilter } from '../model/claimOrder.js';
+import type { WorkItem } from '../model/types.js';
+import { validateLease, validateName } from '../model/validate.js';
+import { claimFields } from './claimFields.js';
+import type { OpContext } from './OpContext.js';
+import { promoteWaiting } from './promoteWaiting.js';
+import { maybeReap } from './reapClaims.js';
+import { readItems, readShard, workFiles } from './storeShapes.js';
+
+export interface ClaimNextInput extends ClaimFilter {
+  /** Lease length in seconds; default LEASE_TTL_SECONDS. */
+  leaseSeconds?: number | string;
+}
+
+export function validateFilter(input: ClaimFilter): ClaimFilter {
+  return {
+    ...(input.workType !== undefined ? { workType: validateName('type', input.workType) } : {}),
+    ...(input.team !== undefined ? { team: validateName('team', input.team) } : {}),
+  };
+}
+
+/**
+ * Takes the best claimable backlog item for the context's agent: highest priority, then oldest,
+ * skipping items waiting out a retry delay or not matching the filter. Exactly once: the item
+ * leaves its segment and enters its active shard in one transaction, under the segment's lock
+ * (every claimer of that item needs it) and then the shard's (which sorts after every segment).
+ * Cost does not grow with the backlog: it reads segments only until one has a claimable item.
+ * Throws NOTHING_CLAIMABLE (details.next_retry_at: the earliest retry delay that ends, if any).
+ */
+export async function claimNext(ctx: OpContext, input: ClaimNextInput = {}): Promise<WorkItem> {
+  const filter = validateFilter(input);
+  const lease = validateLease(input.leaseSeconds ?? ctx.config.leaseTtlSeconds);
+  await maybeReap(ctx);
+  let promoted = false;
+  for (;;) {
+    const segs = await listSegments(ctx.store);
+    const outcome = await claimFromSegments(ctx, segs, filter, lease);
+    if (outcome.item) return outcome.item;
+    if (outcome.raced) continue;
+    if (!promoted && (await promoteWaiting(ctx)) > 0) {
+      promoted = true;
+      continue;
+    }
+    const next = outcome.nextRetryMs;
+    throw new SwarmError('NOTHING_CLAIMABLE', `no backlog item can be claimed now${describe(filter)}${next ? `; the next retry delay ends at ${new Date(next).toISOString()}` : ''}`, {
+      next_retry_at: next ? new Date(next).toISOString() : null,
+    });
+  }
+}
+
+interface Outcome {
+  item?: WorkItem;
+  /** A segment changed between our look and our lock: list again. */
+  raced?: boolean;
+  nextRetryMs?: number;
+}
+
+async function claimFromSegments(ctx: OpContext, segs: Segment[], filter: ClaimFilter, lease: number): Promise<Outcome> {
+  let nextRetryMs: number | undefined;
+  for (const seg of segs) {
+    const peek = await readItems(ctx.store, seg.file);
+    const nowMs = Date.now();
+    if (!peek.some((w) => isClaimable(w, nowMs, filter))) {
+      for (const w of peek) {
+        const t = w.retry_at ? Date.parse(w.retry_at) : Number.NaN;
+        if (t > nowMs && isClaimable(w, t, filter)) nextRetryMs = Math.min(nextRetryMs ?? t, t);
+      }
+      continue;
+    }
+    const item = await ctx.store.transact([seg.file], ctx.lockStats, async (view) => {
+      const items = await readItems(view, seg.file);
+      const now = Date.now();
+      const idx = items.findIndex((w) => isClaimable(w, now, filter));
+      if (idx < 0) return { result: null };
+      const chosen = items[idx]!;
+      const files = workFiles(ctx.store, chosen.work_item_id);
+      await view.lock(files.shardFile);
+      const active = await readShard(view, files.shard);
+      if (active.some((w) => w.work_item_id === chosen.work_item_id)) {
+        throw new SwarmError('STORE_CORRUPT', `${chosen.work_item_id} is both queued in ${seg.file} and active in ${files.shardFile}; nothing was changed`, { work_item_id: chosen.work_item_id });
+      }
+      const claimed: WorkItem = { ...chosen, ...claimFields(ctx.config, ctx.agentId, chosen.fencing_token, lease, now) };
+      const change = segmentChange(seg, items.filter((_, i) => i !== idx), segs);
+      ctx.span.setAttribute('work.id', claimed.work_item_id);
+      ctx.span.setAttribute('store.shard', files.shard);
+      return {
+        writes: new Map<string, unknown>([...change.writes, [files.shardFile, [...active, claimed]]]),
+        deletes: change.deletes,
+        result: claimed,
+      };
+    });
+    return item ? { item } : { raced: true };
+  }
+  return { nextRetryMs };
+}
+
+function describe(filter: ClaimFilter): string {
+  const parts = [filter.workType ? `type ${filter.workType}` : '', filter.team ? `team ${filter.team}` : ''].filter(Boolean);
+  return parts.length ? ` (matching ${parts.join(', ')})` : '';
+}

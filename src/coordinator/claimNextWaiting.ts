@@ -1,0 +1,74 @@
+import { basename } from 'node:path';
+import { isSwarmError, SwarmError } from '../errors.js';
+import type { WorkItem } from '../model/types.js';
+import { parseSegment } from '../store/storeFiles.js';
+import { claimNext, type ClaimNextInput } from './claimNext.js';
+import type { OpContext } from './OpContext.js';
+import { readShard } from './storeShapes.js';
+
+/** Dead processes make no file events, so a blocked claim-next also looks again this often, ms. */
+export const LIVENESS_RECHECK_MS = 5000;
+
+/**
+ * claim-next that blocks up to `waitSeconds` for something claimable. It sleeps until a backlog
+ * segment changes (chokidar, i.e. inotify on Linux), a retry delay or a lease ends, or the
+ * liveness recheck is due, then tries again: no busy loop. Throws NOTHING_CLAIMABLE at the deadline.
+ */
+export async function claimNextWaiting(ctx: OpContext, input: ClaimNextInput, waitSeconds: number): Promise<WorkItem> {
+  const deadline = Date.now() + waitSeconds * 1000;
+  const { watch } = await import('chokidar');
+  let dirty = false;
+  let wake: (() => void) | undefined;
+  const watcher = watch(ctx.store.dir, {
+    depth: 0,
+    ignoreInitial: true,
+    ignored: (path: string) => path !== ctx.store.dir && parseSegment(basename(path)) === null,
+  });
+  watcher.on('all', () => {
+    dirty = true;
+    wake?.();
+  });
+  await new Promise<void>((resolve, reject) => {
+    watcher.once('ready', resolve);
+    watcher.once('error', reject);
+  });
+  try {
+    for (;;) {
+      dirty = false;
+      let lastError: SwarmError;
+      try {
+        return await claimNext(ctx, input);
+      } catch (err) {
+        if (!isSwarmError(err, 'NOTHING_CLAIMABLE')) throw err;
+        lastError = err;
+      }
+      const now = Date.now();
+      if (now >= deadline) throw lastError;
+      if (dirty) continue; // something changed while we were looking
+      const nextRetry = lastError.details?.next_retry_at ? Date.parse(String(lastError.details.next_retry_at)) : Number.POSITIVE_INFINITY;
+      const wakeAt = Math.min(deadline, nextRetry, await earliestLeaseEnd(ctx), now + LIVENESS_RECHECK_MS);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.max(10, wakeAt - now));
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      wake = undefined;
+    }
+  } finally {
+    await watcher.close();
+  }
+}
+
+async function earliestLeaseEnd(ctx: OpContext): Promise<number> {
+  let min = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < ctx.store.shards; i++) {
+    for (const w of await readShard(ctx.store, i)) {
+      const t = w.lease_expires_at ? Date.parse(w.lease_expires_at) : Number.NaN;
+      if (t < min) min = t;
+    }
+  }
+  // Reclaiming needs the reap throttle to have passed as well.
+  return min + ctx.config.reapIntervalMs;
+}

@@ -1,0 +1,33 @@
+import { listSegments } from '../backlog/listSegments.js';
+import type { WorkItem } from '../model/types.js';
+import type { Store } from '../store/Store.js';
+import { ARCHIVE_DIR, DEAD_FILE, WAITING_FILE } from '../store/storeFiles.js';
+import { readArchived } from './readArchived.js';
+import { findCompleted, readItems, readShard, workFiles } from './storeShapes.js';
+
+export type ItemPlace = 'active' | 'backlog' | 'waiting' | 'dead' | 'finished' | 'archived';
+
+/**
+ * Finds an item wherever it is, without locks. Items only move backlog -> active -> finished (or
+ * back, or to dead), so places are read in that order; an item caught mid-move by a reclaim is
+ * looked for again before giving up. Scans the backlog: O(queued items), for show/cancel/errors.
+ */
+export async function findItem(store: Store, id: string): Promise<{ item: WorkItem; place: ItemPlace; file: string } | null> {
+  for (let pass = 0; pass < 3; pass++) {
+    for (const seg of await listSegments(store)) {
+      const item = (await readItems(store, seg.file)).find((w) => w.work_item_id === id);
+      if (item) return { item, place: 'backlog', file: seg.file };
+    }
+    for (const [place, file] of [['waiting', WAITING_FILE], ['dead', DEAD_FILE]] as const) {
+      const item = (await readItems(store, file)).find((w) => w.work_item_id === id);
+      if (item) return { item, place, file };
+    }
+    const files = workFiles(store, id);
+    const active = (await readShard(store, files.shard)).find((w) => w.work_item_id === id);
+    if (active) return { item: active, place: 'active', file: files.shardFile };
+    const done = await findCompleted(store, id);
+    if (done) return { item: done, place: 'finished', file: files.completedFile };
+  }
+  const archived = (await readArchived(store)).find((w) => w.work_item_id === id);
+  return archived ? { item: archived, place: 'archived', file: ARCHIVE_DIR } : null;
+}

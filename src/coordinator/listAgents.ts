@@ -1,0 +1,28 @@
+import type { AgentRecord } from '../model/types.js';
+import { agentLiveness, lastSeenByAgent, type Liveness } from './agentLiveness.js';
+import type { OpContext } from './OpContext.js';
+import { readRegistry, readShard } from './storeShapes.js';
+
+export interface AgentLiveness extends AgentRecord {
+  /** Computed now (the stored `status` is what the last reap recorded). */
+  liveness: Liveness;
+  /** Whether its process runs: null when it is on another host. */
+  process_alive: boolean | null;
+  /** Latest heartbeat or progress on one of its claims. */
+  last_seen: string | null;
+  active_claims: number;
+}
+
+/** Registered agents with their liveness, in registration order. */
+export async function listAgents(ctx: OpContext): Promise<AgentLiveness[]> {
+  await ctx.store.settle(ctx.lockStats);
+  const registry = await readRegistry(ctx.store);
+  const claims = (await Promise.all(Array.from({ length: ctx.store.shards }, (_, i) => readShard(ctx.store, i)))).flat();
+  const seen = lastSeenByAgent(registry, claims);
+  const nowMs = Date.now();
+  return registry.map((a) => {
+    const last = seen.get(a.agent_id);
+    const { liveness, alive } = agentLiveness(a, last ?? 0, nowMs, ctx.config.agentStaleSeconds);
+    return { ...a, liveness, process_alive: alive, last_seen: last ? new Date(last).toISOString() : null, active_claims: claims.filter((w) => w.agent_id === a.agent_id).length };
+  });
+}

@@ -1,0 +1,26 @@
+import { listSegments } from '../backlog/listSegments.js';
+import { isClaimable, type ClaimFilter } from '../model/claimOrder.js';
+import type { WorkItem } from '../model/types.js';
+import { parseWholeNumber } from '../model/validate.js';
+import { validateFilter } from './claimNext.js';
+import type { OpContext } from './OpContext.js';
+import { maybeReap } from './reapClaims.js';
+import { readItems } from './storeShapes.js';
+
+/** What claim-next would hand out now, in the order it would (at most `limit` items). */
+export async function listReady(ctx: OpContext, input: ClaimFilter & { limit?: number | string } = {}): Promise<WorkItem[]> {
+  const filter = validateFilter(input);
+  const limit = input.limit === undefined ? Number.POSITIVE_INFINITY : parseWholeNumber('limit', input.limit, 1, 1_000_000_000);
+  await maybeReap(ctx);
+  await ctx.store.settle(ctx.lockStats);
+  const out: WorkItem[] = [];
+  const nowMs = Date.now();
+  for (const seg of await listSegments(ctx.store)) {
+    for (const w of await readItems(ctx.store, seg.file)) {
+      if (!isClaimable(w, nowMs, filter)) continue;
+      out.push(w);
+      if (out.length >= limit) return out;
+    }
+  }
+  return out;
+}
