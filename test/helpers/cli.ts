@@ -27,6 +27,8 @@ export function storeEnv(dir: string, extra: Record<string, string> = {}): Recor
     COORDINATION_DIR: dir,
     TELEMETRY_DIR: join(dir, '..', `${dir.split('/').pop()}-telemetry`),
     LOCK_STALE_MS: '2000',
+    // Only a claim's owner may progress or complete it, so test agents need a stable identity.
+    AGENT_ID: 'test_agent',
     ...extra,
   };
 }

@@ -43,8 +43,9 @@ describe('import-swarmsh', () => {
     const shown = JSON.parse(runSync(['--json', 'show', 'work_1700000000000000001'], env).stdout);
     expect(shown).toMatchObject({ description: 'Implement "auth"\nnow', team: 'backend_team', priority: 'high', status: 'active' });
     expect(JSON.parse(runSync(['--json', 'show', 'work_1700000000000000002'], env).stdout)).toMatchObject({ status: 'completed', velocity_points: 8 });
-    // Imported items are ordinary items: they can be progressed and completed.
-    expect(runSync(['complete', 'work_1700000000000000001', 'success', '3'], env).code).toBe(0);
+    // Imported items are ordinary items: their owner (and only it) can progress and complete them.
+    expect(runSync(['complete', 'work_1700000000000000001', 'success', '3'], env).code).toBe(8);
+    expect(runSync(['complete', 'work_1700000000000000001', 'success', '3'], { ...env, AGENT_ID: 'agent_1' }).code).toBe(0);
     assertConsistent(readStore(dir));
 
     const before = snapshot(dir);

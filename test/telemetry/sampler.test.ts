@@ -82,7 +82,7 @@ describe('always-keep rule and sampling rate', () => {
 
   it('a trace is kept or dropped as a whole across processes, and spans nest under TRACEPARENT; stats re-weight', () => {
     const dir = tempDir();
-    const base = { TELEMETRY_DIR: `${dir}/t`, COORDINATION_DIR: `${dir}/c`, OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.5' };
+    const base = { TELEMETRY_DIR: `${dir}/t`, COORDINATION_DIR: `${dir}/c`, AGENT_ID: 'sampler_agent', OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.5' };
     let kept = 0;
     const expected: string[] = [];
     for (let i = 0; i < 6; i++) {
