@@ -50,6 +50,8 @@ export class Coordinator {
   readonly agentId: string;
   private readonly store: Store;
   private readonly tracer: Tracer;
+  /** Fencing tokens of the claims this coordinator made (claim, claimNext): used automatically. */
+  private readonly tokens = new Map<string, number>();
   private closed = false;
 
   private constructor(config: Readonly<Config>, store: Store, tracer: Tracer) {
@@ -69,12 +71,12 @@ export class Coordinator {
     return this.store.shards;
   }
 
-  claim(input: ClaimInput): Promise<WorkItem> {
-    return this.run('claim', { 'work.type': input.workType, 'work.team': input.team ?? '' }, (ctx) => claimWork(ctx, input));
+  async claim(input: ClaimInput): Promise<WorkItem> {
+    return this.remember(await this.run('claim', { 'work.type': input.workType, 'work.team': input.team ?? '' }, (ctx) => claimWork(ctx, input)));
   }
 
   progress(workId: string, percent: number | string, status?: string, proof: OwnerProof = {}): Promise<WorkItem> {
-    return this.run('progress', {}, (ctx) => progressWork(ctx, workId, percent, status, proof));
+    return this.run('progress', {}, (ctx) => progressWork(ctx, workId, percent, status, this.proof(workId, proof)));
   }
 
   /** Enqueues an unclaimed item (waiting until `dependsOn` items are completed). */
@@ -86,11 +88,11 @@ export class Coordinator {
    * Claims the best claimable item. Throws NOTHING_CLAIMABLE, or with `waitSeconds` blocks until
    * something is claimable (woken by file changes) or the time is up.
    */
-  claimNext(input: ClaimNextInput & { waitSeconds?: number | string } = {}): Promise<WorkItem> {
+  async claimNext(input: ClaimNextInput & { waitSeconds?: number | string } = {}): Promise<WorkItem> {
     const { waitSeconds, ...rest } = input;
     const wait = waitSeconds === undefined ? 0 : parseWholeNumber('wait', waitSeconds, 0, 31_536_000);
     const attrs = { 'work.type': input.workType ?? '', 'work.team': input.team ?? '', 'claim.wait_s': wait };
-    return this.run('claim_next', attrs, (ctx) => (wait > 0 ? claimNextWaiting(ctx, rest, wait) : claimNext(ctx, rest)));
+    return this.remember(await this.run('claim_next', attrs, (ctx) => (wait > 0 ? claimNextWaiting(ctx, rest, wait) : claimNext(ctx, rest))));
   }
 
   /** Items claim-next would hand out now, in that order. */
@@ -100,7 +102,7 @@ export class Coordinator {
 
   /** Renews the lease of one claim. */
   heartbeat(workId: string, proof: OwnerProof = {}): Promise<WorkItem> {
-    return this.run('heartbeat', {}, (ctx) => progressWork(ctx, workId, undefined, undefined, proof));
+    return this.run('heartbeat', {}, (ctx) => progressWork(ctx, workId, undefined, undefined, this.proof(workId, proof)));
   }
 
   /** Agent-level heartbeat: registry entry and every lease this agent holds. */
@@ -108,12 +110,16 @@ export class Coordinator {
     return this.run('heartbeat_agent', {}, (ctx) => heartbeatAgent(ctx));
   }
 
-  release(workId: string, proof: OwnerProof & { reason?: string } = {}): Promise<WorkItem> {
-    return this.run('release', {}, (ctx) => releaseWork(ctx, workId, proof));
+  async release(workId: string, proof: OwnerProof & { reason?: string } = {}): Promise<WorkItem> {
+    const item = await this.run('release', {}, (ctx) => releaseWork(ctx, workId, this.proof(workId, proof)));
+    this.tokens.delete(workId);
+    return item;
   }
 
-  fail(workId: string, reason?: string, proof: OwnerProof = {}): Promise<WorkItem> {
-    return this.run('fail', {}, (ctx) => failWork(ctx, workId, reason, proof));
+  async fail(workId: string, reason?: string, proof: OwnerProof = {}): Promise<WorkItem> {
+    const item = await this.run('fail', {}, (ctx) => failWork(ctx, workId, reason, this.proof(workId, proof)));
+    this.tokens.delete(workId);
+    return item;
   }
 
   requeue(workId: string): Promise<WorkItem> {
@@ -138,8 +144,10 @@ export class Coordinator {
     return this.run('cleanup', {}, (ctx) => cleanupFinished(ctx, input));
   }
 
-  complete(workId: string, input: CompleteInput = {}): Promise<WorkItem> {
-    return this.run('complete', {}, (ctx) => completeWork(ctx, workId, input));
+  async complete(workId: string, input: CompleteInput = {}): Promise<WorkItem> {
+    const done = await this.run('complete', {}, (ctx) => completeWork(ctx, workId, this.proof(workId, input)));
+    this.tokens.delete(workId);
+    return done;
   }
 
   register(input: RegisterInput): Promise<AgentRecord> {
@@ -160,6 +168,18 @@ export class Coordinator {
 
   importSwarmsh(sourceDir: string): Promise<ImportReport> {
     return this.run('import_swarmsh', { 'import.source': sourceDir }, (ctx) => importSwarmsh(ctx, sourceDir));
+  }
+
+  /** Remembers the fencing token of a claim this coordinator made, so later calls prove it. */
+  private remember(item: WorkItem): WorkItem {
+    if (item.fencing_token) this.tokens.set(item.work_item_id, item.fencing_token);
+    return item;
+  }
+
+  /** The caller's proof, with this coordinator's own token for the claim when none is given. */
+  private proof<P extends OwnerProof>(workId: string, proof: P): P {
+    const token = this.tokens.get(workId);
+    return proof.token === undefined && token !== undefined && !proof.force ? { ...proof, token } : proof;
   }
 
   /** Flushes telemetry. Safe to call twice. */

@@ -39,14 +39,14 @@ export async function completeWork(ctx: OpContext, workId: string, input: Comple
   for (;;) {
     // The stats shard depends on the item's agent, so peek (lock-free) to know which file to lock.
     const peek = (await readShard(ctx.store, files.shard)).find((w) => w.work_item_id === id);
-    if (!peek) throw await missingItemError(ctx.store, id, 'complete');
+    if (!peek) throw await missingItemError(ctx.store, id, 'complete', 'claimed', ctx.agentId);
     checkOwner(peek, ctx, 'complete', input); // fail early, before taking three locks
     const owner = peek.agent_id ?? ctx.agentId;
     const statsFile = agentStatsFile(shardFor(owner, ctx.store.shards));
     const done = await ctx.store.transact([files.shardFile, files.completedFile, statsFile], ctx.lockStats, async (view) => {
       const items = await readShard(view, files.shard);
       const item = items.find((w) => w.work_item_id === id);
-      if (!item) throw await missingItemError(ctx.store, id, 'complete');
+      if (!item) throw await missingItemError(ctx.store, id, 'complete', 'claimed', ctx.agentId);
       if ((item.agent_id ?? ctx.agentId) !== owner) return { result: null }; // reassigned meanwhile: retry
       const forced = checkOwner(item, ctx, 'complete', input);
       const now = isoSeconds();

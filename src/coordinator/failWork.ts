@@ -33,7 +33,7 @@ export async function failWork(ctx: OpContext, workId: string, reasonText: strin
     };
   };
   const peek = (await readShard(ctx.store, files.shard)).find((w) => w.work_item_id === id);
-  if (!peek) throw await missingItemError(ctx.store, id, 'fail');
+  if (!peek) throw await missingItemError(ctx.store, id, 'fail', 'claimed', ctx.agentId);
   if ((peek.attempts ?? 0) + 1 < ctx.config.maxRetryAttempts) {
     const delay = retryDelay((peek.attempts ?? 0) + 1, ctx.config.retryBackoffSeconds, ctx.config.retryBackoffMaxSeconds);
     const moved = await moveToBacklog(
@@ -41,7 +41,7 @@ export async function failWork(ctx: OpContext, workId: string, reasonText: strin
       files.shardFile,
       id,
       (item) => (item.attempts === peek.attempts ? { ...failed(item), retry_at: isoMs(Date.now() + delay) } : null),
-      () => missingItemError(ctx.store, id, 'fail'),
+      () => missingItemError(ctx.store, id, 'fail', 'claimed', ctx.agentId),
     );
     if (moved) return moved;
     return failWork(ctx, workId, reasonText, proof); // its attempt count changed meanwhile: decide again
@@ -49,7 +49,7 @@ export async function failWork(ctx: OpContext, workId: string, reasonText: strin
   return ctx.store.transact([files.shardFile, DEAD_FILE], ctx.lockStats, async (view) => {
     const items = await readShard(view, files.shard);
     const item = items.find((w) => w.work_item_id === id);
-    if (!item) throw await missingItemError(ctx.store, id, 'fail');
+    if (!item) throw await missingItemError(ctx.store, id, 'fail', 'claimed', ctx.agentId);
     const dead: WorkItem = { ...failed(item), status: 'dead' };
     const list = await readDead(view);
     return {

@@ -2,11 +2,22 @@ import { SwarmError } from '../errors.js';
 import type { Store } from '../store/Store.js';
 import { findItem } from './findItem.js';
 
-/** The error for an id that is not where `action` needs it: WRONG_STATE naming where it is, or NOT_FOUND. */
-export async function missingItemError(store: Store, id: string, action: string, expected = 'claimed'): Promise<SwarmError> {
+/**
+ * The error for an id that is not where `action` needs it: NOT_OWNER when `agentId`'s claim on it
+ * was taken back (reclaimed after its lease, or failed), WRONG_STATE naming where it is, or NOT_FOUND.
+ */
+export async function missingItemError(store: Store, id: string, action: string, expected = 'claimed', agentId?: string): Promise<SwarmError> {
   const found = await findItem(store, id);
   if (!found) return new SwarmError('NOT_FOUND', `no work item ${id}`, { work_item_id: id });
   const { item, place } = found;
+  const lost = place !== 'finished' && place !== 'archived' && agentId ? [...(item.failures ?? [])].reverse().find((f) => f.agent_id === agentId) : undefined;
+  if (lost) {
+    return new SwarmError('NOT_OWNER', `cannot ${action} ${id}: your claim (token ${lost.fencing_token}) was taken back at ${lost.at} (${lost.outcome}); it is now ${item.status}`, {
+      work_item_id: id,
+      status: item.status,
+      place,
+    });
+  }
   const where =
     place === 'finished' || place === 'archived'
       ? `it was already ${item.status} at ${item.completed_at ?? '?'}`

@@ -23,7 +23,7 @@ export async function progressWork(ctx: OpContext, workId: string, percent: numb
   return ctx.store.transact([files.shardFile], ctx.lockStats, async (view) => {
     const items = await readShard(view, files.shard);
     const idx = items.findIndex((w) => w.work_item_id === id);
-    if (idx < 0) throw await missingItemError(ctx.store, id, action);
+    if (idx < 0) throw await missingItemError(ctx.store, id, action, 'claimed', ctx.agentId);
     const item = items[idx]!;
     const forced = checkOwner(item, ctx, action, proof);
     const nowMs = Date.now();

@@ -21,7 +21,7 @@ export async function releaseWork(ctx: OpContext, workId: string, proof: OwnerPr
       const forced = checkOwner(item, ctx, 'release', proof);
       return { ...item, ...unclaimedFields(), events: withEvent(item, 'release', ctx.agentId, { forced, reason }) };
     },
-    () => missingItemError(ctx.store, id, 'release'),
+    () => missingItemError(ctx.store, id, 'release', 'claimed', ctx.agentId),
   );
   return moved!;
 }

@@ -12,12 +12,15 @@ describe('bad input is refused and nothing is written', () => {
   let env: Record<string, string>;
   let active: string;
   let done: string;
+  let queued: string;
   beforeAll(() => {
     dir = join(tempDir(), 'store');
     env = storeEnv(dir, { AGENT_ID: 'agent_1' });
     active = runSync(['-q', 'claim', 'feature', 'active one'], env).stdout.trim();
     done = runSync(['-q', 'claim', 'feature', 'done one'], env).stdout.trim();
     expect(runSync(['complete', done], env).code).toBe(0);
+    queued = runSync(['-q', 'add', 'feature', 'queued one', 'low'], env).stdout.trim();
+    expect(queued).toMatch(/^work_\d+$/);
   });
 
   const rows: Array<[string, () => string[], number, RegExp]> = [
@@ -48,6 +51,23 @@ describe('bad input is refused and nothing is written', () => {
     ['register with a bad agent id', () => ['register', 'agent 1'], 2, /agent_id/],
     ['register with zero capacity', () => ['register', 'agent_9', 'team', '0'], 2, /capacity/],
     ['generate-id of an unknown kind', () => ['generate-id', 'thing'], 2, /agent or work/],
+    // The work queue (issue 3).
+    ['add with a bad priority', () => ['add', 'feature', 'd', 'asap'], 2, /priority/],
+    ['add depending on an unknown item', () => ['add', 'feature', 'd', '--depends-on', 'work_1'], 3, /depends_on: no work item work_1/],
+    ['add depending on a malformed id', () => ['add', 'feature', 'd', '--depends-on', 'a b'], 2, /not a valid work id/],
+    ['claim-next waiting for a word', () => ['claim-next', '--wait', 'soon'], 2, /wait: must be a whole number/],
+    ['claim-next with a zero lease', () => ['claim-next', '--lease', '0'], 2, /lease/],
+    ['claim-next for a malformed type', () => ['claim-next', '--type', 'bad type'], 2, /type/],
+    ['ready with a zero limit', () => ['ready', '--limit', '0'], 2, /limit/],
+    ['complete with a stale fencing token', () => ['complete', active, 'success', '5', '--token', '99'], 8, /fencing token 99 is stale/],
+    ['progress with a malformed token', () => ['progress', active, '10', '--token', 'abc'], 2, /token/],
+    ['heartbeat of an unknown item', () => ['heartbeat', 'work_1'], 3, /no work item/],
+    ['release of an unclaimed item', () => ['release', queued], 4, /waiting in the backlog, unclaimed/],
+    ['requeue of an item that is not dead', () => ['requeue', active], 4, /not dead/],
+    ['fail of a completed item', () => ['fail', done, 'oops'], 4, /already completed/],
+    ['cancel of an unknown item', () => ['cancel', 'work_1'], 3, /no work item/],
+    ['cancel of a finished item', () => ['cancel', done], 4, /already completed/],
+    ['cleanup with a malformed age', () => ['cleanup', '--older-than', 'soon'], 2, /older_than: must be a duration/],
   ];
 
   it.each(rows)('%s', (_name, args, status, message) => {

@@ -1,0 +1,299 @@
+/**
+ * The work queue's rules, each in the order the README documents: priorities then age,
+ * dependencies, retries with backoff and the dead-letter list, leases and fencing, release,
+ * cancel, agents' liveness, cleanup archives and the blocking claim-next.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Coordinator, isSwarmError, type WorkItem } from '../../src/index.js';
+import { run, runSync, storeEnv, tempDir } from '../helpers/cli.js';
+
+const open = (dir: string, agentId: string, env: Record<string, string> = {}) => Coordinator.open({ dir, agentId, env: { SWARMFILE_FSYNC: '0', REAP_INTERVAL_MS: '0', ...env } });
+const codeOf = (p: Promise<unknown>) => p.then(() => 'OK', (e: unknown) => (isSwarmError(e) ? e.code : String(e)));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const ids = (items: WorkItem[]) => items.map((w) => w.work_item_id);
+
+/** A pid that certainly belongs to no running process (a child that has exited and been reaped). */
+function deadPid(): number {
+  const r = spawnSync('sh', ['-c', 'echo $$']);
+  return Number(String(r.stdout).trim());
+}
+
+describe('work queue', () => {
+  it('claims by priority (critical > high > medium > low), then oldest first, and honours filters', async () => {
+    const dir = join(tempDir(), 'store');
+    const q = await open(dir, 'boss');
+    const low = await q.add({ workType: 'doc', description: 'low', priority: 'low' });
+    const med = await q.add({ workType: 'bug', description: 'med', priority: 'medium', team: 'red' });
+    const crit1 = await q.add({ workType: 'bug', description: 'crit 1', priority: 'critical' });
+    const high = await q.add({ workType: 'feature', description: 'high', priority: 'high' });
+    const crit2 = await q.add({ workType: 'doc', description: 'crit 2', priority: 'critical' });
+    const order = ids([crit1, crit2, high, med, low]);
+    expect(ids(await q.ready())).toEqual(order);
+    expect(ids(await q.ready({ limit: 2 }))).toEqual(order.slice(0, 2));
+    // Filters pick the best matching item and leave the rest in place.
+    expect((await q.claimNext({ team: 'red' })).work_item_id).toBe(med.work_item_id);
+    expect((await q.claimNext({ workType: 'doc' })).work_item_id).toBe(crit2.work_item_id);
+    expect(await codeOf(q.claimNext({ workType: 'nothing_like_this' }))).toBe('NOTHING_CLAIMABLE');
+    const rest: string[] = [];
+    for (let i = 0; i < 3; i++) rest.push((await q.claimNext()).work_item_id);
+    expect(rest).toEqual(ids([crit1, high, low]));
+    expect(await codeOf(q.claimNext())).toBe('NOTHING_CLAIMABLE');
+    // Every claim got a first fencing token and a lease; emptied non-tail segments are gone.
+    const claimed = await q.list();
+    expect(claimed.every((w) => w.fencing_token === 1 && w.status === 'active' && w.agent_id === 'boss' && !!w.lease_expires_at)).toBe(true);
+    await q.close();
+  });
+
+  it('keeps a large backlog in order across segments', async () => {
+    const dir = join(tempDir(), 'store');
+    const q = await open(dir, 'boss');
+    const added: string[] = [];
+    for (let i = 0; i < 600; i++) added.push((await q.add({ workType: 'bulk', description: `item ${i}`, priority: 'high' })).work_item_id);
+    const segs = readdirSync(dir).filter((f) => /^backlog\.1\.\d+\.json$/.test(f));
+    expect(segs.length).toBe(3); // 256 per segment
+    const claimed: string[] = [];
+    for (let i = 0; i < 300; i++) claimed.push((await q.claimNext()).work_item_id);
+    expect(claimed).toEqual(added.slice(0, 300));
+    // The emptied first segment was removed; the tail stays.
+    expect(readdirSync(dir).filter((f) => /^backlog\.1\.\d+\.json$/.test(f)).length).toBe(2);
+    expect(ids(await q.ready({ limit: 1 }))).toEqual([added[300]]);
+    await q.close();
+  });
+
+  it('holds items with --depends-on back until every dependency is completed', async () => {
+    const dir = join(tempDir(), 'store');
+    const q = await open(dir, 'builder');
+    const x = await q.add({ workType: 'build', description: 'x', priority: 'low' });
+    const y = await q.add({ workType: 'test', description: 'y', priority: 'critical', dependsOn: [x.work_item_id] });
+    const z = await q.add({ workType: 'ship', description: 'z', priority: 'critical', dependsOn: [x.work_item_id, y.work_item_id] });
+    expect(y.status).toBe('waiting');
+    expect(ids(await q.ready())).toEqual([x.work_item_id]);
+    expect(ids(await q.list({ status: 'waiting' }))).toEqual(ids([y, z]));
+    // A dependency that other items wait on cannot be cancelled.
+    expect(await codeOf(q.cancel(x.work_item_id))).toBe('WRONG_STATE');
+    // Unknown dependencies are refused.
+    expect(await codeOf(q.add({ workType: 'x', description: 'x', dependsOn: ['work_42'] }))).toBe('NOT_FOUND');
+
+    const done: string[] = [];
+    for (;;) {
+      const next = await q.claimNext().catch(() => null);
+      if (!next) break;
+      await q.complete(next.work_item_id);
+      done.push(next.work_item_id);
+    }
+    expect(done).toEqual(ids([x, y, z]));
+    // Depending on something already completed queues at once.
+    const w = await q.add({ workType: 'after', description: 'w', dependsOn: [z.work_item_id] });
+    expect(w.status).toBe('pending');
+    await q.close();
+  });
+
+  it('retries a failed item after an exponential, jittered delay, then dead-letters it; requeue revives it', async () => {
+    const dir = join(tempDir(), 'store');
+    const q = await open(dir, 'worker', { MAX_RETRY_ATTEMPTS: '3', RETRY_BACKOFF_SECONDS: '0.4' });
+    const item = await q.add({ workType: 'flaky', description: 'flaky job' });
+    const delays: number[] = [];
+    for (let attempt = 1; attempt <= 2; attempt++) {
+      const c = await q.claimNext();
+      expect(c.fencing_token).toBe(attempt);
+      const before = Date.now();
+      const f = await q.fail(c.work_item_id, `boom ${attempt}`);
+      expect(f).toMatchObject({ status: 'pending', attempts: attempt, agent_id: null });
+      const delay = Date.parse(f.retry_at!) - before;
+      delays.push(delay);
+      // base 0.4 s doubled per attempt, jittered between half and all of it
+      const ceiling = 400 * 2 ** (attempt - 1);
+      expect(delay).toBeGreaterThanOrEqual(ceiling / 2 - 50);
+      expect(delay).toBeLessThanOrEqual(ceiling + 50);
+      // Not claimable before retry_at; the error says when.
+      const err = await q.claimNext().catch((e: unknown) => e);
+      expect(isSwarmError(err, 'NOTHING_CLAIMABLE')).toBe(true);
+      expect((err as { details: { next_retry_at: string } }).details.next_retry_at).toBe(f.retry_at);
+      await sleep(Date.parse(f.retry_at!) - Date.now() + 20);
+    }
+    const last = await q.claimNext();
+    const dead = await q.fail(last.work_item_id, 'boom 3');
+    expect(dead).toMatchObject({ status: 'dead', attempts: 3 });
+    expect(dead.failures!.map((f) => f.reason)).toEqual(['boom 1', 'boom 2', 'boom 3']);
+    expect(ids(await q.list({ status: 'dead' }))).toEqual([item.work_item_id]);
+    expect(await codeOf(q.claimNext())).toBe('NOTHING_CLAIMABLE');
+    const back = await q.requeue(item.work_item_id);
+    expect(back).toMatchObject({ status: 'pending', attempts: 0 });
+    const again = await q.claimNext();
+    expect(again.fencing_token).toBe(4);
+    expect((await q.complete(again.work_item_id)).status).toBe('completed');
+    await q.close();
+  });
+
+  it('lets only the owner act on a claim, with --force for operators (recorded)', async () => {
+    const dir = join(tempDir(), 'store');
+    const a = await open(dir, 'agent_a');
+    const b = await open(dir, 'agent_b');
+    await a.add({ workType: 'feature', description: 'mine' });
+    const c = await a.claimNext();
+    for (const op of [() => b.progress(c.work_item_id, 10), () => b.heartbeat(c.work_item_id), () => b.release(c.work_item_id), () => b.fail(c.work_item_id, 'x'), () => b.complete(c.work_item_id)]) {
+      expect(await codeOf(op())).toBe('NOT_OWNER');
+    }
+    const forced = await b.complete(c.work_item_id, { force: true, velocityPoints: 2 });
+    expect(forced.agent_id).toBe('agent_a'); // the owner keeps the credit
+    expect(forced.events).toEqual([expect.objectContaining({ event: 'complete', by: 'agent_b', forced: true })]);
+    await a.close();
+    await b.close();
+  });
+
+  it('reclaims an expired lease; the old owner is fenced off, even under the same agent id', async () => {
+    const dir = join(tempDir(), 'store');
+    const a = await open(dir, 'agent_a');
+    const b = await open(dir, 'agent_b');
+    const item = await a.add({ workType: 'feature', description: 'slow' });
+    const first = await a.claimNext({ leaseSeconds: 1 });
+    expect(first.fencing_token).toBe(1);
+    // A heartbeat renews the lease.
+    await sleep(600);
+    const hb = await a.heartbeat(item.work_item_id);
+    expect(Date.parse(hb.lease_expires_at!)).toBeGreaterThan(Date.parse(first.lease_expires_at!));
+    expect(await codeOf(b.claimNext())).toBe('NOTHING_CLAIMABLE');
+    await sleep(Date.parse(hb.lease_expires_at!) - Date.now() + 50);
+    // The next claim-next reclaims it (reaping is automatic) and takes it with a new token.
+    const second = await b.claimNext();
+    expect(second).toMatchObject({ work_item_id: item.work_item_id, fencing_token: 2, agent_id: 'agent_b', attempts: 1 });
+    expect(second.failures).toEqual([expect.objectContaining({ outcome: 'lease_expired', agent_id: 'agent_a', fencing_token: 1 })]);
+    expect(await codeOf(a.complete(item.work_item_id))).toBe('NOT_OWNER');
+    expect(await codeOf(a.progress(item.work_item_id, 90))).toBe('NOT_OWNER');
+    // Same agent id, new process (another Coordinator): its stale token is refused.
+    const a2 = await open(dir, 'agent_b');
+    expect(await codeOf(a2.complete(item.work_item_id, { token: 1 }))).toBe('NOT_OWNER');
+    expect((await b.complete(item.work_item_id)).fencing_token).toBe(2);
+    for (const c of [a, b, a2]) await c.close();
+  });
+
+  it('returns a claim whose process is gone, and a released claim, to the front of the backlog', async () => {
+    const dir = join(tempDir(), 'store');
+    const gone = await open(dir, 'ghost', { AGENT_PID: String(deadPid()) });
+    const q = await open(dir, 'alive');
+    const old = await q.add({ workType: 'x', description: 'old' });
+    const young = await q.add({ workType: 'x', description: 'young' });
+    expect((await gone.claimNext()).work_item_id).toBe(old.work_item_id);
+    const report = await q.reap();
+    expect(report.reaped).toEqual([{ work_item_id: old.work_item_id, agent_id: 'ghost', reason: 'process_gone' }]);
+    expect(ids(await q.ready())).toEqual(ids([old, young]));
+    const again = await q.claimNext();
+    expect(again).toMatchObject({ work_item_id: old.work_item_id, attempts: 1 });
+    const released = await q.release(again.work_item_id, { reason: 'not now' });
+    expect(released).toMatchObject({ status: 'pending', attempts: 1, agent_id: null });
+    expect(ids(await q.ready())).toEqual(ids([old, young]));
+    await gone.close();
+    await q.close();
+  });
+
+  it('cancels queued, waiting, dead and (owner or forced) claimed items into the finished log', async () => {
+    const dir = join(tempDir(), 'store');
+    const q = await open(dir, 'op', { MAX_RETRY_ATTEMPTS: '1' });
+    const queued = await q.add({ workType: 'x', description: 'queued' });
+    const dep = await q.add({ workType: 'x', description: 'dep' });
+    const waiting = await q.add({ workType: 'x', description: 'waiting', dependsOn: [dep.work_item_id] });
+    expect((await q.cancel(waiting.work_item_id)).status).toBe('cancelled');
+    expect((await q.cancel(queued.work_item_id, { reason: 'obsolete' })).events![0]).toMatchObject({ event: 'cancel', reason: 'obsolete' });
+    const c = await q.claimNext();
+    expect(c.work_item_id).toBe(dep.work_item_id);
+    await q.fail(c.work_item_id, 'broken');
+    expect((await q.cancel(dep.work_item_id)).status).toBe('cancelled');
+    expect(ids(await q.list({ status: 'cancelled' }))).toEqual(ids([queued, dep, waiting]).sort());
+    expect(await q.list()).toEqual([]);
+    expect(await codeOf(q.add({ workType: 'x', description: 'x', dependsOn: [dep.work_item_id] }))).toBe('WRONG_STATE');
+    await q.close();
+  });
+
+  it('archives finished items older than the cutoff into gzip archives that list --archived reads', async () => {
+    const dir = join(tempDir(), 'store');
+    const q = await open(dir, 'op');
+    const done: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const w = await q.claim({ workType: 'x', description: `job ${i}` });
+      await q.complete(w.work_item_id);
+      done.push(w.work_item_id);
+    }
+    const open1 = await q.claim({ workType: 'x', description: 'still open' });
+    expect(await q.cleanup({ olderThan: '1h' })).toMatchObject({ archived: 0, archive: null });
+    const dry = await q.cleanup({ olderThan: 0, dryRun: true });
+    expect(dry).toMatchObject({ archived: 5, archive: null, dry_run: true });
+    expect((await q.list({ status: 'completed' })).length).toBe(5);
+    await sleep(1100); // completed_at has one-second resolution
+    const r = await q.cleanup({ olderThan: '0s' });
+    expect(r.archived).toBe(5);
+    expect(existsSync(join(dir, r.archive!))).toBe(true);
+    expect(await q.list({ status: 'completed' })).toEqual([]);
+    expect(ids(await q.list({ archived: true })).sort()).toEqual([...done].sort());
+    expect((await q.show(done[0]!)).status).toBe('completed');
+    expect(ids(await q.list())).toEqual([open1.work_item_id]);
+    // Nothing more to archive; the stats stay (velocity is history, not log content).
+    expect((await q.cleanup({ olderThan: 0 })).archived).toBe(0);
+    expect((await q.dashboard()).totals.tasks_completed).toBe(5);
+    await q.close();
+  });
+
+  it('shows agents as active, stale or gone', async () => {
+    const dir = join(tempDir(), 'store');
+    const child = spawn('sleep', ['30']);
+    try {
+      const a = await open(dir, 'agent_live', { AGENT_PID: String(child.pid), AGENT_STALE_SECONDS: '1' });
+      await a.register({ agentId: 'agent_live', team: 'red', capacity: 3, specialization: 'tests' });
+      const g = await open(dir, 'agent_gone', { AGENT_PID: String(deadPid()) });
+      await g.register({ agentId: 'agent_gone' });
+      let agents = await a.agents();
+      expect(agents.map((x) => [x.agent_id, x.liveness, x.process_alive])).toEqual([
+        ['agent_live', 'active', true],
+        ['agent_gone', 'gone', false],
+      ]);
+      expect(agents[0]).toMatchObject({ team: 'red', capacity: 3, specialization: 'tests', pid: child.pid });
+      await sleep(2100);
+      agents = await a.agents();
+      expect(agents[0]!.liveness).toBe('stale');
+      // reap records it; a heartbeat brings it back.
+      expect((await a.reap()).agents).toEqual(expect.arrayContaining([{ agent_id: 'agent_live', status: 'stale' }, { agent_id: 'agent_gone', status: 'gone' }]));
+      await a.heartbeatAgent();
+      expect((await a.agents())[0]!.liveness).toBe('active');
+      await a.close();
+      await g.close();
+    } finally {
+      child.kill();
+    }
+  });
+
+  it('claim-next --wait blocks until an add wakes it; without work it exits 7 when the time is up', async () => {
+    const dir = join(tempDir(), 'store');
+    const env = storeEnv(dir, { AGENT_ID: 'waiter' });
+    expect(runSync(['-q', 'add', 'x', 'prime the store'], env).code).toBe(0);
+    expect(runSync(['-q', 'claim-next'], env).code).toBe(0);
+    const t0 = Date.now();
+    const timedOut = runSync(['claim-next', '--wait', '1'], env);
+    expect(timedOut.code).toBe(7);
+    expect(timedOut.stderr).toMatch(/NOTHING_CLAIMABLE/);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(1000);
+
+    const waiting = run(['claim-next', '--wait', '30'], env);
+    await sleep(1500); // let it start watching (not a timing assertion: it would also work later)
+    const id = runSync(['-q', 'add', 'x', 'wake up'], { ...env, AGENT_ID: 'producer' }).stdout.trim();
+    const r = await waiting;
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toBe(id);
+  });
+
+  it('CLI: exit 7 when nothing is claimable, 8 for a non-owner, and --json carries the fencing token', () => {
+    const dir = join(tempDir(), 'store');
+    const env = storeEnv(dir, { AGENT_ID: 'cli_a' });
+    expect(runSync(['claim-next'], env).code).toBe(7);
+    const id = runSync(['-q', 'add', 'feature', 'via cli', 'high'], env).stdout.trim();
+    const claimed = JSON.parse(runSync(['--json', 'claim-next'], env).stdout) as WorkItem;
+    expect(claimed).toMatchObject({ work_item_id: id, fencing_token: 1, agent_id: 'cli_a' });
+    const other = runSync(['complete', id], { ...env, AGENT_ID: 'cli_b' });
+    expect(other.code).toBe(8);
+    expect(other.stderr).toMatch(/NOT_OWNER.*claimed by cli_a/);
+    expect(runSync(['progress', id, '50', '--token', '1'], env).code).toBe(0);
+    expect(runSync(['complete', id, 'done', '3', '--token', '1'], env).code).toBe(0);
+    expect(JSON.parse(runSync(['--json', 'list', '--status', 'completed'], env).stdout)).toHaveLength(1);
+  });
+});
