@@ -1,33 +1,57 @@
 #!/usr/bin/env bash
-# A visible multi-agent swarm on the default store (./agent_coordination): AGENTS shell agents
-# each register, then claim -> progress -> complete CYCLES work items concurrently, as real agent
-# scripts would. Then the invariant check and the dashboard.
+# A visible multi-agent swarm on the default store (./agent_coordination). A producer queues
+# AGENTS x CYCLES work items (mixed priorities, some depending on others, some flaky); AGENTS shell
+# agents register and then pull work with claim-next -> progress -> complete, as real agent scripts
+# would. A flaky item fails its first attempt and is retried after a backoff. Then the invariant
+# check (every queued item completed exactly once) and the dashboard.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 AGENTS=${AGENTS:-16}
 CYCLES=${CYCLES:-3}
 H="$PWD/scripts/coordination_helper"
 export COORDINATION_DIR=${COORDINATION_DIR:-$PWD/agent_coordination}
+export RETRY_BACKOFF_SECONDS=${RETRY_BACKOFF_SECONDS:-1}
 teams=(backend_team frontend_team infra_team qa_team)
 types=(feature bug_fix refactor test)
+prios=(critical high medium low)
+marks=$(mktemp -d)
+trap 'rm -rf "$marks"' EXIT
 
 agent() {
-  local n=$1 team=${teams[$(( $1 % 4 ))]}
+  local n=$1 team=${teams[$(( $1 % 4 ))]} id
   export AGENT_ID="agent_demo_$n"
   "$H" -q register "$AGENT_ID" "$team" 5 "${types[$(( n % 4 ))]}" >/dev/null
-  for ((i = 1; i <= CYCLES; i++)); do
-    local id
-    id=$("$H" -q claim "${types[$(( (n + i) % 4 ))]}" "Task $i of $AGENT_ID: \"quotes\", back\\slash, ünïcödé ✓" high "$team")
+  # Exit status 7: nothing claimable for 3 s, so the backlog is drained.
+  while id=$("$H" -q claim-next --wait 3); do
     printf '%-15s claimed   %s\n' "$AGENT_ID" "$id"
     "$H" -q progress "$id" 50 in_progress
-    printf '%-15s progress  %s 50%%\n' "$AGENT_ID" "$id"
-    "$H" -q complete "$id" success $(( (n + i) % 8 + 1 ))
+    if [ -e "$marks/flaky.$id" ] && mkdir "$marks/failed.$id" 2>/dev/null; then
+      "$H" -q fail "$id" "flaky test, first attempt" >/dev/null
+      printf '%-15s failed    %s (retried after a backoff)\n' "$AGENT_ID" "$id"
+      continue
+    fi
+    "$H" -q complete "$id" success $(( n % 8 + 1 ))
     printf '%-15s completed %s\n' "$AGENT_ID" "$id"
   done
 }
 
-echo "== $AGENTS agents x $CYCLES cycles on $COORDINATION_DIR"
-before=$("$H" --json dashboard | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).totals.tasks_completed))')
+count() { "$H" --json dashboard | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).totals.tasks_completed))'; }
+
+expected=$(( AGENTS * CYCLES ))
+echo "== queueing $expected items on $COORDINATION_DIR"
+before=$(count)
+prev=""
+for ((i = 1; i <= expected; i++)); do
+  desc="Task $i: \"quotes\", back\\slash, ünïcödé ✓"
+  deps=()
+  # Every fifth item depends on the one before it; every seventh is flaky.
+  if (( i % 5 == 0 )) && [ -n "$prev" ]; then deps=(--depends-on "$prev"); desc="$desc (after $prev)"; fi
+  prev=$("$H" -q add "${types[$(( i % 4 ))]}" "$desc" "${prios[$(( i % 4 ))]}" "${teams[$(( i % 4 ))]}" "${deps[@]}")
+  (( i % 7 == 0 )) && touch "$marks/flaky.$prev"
+done
+"$H" ready --limit 5
+
+echo "== $AGENTS agents pulling work"
 start=$(date +%s.%N)
 pids=()
 for ((n = 1; n <= AGENTS; n++)); do agent "$n" & pids+=($!); done
@@ -36,10 +60,9 @@ for p in "${pids[@]}"; do wait "$p" || fail=1; done
 end=$(date +%s.%N)
 [ "$fail" -eq 0 ] || { echo "an agent failed" >&2; exit 1; }
 
-after=$("$H" --json dashboard | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).totals.tasks_completed))')
-expected=$(( AGENTS * CYCLES ))
+after=$(count)
 echo
-echo "== $(( after - before )) of $expected completions recorded in $(node -e "console.log(($end - $start).toFixed(1))") s"
+echo "== $(( after - before )) of $expected queued items completed in $(node -e "console.log(($end - $start).toFixed(1))") s"
 [ $(( after - before )) -eq "$expected" ] || { echo "LOST COMPLETIONS: expected $expected, store has $(( after - before ))" >&2; exit 1; }
 echo
 "$H" dashboard | head -n $(( AGENTS + 20 ))

@@ -16,6 +16,12 @@ export const LIVENESS_RECHECK_MS = 5000;
  */
 export async function claimNextWaiting(ctx: OpContext, input: ClaimNextInput, waitSeconds: number): Promise<WorkItem> {
   const deadline = Date.now() + waitSeconds * 1000;
+  // The common case has work ready: no watcher needed (loading chokidar costs start-up time).
+  try {
+    return await claimNext(ctx, input);
+  } catch (err) {
+    if (!isSwarmError(err, 'NOTHING_CLAIMABLE')) throw err;
+  }
   const { watch } = await import('chokidar');
   let dirty = false;
   let wake: (() => void) | undefined;
@@ -33,6 +39,7 @@ export async function claimNextWaiting(ctx: OpContext, input: ClaimNextInput, wa
     watcher.once('error', reject);
   });
   try {
+    // The first pass after 'ready' catches anything added before the watcher saw it.
     for (;;) {
       dirty = false;
       let lastError: SwarmError;
