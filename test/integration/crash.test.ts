@@ -55,6 +55,41 @@ describe('SIGKILL at each step of a commit', () => {
   });
 });
 
+describe('SIGKILL at each step of a work-queue move', () => {
+  /** Every unfinished and finished item, by id, as the CLI reports them (after replaying intents). */
+  const places = (env: Record<string, string>) => {
+    const items = JSON.parse(runSync(['--json', 'list', '--all'], env).stdout) as Array<{ work_item_id: string; status: string }>;
+    return items.map((w) => `${w.work_item_id}:${w.status}`);
+  };
+
+  it.each([
+    ['before-commit', 'pending'],
+    ['after-intent', 'active'],
+    ['after-op-0', 'active'],
+    ['after-op-1', 'active'],
+  ])('claim-next killed at %s: the item is %s, in exactly one place', (step, expected) => {
+    const { dir, env } = fresh();
+    const id = runSync(['-q', 'add', 'feature', 'queued'], env).stdout.trim();
+    const killed = runSync(['claim-next'], { ...env, SWARMFILE_CRASH_AT: step });
+    expect(killed.signal).toBe('SIGKILL');
+    expect(places(env)).toEqual([`${id}:${expected}`]);
+    expect(readStore(dir).leftovers.filter((f) => f.endsWith('.intent'))).toEqual([]);
+    // And it goes on from there: claimed once, completed once.
+    if (expected === 'pending') expect(runSync(['-q', 'claim-next'], env).stdout.trim()).toBe(id);
+    expect(runSync(['complete', id], env).code).toBe(0);
+    expect(places(env)).toEqual([`${id}:completed`]);
+  });
+
+  it.each(['before-commit', 'after-intent', 'after-op-0', 'after-op-1'])('fail to the dead-letter list killed at %s: claimed or dead, never both or neither', (step) => {
+    const { env } = fresh();
+    const e1 = { ...env, MAX_RETRY_ATTEMPTS: '1' };
+    const id = runSync(['-q', 'add', 'feature', 'doomed'], e1).stdout.trim();
+    expect(runSync(['-q', 'claim-next'], e1).code).toBe(0);
+    expect(runSync(['fail', id, 'broken'], { ...e1, SWARMFILE_CRASH_AT: step }).signal).toBe('SIGKILL');
+    expect(places(e1)).toEqual([`${id}:${step === 'before-commit' ? 'active' : 'dead'}`]);
+  });
+});
+
 describe('random SIGKILLs while agents work', () => {
   it('every reported success survives and the store stays consistent', async () => {
     const { dir, env } = fresh();
