@@ -1,7 +1,8 @@
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import type { WorkItem } from '../model/types.js';
 import type { CliContext } from './CliContext.js';
 import { formatTable } from './formatTable.js';
+import { forceOption, tokenOption } from './ownerOptions.js';
 import { workIdOrCurrent } from './workIdOrCurrent.js';
 
 type Ctx = () => CliContext;
@@ -9,8 +10,6 @@ type Ctx = () => CliContext;
 const READY_HEADERS = ['work_item_id', 'priority', 'team', 'work_type', 'attempts', 'description'];
 const readyRow = (w: WorkItem) => [w.work_item_id, w.priority, w.team, w.work_type, w.attempts ?? 0, w.description];
 const collect = (value: string, prev: string[] = []) => [...prev, value];
-const tokenOption = () => new Option('--token <n>', 'fencing token from your claim (claim-next --json); refused if the item was claimed again since');
-const forceOption = () => new Option('--force', "operators: act on another agent's claim (recorded on the item)");
 
 /** The work queue (issue 3): backlog, claim-next, leases, failure handling, housekeeping. */
 export function registerQueueCommands(program: Command, ctx: Ctx): void {

@@ -4,6 +4,7 @@ import { generateId } from '../model/generateId.js';
 import type { WorkItem } from '../model/types.js';
 import type { CliContext } from './CliContext.js';
 import { formatTable } from './formatTable.js';
+import { forceOption, tokenOption } from './ownerOptions.js';
 import { workIdOrCurrent } from './workIdOrCurrent.js';
 
 type Ctx = () => CliContext;
@@ -34,8 +35,8 @@ export function registerWorkCommands(program: Command, ctx: Ctx): void {
     .argument('<work_id>', "the item; '' means $CURRENT_WORK_ITEM")
     .argument('<percent>', 'whole number 0..100')
     .argument('[status]', 'progress state, e.g. in_progress, review, blocked (not completed/pending/waiting/dead/cancelled/failed)', 'in_progress')
-    .option('--token <n>', 'fencing token from your claim; refused if the item was claimed again since')
-    .option('--force', "operators: act on another agent's claim (recorded on the item)")
+    .addOption(tokenOption())
+    .addOption(forceOption())
     .action(async (workId: string, percent: string, status: string, opts: { token?: string; force?: boolean }) => {
       const c = ctx();
       const item = await (await c.coordinator()).progress(workIdOrCurrent(c, workId), percent, status, opts);
@@ -49,8 +50,8 @@ export function registerWorkCommands(program: Command, ctx: Ctx): void {
     .argument('[work_id]', 'the item; omitted or empty means $CURRENT_WORK_ITEM')
     .argument('[result]', 'outcome text', 'success')
     .argument('[velocity_points]', 'whole number 0..1000', '5')
-    .option('--token <n>', 'fencing token from your claim; refused if the item was claimed again since')
-    .option('--force', "operators: complete another agent's claim (credited to it, recorded on the item)")
+    .addOption(tokenOption())
+    .addOption(forceOption())
     .action(async (workId: string | undefined, result: string, points: string, opts: { token?: string; force?: boolean }) => {
       const c = ctx();
       const item = await (await c.coordinator()).complete(workIdOrCurrent(c, workId), { result, velocityPoints: points, ...opts });
