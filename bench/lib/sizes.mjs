@@ -14,6 +14,9 @@ export const PROFILES = {
     scaleSizes: [1000, 10000], scaleRounds: 4, scaleLibRounds: 10,
     memoryRounds: 3, telemetryBlocks: 2, telemetryRoundsPerBlock: 3,
     againstAgents: [8], againstCycles: even(16, 2),
+    claimNextAgents: [1, 8, 32], claimNextCliCycles: even(6, 1), claimNextLibCycles: even(40, 2),
+    claimNextQueueSizes: [100, 100000], claimNextLibRounds: 30, claimNextCliRounds: 5,
+    claimNextWakeWaiters: [4], claimNextWakeReps: 5,
   },
   default: {
     startupRounds: 20, latencyCliRounds: 25, latencyLibRounds: 300,
@@ -23,6 +26,9 @@ export const PROFILES = {
     scaleSizes: [1000, 10000, 100000], scaleRounds: 12, scaleLibRounds: 40,
     memoryRounds: 8, telemetryBlocks: 4, telemetryRoundsPerBlock: 5,
     againstAgents: [1, 8, 32], againstCycles: even(32, 2),
+    claimNextAgents: [1, 8, 32], claimNextCliCycles: even(24, 1), claimNextLibCycles: even(300, 8),
+    claimNextQueueSizes: [100, 100000], claimNextLibRounds: 200, claimNextCliRounds: 25,
+    claimNextWakeWaiters: [1, 8], claimNextWakeReps: 20,
   },
   large: {
     startupRounds: 60, latencyCliRounds: 80, latencyLibRounds: 2000,
@@ -32,6 +38,9 @@ export const PROFILES = {
     scaleSizes: [1000, 10000, 100000], scaleRounds: 40, scaleLibRounds: 200,
     memoryRounds: 20, telemetryBlocks: 8, telemetryRoundsPerBlock: 10,
     againstAgents: [1, 8, 32], againstCycles: even(96, 3),
+    claimNextAgents: [1, 8, 32], claimNextCliCycles: even(128, 4), claimNextLibCycles: even(2000, 20),
+    claimNextQueueSizes: [100, 100000], claimNextLibRounds: 1000, claimNextCliRounds: 80,
+    claimNextWakeWaiters: [1, 8, 32], claimNextWakeReps: 40,
   },
 };
 

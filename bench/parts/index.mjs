@@ -1,7 +1,7 @@
 /**
  * The suite's parts, in run order. Each is { name, title, run(ctx) } returning
  * { data, table: {headers, rows} } or { skipped: message }; see docs/benchmarking.md.
- * To add a part (e.g. claim-next for issue 3): write parts/<name>.mjs and list it here.
+ * To add a part: write parts/<name>.mjs and list it here.
  */
 import startup from './startup.mjs';
 import latency from './latency.mjs';
@@ -12,5 +12,6 @@ import scale from './scale.mjs';
 import memory from './memory.mjs';
 import telemetry from './telemetry.mjs';
 import against from './against.mjs';
+import claimnext from './claimNext.mjs';
 
-export const PARTS = [startup, latency, throughput, sweep, shards, scale, memory, telemetry, against];
+export const PARTS = [startup, latency, throughput, sweep, shards, scale, memory, telemetry, claimnext, against];
