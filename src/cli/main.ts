@@ -15,5 +15,9 @@ void runCli(process.argv.slice(2), {
   agentPid: process.ppid,
   makeTracer,
 }).then((status) => {
-  process.exitCode = status;
+  // Exit now rather than when the event loop drains: a file watcher (claim-next --wait) can keep
+  // a timer alive for another second after it is closed. Everything is flushed by here (runCli
+  // closed the coordinator and its telemetry; stdout/stderr writes to pipes and files are
+  // synchronous on Linux).
+  process.exit(status);
 });

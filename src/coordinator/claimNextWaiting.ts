@@ -8,6 +8,11 @@ import { readShard } from './storeShapes.js';
 
 /** Dead processes make no file events, so a blocked claim-next also looks again this often, ms. */
 export const LIVENESS_RECHECK_MS = 5000;
+/**
+ * chokidar passes on at most one change event per file per 50 ms and drops the rest, so a look
+ * prompted by an event is followed by one more this long after it, catching a change it dropped.
+ */
+export const EVENT_SETTLE_MS = 80;
 
 /**
  * claim-next that blocks up to `waitSeconds` for something claimable. It sleeps until a backlog
@@ -24,6 +29,7 @@ export async function claimNextWaiting(ctx: OpContext, input: ClaimNextInput, wa
   }
   const { watch } = await import('chokidar');
   let dirty = false;
+  let lastEventAt = 0;
   let wake: (() => void) | undefined;
   const watcher = watch(ctx.store.dir, {
     depth: 0,
@@ -32,6 +38,7 @@ export async function claimNextWaiting(ctx: OpContext, input: ClaimNextInput, wa
   });
   watcher.on('all', () => {
     dirty = true;
+    lastEventAt = Date.now();
     wake?.();
   });
   await new Promise<void>((resolve, reject) => {
@@ -53,7 +60,9 @@ export async function claimNextWaiting(ctx: OpContext, input: ClaimNextInput, wa
       if (now >= deadline) throw lastError;
       if (dirty) continue; // something changed while we were looking
       const nextRetry = lastError.details?.next_retry_at ? Date.parse(String(lastError.details.next_retry_at)) : Number.POSITIVE_INFINITY;
-      const wakeAt = Math.min(deadline, nextRetry, await earliestLeaseEnd(ctx), now + LIVENESS_RECHECK_MS);
+      const settle = lastEventAt && now - lastEventAt < EVENT_SETTLE_MS * 2 ? lastEventAt + EVENT_SETTLE_MS : Number.POSITIVE_INFINITY;
+      if (settle !== Number.POSITIVE_INFINITY) lastEventAt = 0; // one extra look per burst
+      const wakeAt = Math.min(deadline, nextRetry, settle, await earliestLeaseEnd(ctx), now + LIVENESS_RECHECK_MS);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, Math.max(10, wakeAt - now));
         wake = () => {
