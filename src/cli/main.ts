@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 /** Process entry of `coordination_helper`: wires runCli to the real argv, streams and exit status. */
+import { agentProcess } from '../model/processIdentity.js';
 import { makeTracer } from '../telemetry/makeTracer.js';
 import { runCli } from './runCli.js';
 
@@ -12,7 +13,7 @@ void runCli(process.argv.slice(2), {
   stdout: (s) => void process.stdout.write(s),
   stderr: (s) => void process.stderr.write(s),
   env: process.env,
-  agentPid: process.ppid,
+  agentPid: agentProcess(process.ppid),
   makeTracer,
 }).then((status) => {
   // Exit now rather than when the event loop drains: a file watcher (claim-next --wait) can keep

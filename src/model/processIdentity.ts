@@ -23,6 +23,33 @@ export function processStartTime(pid: number): number | null {
   }
 }
 
+function readProc(pid: number, what: 'stat' | 'cmdline'): string | null {
+  try {
+    return readFileSync(`/proc/${pid}/${what}`, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The process that stands for the agent, starting from `pid` (the CLI's parent). A shell runs
+ * pipelines and compound `$(...)` substitutions in forked subshells that exit right after, and a
+ * forked subshell has exactly its parent's command line; so while a process's command line equals
+ * its parent's, the parent is taken instead. Without /proc, `pid` itself.
+ */
+export function agentProcess(pid: number): number {
+  let current = pid;
+  for (let depth = 0; depth < 16; depth++) {
+    const stat = readProc(current, 'stat');
+    const parent = stat ? Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) : Number.NaN;
+    if (!(parent > 1)) break;
+    const mine = readProc(current, 'cmdline');
+    if (!mine || mine !== readProc(parent, 'cmdline')) break;
+    current = parent;
+  }
+  return current;
+}
+
 /**
  * true: alive; false: certainly gone (no such pid, or the pid now belongs to a process started
  * later); null: cannot tell (another host, or no pid recorded).

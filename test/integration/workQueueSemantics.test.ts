@@ -8,7 +8,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Coordinator, isSwarmError, type WorkItem } from '../../src/index.js';
-import { run, runSync, storeEnv, tempDir } from '../helpers/cli.js';
+import { CLI, run, runSync, storeEnv, tempDir } from '../helpers/cli.js';
 
 const open = (dir: string, agentId: string, env: Record<string, string> = {}) => Coordinator.open({ dir, agentId, env: { SWARMFILE_FSYNC: '0', REAP_INTERVAL_MS: '0', ...env } });
 const codeOf = (p: Promise<unknown>) => p.then(() => 'OK', (e: unknown) => (isSwarmError(e) ? e.code : String(e)));
@@ -280,6 +280,23 @@ describe('work queue', () => {
     const r = await waiting;
     expect(r.code).toBe(0);
     expect(r.stdout.trim()).toBe(id);
+  });
+
+  it('CLI: the claim records the agent script, also from a pipeline subshell, or AGENT_PID', () => {
+    const dir = join(tempDir(), 'store');
+    const env = storeEnv(dir, { AGENT_ID: 'script_agent', CLI });
+    for (let i = 0; i < 3; i++) runSync(['-q', 'add', 'x', `item ${i}`], env);
+    const script = [
+      'a=$(node "$CLI" -q claim-next)',
+      'b=$(node "$CLI" -q claim-next | tr -d "\n")',
+      'c=$(AGENT_PID=4242 node "$CLI" -q claim-next)',
+      'for id in $a $b $c; do node "$CLI" --json show "$id" | grep "\"claim_pid\""; done',
+      'echo "script $$"',
+    ].join('\n');
+    const r = spawnSync('bash', ['-c', script], { env, encoding: 'utf8' });
+    const pids = [...r.stdout.matchAll(/"claim_pid": (\d+)/g)].map((m) => Number(m[1]));
+    const self = Number(/script (\d+)/.exec(r.stdout)?.[1]);
+    expect(pids).toEqual([self, self, 4242]);
   });
 
   it('CLI: exit 7 when nothing is claimable, 8 for a non-owner, and --json carries the fencing token', () => {
