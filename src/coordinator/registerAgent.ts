@@ -1,4 +1,3 @@
-import { hostname } from 'node:os';
 import { isoSeconds } from '../model/now.js';
 import type { AgentRecord } from '../model/types.js';
 import { validateCapacity, validateName } from '../model/validate.js';
@@ -23,6 +22,8 @@ export async function registerAgent(ctx: OpContext, input: RegisterInput): Promi
   const capacity = validateCapacity(input.capacity ?? 100);
   const specialization = validateName('specialization', input.specialization ?? 'general_development');
   ctx.span.setAttribute('agent.id', agentId);
+  // Loaded here, not at the top: every CLI call would otherwise load node:os for this one command.
+  const { hostname } = await import('node:os');
   return ctx.store.transact([REGISTRY_FILE], ctx.lockStats, async (view) => {
     const agents = await readRegistry(view);
     const now = isoSeconds();
