@@ -1,7 +1,7 @@
 # swarmfile: every target installs what it needs from a fresh checkout.
 SHELL := /bin/bash
 NODE_MODULES := node_modules/.package-lock.json
-SOURCES := $(shell find src -name '*.ts') tsconfig.json scripts/build-cli.mjs
+SOURCES := $(shell find src -name '*.ts') tsconfig.json scripts/build-cli.mjs scripts/cli-loader.cjs scripts/warm-code-cache.cjs $(wildcard scripts/shims/*.cjs)
 
 .PHONY: install build test test-deps lint demo benchmark baseline report clean
 

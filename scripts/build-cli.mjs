@@ -1,18 +1,57 @@
 // Bundles the CLI into one file: every agent call pays module loading, and one pre-linked file
 // loads several times faster than a tree of node_modules. Heavy, rarely needed packages stay
 // external and are loaded with import() only by the commands that need them.
+//
+// Output (dist/):
+//   bundle/coordination_helper.<hash>.cjs      the bundle, named by its content hash
+//   bundle/coordination_helper.<hash>.v8cache  its V8 code cache (scripts/warm-code-cache.cjs)
+//   coordination_helper.cjs                    the executable: scripts/cli-loader.cjs, pointed at <hash>
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync, renameSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { build } from 'esbuild';
 
-await build({
+const BUNDLE_DIR = 'dist/bundle';
+const LOADER = 'dist/coordination_helper.cjs';
+
+// Old bundles and caches go: only the pair the loader names may exist.
+rmSync(BUNDLE_DIR, { recursive: true, force: true });
+mkdirSync(BUNDLE_DIR, { recursive: true });
+rmSync(`${LOADER}.map`, { force: true }); // the bundle's map from before the loader existed
+
+const result = await build({
   entryPoints: ['src/cli/main.ts'],
-  outfile: 'dist/coordination_helper.cjs',
+  outdir: BUNDLE_DIR,
+  entryNames: 'coordination_helper.[hash]',
+  outExtension: { '.js': '.cjs' },
   bundle: true,
   platform: 'node',
   format: 'cjs',
   target: 'node20',
   external: ['pako', 'chokidar', '@opentelemetry/*'],
+  // import() becomes require() (the external packages all have CommonJS builds): code run through
+  // vm.Script, as the loader does, has no working import() when it comes from a code cache.
+  supported: { 'dynamic-import': false },
   // Stand-ins for two start-up costs the CLI does not need; see each shim's header.
   alias: { 'graceful-fs': './scripts/shims/graceful-fs.cjs', 'signal-exit': './scripts/shims/signal-exit.cjs' },
   sourcemap: 'linked',
+  metafile: true,
   logLevel: 'warning',
 });
+
+const bundleFile = Object.keys(result.metafile.outputs).find((f) => f.endsWith('.cjs'));
+const id = /^coordination_helper\.([A-Za-z0-9]+)\.cjs$/.exec(basename(bundleFile))?.[1];
+if (!id) throw new Error(`build-cli: unexpected bundle name ${bundleFile}`);
+if (/\bimport\(/.test(readFileSync(bundleFile, 'utf8').replace(/^\s*(\/\/|\*).*$/gm, ''))) {
+  throw new Error(`build-cli: ${bundleFile} still calls import(), which fails under the code cache`);
+}
+
+// The loader is written whole under a temporary name, then renamed: a concurrent call never sees
+// half a file, nor a loader naming a bundle that is not there yet.
+const loader = readFileSync('scripts/cli-loader.cjs', 'utf8').replace('@@BUNDLE_ID@@', id);
+writeFileSync(`${LOADER}.tmp`, loader);
+chmodSync(`${LOADER}.tmp`, 0o755);
+renameSync(`${LOADER}.tmp`, LOADER);
+
+const warm = spawnSync(process.execPath, [join('scripts', 'warm-code-cache.cjs'), LOADER], { stdio: 'inherit' });
+if (warm.status !== 0) throw new Error('build-cli: building the code cache failed (see above)');

@@ -1,24 +1,21 @@
-#!/usr/bin/env node
-/** Process entry of `coordination_helper`: wires runCli to the real argv, streams and exit status. */
+/**
+ * Entry of the `coordination_helper` bundle: wires runCli to the real argv, streams and exit
+ * status. The bundle does not run itself: its loader (scripts/cli-loader.cjs, installed as
+ * dist/coordination_helper.cjs) compiles it with V8's code cache and calls `main`.
+ */
+import { useBlockingIo } from '../fsAsync.js';
 import { agentProcess } from '../model/processIdentity.js';
 import { makeTracer } from '../telemetry/makeTracer.js';
+import type { RunIO } from './cliSession.js';
 import { runCli } from './runCli.js';
+import { stdioWriter } from './stdioWriter.js';
 
-process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-  // A closed pipe (`| head`) is the reader's choice, not our failure.
-  if (err.code !== 'EPIPE') throw err;
-});
-
-void runCli(process.argv.slice(2), {
-  stdout: (s) => void process.stdout.write(s),
-  stderr: (s) => void process.stderr.write(s),
-  env: process.env,
-  agentPid: agentProcess(process.ppid),
-  makeTracer,
-}).then((status) => {
-  // Exit now rather than when the event loop drains: a file watcher (claim-next --wait) can keep
-  // a timer alive for another second after it is closed. Everything is flushed by here (runCli
-  // closed the coordinator and its telemetry; stdout/stderr writes to pipes and files are
-  // synchronous on Linux).
-  process.exit(status);
-});
+/**
+ * Runs one command line and resolves to its exit status. `io` replaces parts of the process's
+ * own streams and environment (the build's code-cache warm-up runs commands silently this way).
+ */
+export function main(argv: readonly string[], io: Partial<RunIO> = {}): Promise<number> {
+  // One command per process: nothing to overlap file I/O with, so skip the thread-pool round trips.
+  useBlockingIo();
+  return runCli(argv, { stdout: stdioWriter(1), stderr: stdioWriter(2), env: process.env, agentPid: agentProcess(process.ppid), makeTracer, ...io });
+}

@@ -1,5 +1,11 @@
-import { Option } from 'commander';
+/**
+ * --token and --force, shared by every command that acts on a claim. Plain data (not commander
+ * Options) so the start-up fast path can import them without loading commander.
+ */
+export interface OptionSpec {
+  readonly flags: string;
+  readonly description: string;
+}
 
-/** --token and --force, shared by every command that acts on a claim. */
-export const tokenOption = () => new Option('--token <n>', 'fencing token from your claim (--json shows it); refused if the item was claimed again since');
-export const forceOption = () => new Option('--force', "operators: act on another agent's claim (recorded on the item)");
+export const TOKEN_OPTION: OptionSpec = { flags: '--token <n>', description: 'fencing token from your claim (--json shows it); refused if the item was claimed again since' };
+export const FORCE_OPTION: OptionSpec = { flags: '--force', description: "operators: act on another agent's claim (recorded on the item)" };

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { WorkItem } from '../model/types.js';
 import type { CliContext } from './CliContext.js';
 import { formatTable } from './formatTable.js';
-import { forceOption, tokenOption } from './ownerOptions.js';
+import { FORCE_OPTION, TOKEN_OPTION } from './ownerOptions.js';
 import { workIdOrCurrent } from './workIdOrCurrent.js';
 
 type Ctx = () => CliContext;
@@ -61,8 +61,8 @@ export function registerQueueCommands(program: Command, ctx: Ctx): void {
     .command('heartbeat')
     .description("renew a claim's lease; without an id, renew every claim of $AGENT_ID and its registry heartbeat")
     .argument('[work_id]', 'the claim')
-    .addOption(tokenOption())
-    .addOption(forceOption())
+    .option(TOKEN_OPTION.flags, TOKEN_OPTION.description)
+    .option(FORCE_OPTION.flags, FORCE_OPTION.description)
     .action(async (workId: string | undefined, opts: { token?: string; force?: boolean }) => {
       const c = ctx();
       const coord = await c.coordinator();
@@ -82,8 +82,8 @@ export function registerQueueCommands(program: Command, ctx: Ctx): void {
     .description('give a claim back to the backlog on purpose (attempt count unchanged)')
     .argument('[work_id]', "the claim; omitted or empty means $CURRENT_WORK_ITEM")
     .option('--reason <text>', 'why, kept in the item events')
-    .addOption(tokenOption())
-    .addOption(forceOption())
+    .option(TOKEN_OPTION.flags, TOKEN_OPTION.description)
+    .option(FORCE_OPTION.flags, FORCE_OPTION.description)
     .action(async (workId: string | undefined, opts: { reason?: string; token?: string; force?: boolean }) => {
       const c = ctx();
       const item = await (await c.coordinator()).release(workIdOrCurrent(c, workId), opts);
@@ -96,8 +96,8 @@ export function registerQueueCommands(program: Command, ctx: Ctx): void {
     .description('report a failed attempt: retried after a backoff, dead after MAX_RETRY_ATTEMPTS')
     .argument('[work_id]', "the claim; omitted or empty means $CURRENT_WORK_ITEM")
     .argument('[reason]', 'why it failed', 'failed')
-    .addOption(tokenOption())
-    .addOption(forceOption())
+    .option(TOKEN_OPTION.flags, TOKEN_OPTION.description)
+    .option(FORCE_OPTION.flags, FORCE_OPTION.description)
     .action(async (workId: string | undefined, reason: string, opts: { token?: string; force?: boolean }) => {
       const c = ctx();
       const item = await (await c.coordinator()).fail(workIdOrCurrent(c, workId), reason, opts);
@@ -121,8 +121,8 @@ export function registerQueueCommands(program: Command, ctx: Ctx): void {
     .description("withdraw an item (queued, waiting or dead; a claimed one by its owner or with --force)")
     .argument('<work_id>', 'the item')
     .option('--reason <text>', 'why, kept in the item events')
-    .addOption(tokenOption())
-    .addOption(forceOption())
+    .option(TOKEN_OPTION.flags, TOKEN_OPTION.description)
+    .option(FORCE_OPTION.flags, FORCE_OPTION.description)
     .action(async (workId: string, opts: { reason?: string; token?: string; force?: boolean }) => {
       const c = ctx();
       const item = await (await c.coordinator()).cancel(workId, opts);

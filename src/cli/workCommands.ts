@@ -4,60 +4,21 @@ import { generateId } from '../model/generateId.js';
 import type { WorkItem } from '../model/types.js';
 import type { CliContext } from './CliContext.js';
 import { formatTable } from './formatTable.js';
-import { forceOption, tokenOption } from './ownerOptions.js';
-import { workIdOrCurrent } from './workIdOrCurrent.js';
+import { HOT_COMMANDS, type HotOptions } from './hotCommands.js';
 
 type Ctx = () => CliContext;
 
 const ITEM_HEADERS = ['work_item_id', 'status', 'progress', 'priority', 'team', 'agent_id', 'work_type', 'description'];
 const itemRow = (w: WorkItem) => [w.work_item_id, w.status, `${w.progress}%`, w.priority, w.team, w.agent_id, w.work_type, w.description];
 
-
 export function registerWorkCommands(program: Command, ctx: Ctx): void {
-  program
-    .command('claim')
-    .description('create a work item claimed by $AGENT_ID and print its id')
-    .argument('<work_type>', 'kind of work, e.g. feature, bug_fix (letters, digits, _ . : -)')
-    .argument('<description>', 'free text, up to 8192 UTF-8 bytes; tab/CR/LF allowed, other control characters refused')
-    .argument('[priority]', 'critical | high | medium | low', 'medium')
-    .argument('[team]', 'team name', 'autonomous_team')
-    .option('--lease <seconds>', 'lease length for this claim (default LEASE_TTL_SECONDS)')
-    .action(async (workType: string, description: string, priority: string, team: string, opts: { lease?: string }) => {
-      const c = ctx();
-      const item = await (await c.coordinator()).claim({ workType, description, priority, team, leaseSeconds: opts.lease });
-      c.out(c.json ? JSON.stringify(item, null, 2) : item.work_item_id);
-      c.say(`claimed ${item.work_item_id} (${item.work_type}, ${item.priority}, ${item.team}) for ${item.agent_id}`);
-    });
-
-  program
-    .command('progress')
-    .description("record progress on your claim (renews its lease)")
-    .argument('<work_id>', "the item; '' means $CURRENT_WORK_ITEM")
-    .argument('<percent>', 'whole number 0..100')
-    .argument('[status]', 'progress state, e.g. in_progress, review, blocked (not completed/pending/waiting/dead/cancelled/failed)', 'in_progress')
-    .addOption(tokenOption())
-    .addOption(forceOption())
-    .action(async (workId: string, percent: string, status: string, opts: { token?: string; force?: boolean }) => {
-      const c = ctx();
-      const item = await (await c.coordinator()).progress(workIdOrCurrent(c, workId), percent, status, opts);
-      if (c.json) c.out(JSON.stringify(item, null, 2));
-      c.say(`${item.work_item_id}: ${item.progress}% ${item.status}`);
-    });
-
-  program
-    .command('complete')
-    .description('finish your claim: it moves to the completed log and credits its agent and team')
-    .argument('[work_id]', 'the item; omitted or empty means $CURRENT_WORK_ITEM')
-    .argument('[result]', 'outcome text', 'success')
-    .argument('[velocity_points]', 'whole number 0..1000', '5')
-    .addOption(tokenOption())
-    .addOption(forceOption())
-    .action(async (workId: string | undefined, result: string, points: string, opts: { token?: string; force?: boolean }) => {
-      const c = ctx();
-      const item = await (await c.coordinator()).complete(workIdOrCurrent(c, workId), { result, velocityPoints: points, ...opts });
-      if (c.json) c.out(JSON.stringify(item, null, 2));
-      c.say(`completed ${item.work_item_id}: ${item.result} (+${item.velocity_points} points for ${item.team})`);
-    });
+  // claim, progress, complete: defined in hotCommands.ts, shared with the start-up fast path.
+  for (const hot of HOT_COMMANDS) {
+    const cmd = program.command(hot.name).description(hot.description);
+    for (const a of hot.args) cmd.argument(a.syntax, a.description, a.defaultValue);
+    for (const o of hot.options) cmd.option(o.flags, o.description);
+    cmd.action((...values: unknown[]) => hot.run(ctx(), values.slice(0, hot.args.length) as Array<string | undefined>, values[hot.args.length] as HotOptions));
+  }
 
   program
     .command('show')

@@ -1,5 +1,5 @@
-import { promises as fs } from 'node:fs';
 import { ioError } from '../errors.js';
+import * as fs from '../fsAsync.js';
 import { loadPako } from '../journal/readJournalFile.js';
 import { parseDuration } from '../model/parseDuration.js';
 import type { WorkItem } from '../model/types.js';

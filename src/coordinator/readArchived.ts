@@ -1,6 +1,6 @@
-import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { SwarmError, ioError } from '../errors.js';
+import * as fs from '../fsAsync.js';
 import { loadPako } from '../journal/readJournalFile.js';
 import type { WorkItem } from '../model/types.js';
 import type { Store } from '../store/Store.js';
@@ -28,7 +28,7 @@ export async function readArchived(store: Store): Promise<WorkItem[]> {
     const path = join(dir, name);
     let text: string;
     try {
-      text = Buffer.from(ungzip(await fs.readFile(path))).toString('utf8');
+      text = Buffer.from(ungzip(await fs.readFileBytes(path))).toString('utf8');
     } catch (err) {
       throw ioError(err, 'reading archive', path);
     }

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFileBytes } from '../fsAsync.js';
 import { decodeFrames, type BadRegion } from './frameRecord.js';
 import type { JournalFile } from './listJournalFiles.js';
 
@@ -29,13 +29,13 @@ export async function readJournalBytes(file: JournalFile): Promise<{ data: Buffe
   let compressed = file.compressed;
   let raw: Buffer;
   try {
-    raw = await readFile(path);
+    raw = await readFileBytes(path);
   } catch (err) {
     // Compressed between listing and reading.
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || compressed || file.live) throw err;
     path = `${path}.gz`;
     compressed = true;
-    raw = await readFile(path);
+    raw = await readFileBytes(path);
   }
   return { data: compressed ? Buffer.from((await loadPako()).ungzip(raw)) : raw, path, compressed };
 }

@@ -15,10 +15,11 @@
  * bounds the total wait.
  */
 import * as nodeFs from 'node:fs';
-import { promises as fs } from 'node:fs';
 import lockfile from 'proper-lockfile';
 import { SwarmError, ioError } from '../errors.js';
+import * as fs from '../fsAsync.js';
 import type { LockConfig } from '../config.js';
+import { monotonicMs } from '../model/clock.js';
 import { backoffDelay } from './backoffDelay.js';
 
 export interface HeldLock {
@@ -45,16 +46,53 @@ const NEVER_STALE_MS = 365 * 24 * 3600 * 1000;
 
 /** Last successful mtime refresh of each lock directory by this process (Date.now()). */
 const refreshedAt = new Map<string, number>();
-/** proper-lockfile's `fs` injection point, used to observe refreshes. */
-const observedFs = {
-  ...nodeFs,
-  utimes(path: nodeFs.PathLike, atime: nodeFs.TimeLike, mtime: nodeFs.TimeLike, cb: (err: NodeJS.ErrnoException | null) => void) {
-    nodeFs.utimes(path, atime, mtime, (err) => {
-      if (!err) refreshedAt.set(String(path), Date.now());
-      cb(err);
-    });
-  },
-};
+
+type Callback = (err: NodeJS.ErrnoException | null, result?: unknown) => void;
+
+/**
+ * One fs call for proper-lockfile: node:fs's callback form, or in blocking mode (see fsAsync.ts)
+ * the synchronous form with the callback called at once, exactly as proper-lockfile's own
+ * lockSync drives the same code.
+ */
+function lockFsCall(name: 'mkdir' | 'stat' | 'rmdir' | 'utimes', onSuccess?: (args: unknown[]) => void) {
+  const asyncFn = nodeFs[name] as (...args: unknown[]) => void;
+  const syncFn = nodeFs[`${name}Sync`] as (...args: unknown[]) => unknown;
+  return (...args: unknown[]) => {
+    const cb = args.pop() as Callback;
+    if (!fs.isBlockingIo()) {
+      asyncFn(...args, (err: NodeJS.ErrnoException | null, result?: unknown) => {
+        if (!err) onSuccess?.(args);
+        cb(err, result);
+      });
+      return;
+    }
+    let result: unknown;
+    try {
+      result = syncFn(...args);
+    } catch (err) {
+      cb(err as NodeJS.ErrnoException);
+      return;
+    }
+    onSuccess?.(args);
+    cb(null, result);
+  };
+}
+
+const method = (value: unknown) => ({ value, enumerable: true });
+
+/**
+ * proper-lockfile's `fs` injection point: observes refreshes (utimes) and follows blocking mode.
+ * It inherits node:fs rather than copying it: a spread reads every lazy getter of node:fs
+ * (ReadStream, promises, ...), which loads the stream modules on each CLI start for nothing
+ * (~2 ms). defineProperty, not assignment: node:fs's members may be accessors that assignment
+ * cannot shadow.
+ */
+const observedFs: typeof nodeFs = Object.create(nodeFs, {
+  mkdir: method(lockFsCall('mkdir')),
+  stat: method(lockFsCall('stat')),
+  rmdir: method(lockFsCall('rmdir')),
+  utimes: method(lockFsCall('utimes', (args) => refreshedAt.set(String(args[0]), Date.now()))),
+});
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -85,7 +123,7 @@ async function takeOverStale(lockDir: string, seen: nodeFs.Stats, staleMs: numbe
 }
 
 export async function acquireLock(path: string, cfg: LockConfig, stats: LockStats): Promise<HeldLock> {
-  const started = performance.now();
+  const started = monotonicMs();
   const lockDir = `${path}.lock`;
   for (let attempt = 0; ; attempt++) {
     const state: { compromised: Error | null } = { compromised: null };
@@ -102,7 +140,7 @@ export async function acquireLock(path: string, cfg: LockConfig, stats: LockStat
           state.compromised = err;
         },
       });
-      stats.waitMs += performance.now() - started;
+      stats.waitMs += monotonicMs() - started;
       refreshedAt.delete(lockDir);
       let released = false;
       const margin = Math.max(250, Math.floor(cfg.staleMs / 4));
@@ -128,7 +166,7 @@ export async function acquireLock(path: string, cfg: LockConfig, stats: LockStat
       if (!seen || (seen.mtimeMs < Date.now() - cfg.staleMs && (await takeOverStale(lockDir, seen, cfg.staleMs)))) {
         continue; // gone or taken over: try mkdir again at once
       }
-      const elapsed = performance.now() - started;
+      const elapsed = monotonicMs() - started;
       if (attempt >= cfg.retries || elapsed >= cfg.timeoutMs) {
         stats.waitMs += elapsed;
         throw new SwarmError(

@@ -1,5 +1,5 @@
 /**
- * The sharded JSON store: the only importer of write-file-atomic.
+ * The sharded JSON store: the only user of writeFileAtomic (temp file, fsync, rename).
  *
  * Every mutation runs in `transact(files, body)`:
  *   1. lock the files (sorted order), 2. look for an orphaned intent touching them (left by a
@@ -10,13 +10,14 @@
  * replays the intent, so multi-file operations are all-or-nothing. Single-file changes commit by
  * rename alone.
  */
-import { promises as fs, constants as fsc } from 'node:fs';
+import { constants as fsc } from 'node:fs';
 import { join } from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
 import type { Config } from '../config.js';
 import { SwarmError, ioError } from '../errors.js';
+import * as fs from '../fsAsync.js';
 import { acquireLocks, releaseLocks, type HeldLock, type LockStats } from '../lock/acquireLocks.js';
 import { ALL_FILES, INTENT_PREFIX, intentFiles, intentName, tempFileTarget } from './storeFiles.js';
+import { writeFileAtomic } from './writeFileAtomic.js';
 
 export type ChangeOp =
   | { kind: 'write'; file: string; data: string }
@@ -125,7 +126,7 @@ export class Store {
   async readJson<T>(file: string, fallback: T, check: (v: unknown) => boolean): Promise<T> {
     let text: string;
     try {
-      text = await fs.readFile(this.path(file), 'utf8');
+      text = await fs.readFileText(this.path(file));
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return fallback;
       throw ioError(err, 'reading', this.path(file));
@@ -145,7 +146,7 @@ export class Store {
   /** A file's text, '' when it does not exist (no locks). */
   async readText(file: string): Promise<string> {
     try {
-      return await fs.readFile(this.path(file), 'utf8');
+      return await fs.readFileText(this.path(file));
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return '';
       throw ioError(err, 'reading', this.path(file));
@@ -159,7 +160,7 @@ export class Store {
   async readLog<T>(file: string, onBadLine?: (lineNo: number, text: string) => void): Promise<T[]> {
     let text: string;
     try {
-      text = await fs.readFile(this.path(file), 'utf8');
+      text = await fs.readFileText(this.path(file));
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw ioError(err, 'reading', this.path(file));
@@ -196,7 +197,7 @@ export class Store {
     const now = new Date();
     await fs.utimes(path, now, now).catch(async (err: NodeJS.ErrnoException) => {
       if (err.code !== 'ENOENT') throw ioError(err, 'touching', path);
-      await fs.writeFile(path, '').catch((e) => {
+      await fs.writeFile(path, '', {}).catch((e) => {
         throw ioError(e, 'creating', path);
       });
     });
@@ -205,7 +206,7 @@ export class Store {
 
   /** Whether a store file exists (no locks). */
   async exists(file: string): Promise<boolean> {
-    return fs.access(this.path(file)).then(
+    return fs.stat(this.path(file)).then(
       () => true,
       () => false,
     );
@@ -258,11 +259,19 @@ export class Store {
     this.crashPoint('after-intent');
     // Committed: from here the change is reported as done. If our locks may be lost now, whoever
     // takes them over finds this intent and replays it, so we stop writing rather than race them.
-    for (const [i, op] of ops.entries()) {
-      if (!locks.every((l) => l.isFresh())) return;
-      await this.applyOp(op);
-      this.crashPoint(`after-op-${i}`);
-    }
+    if (!locks.every((l) => l.isFresh())) return;
+    // The ops touch different files and each is idempotent, so they run at once and their fsyncs
+    // overlap: one disk flush's wait instead of three in a row (2-6 ms on a busy disk). All of
+    // them settle before the intent goes or the locks are released; any failure leaves the
+    // intent for replay, as a failure in a sequence would.
+    const applied = await Promise.allSettled(
+      ops.map(async (op, i) => {
+        await this.applyOp(op);
+        this.crashPoint(`after-op-${i}`);
+      }),
+    );
+    const failed = applied.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
     await fs.unlink(this.path(name)).catch((err) => {
       throw ioError(err, 'removing intent', this.path(name));
     });
@@ -280,14 +289,7 @@ export class Store {
   private async atomicWrite(file: string, data: string | Buffer): Promise<void> {
     const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
     try {
-      await writeFileAtomic(this.path(file), buf, {
-        fsync: this.config.fsync,
-        mode: 0o644,
-        // write-file-atomic issues one write(2) and ignores a short count, so on a full disk it
-        // would rename a truncated file over good data. Fill the temp file completely first
-        // (fs.writeFile loops and throws ENOSPC); its own write then rewrites the same bytes.
-        tmpfileCreated: (tmp: string) => fs.writeFile(tmp, buf),
-      });
+      await writeFileAtomic(this.path(file), buf, { fsync: this.config.fsync, mode: 0o644 });
     } catch (err) {
       throw ioError(err, 'writing', this.path(file));
     }
@@ -303,22 +305,17 @@ export class Store {
       });
       return;
     }
-    let fh: fs.FileHandle | undefined;
+    let fd: number | undefined;
     try {
-      fh = await fs.open(path, fsc.O_RDWR | fsc.O_CREAT, 0o644);
-      await fh.truncate(op.offset); // drops a torn tail left by a crash mid-append
-      const buf = Buffer.from(op.data, 'utf8');
-      // write(2) may write less than asked (full disk): loop until all of it is down, or throw.
-      for (let done = 0; done < buf.length; ) {
-        const { bytesWritten } = await fh.write(buf, done, buf.length - done, op.offset + done);
-        if (bytesWritten === 0) throw Object.assign(new Error('no space left for append'), { code: 'ENOSPC' });
-        done += bytesWritten;
-      }
-      if (this.config.fsync) await fh.sync();
+      fd = await fs.open(path, fsc.O_RDWR | fsc.O_CREAT, 0o644);
+      await fs.ftruncate(fd, op.offset); // drops a torn tail left by a crash mid-append
+      // write(2) may write less than asked (full disk): writeAll loops until all of it is down, or throws.
+      await fs.writeAll(fd, Buffer.from(op.data, 'utf8'), op.offset);
+      if (this.config.fsync) await fs.fsync(fd);
     } catch (err) {
       throw ioError(err, 'appending to', path);
     } finally {
-      await fh?.close().catch(() => undefined);
+      if (fd !== undefined) await fs.close(fd).catch(() => undefined);
     }
   }
 
@@ -374,7 +371,7 @@ export class Store {
   private async readIntent(name: string): Promise<IntentBody | null> {
     let text: string;
     try {
-      text = await fs.readFile(this.path(name), 'utf8');
+      text = await fs.readFileText(this.path(name));
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
       throw ioError(err, 'reading intent', this.path(name));

@@ -3,10 +3,10 @@
  * the shard count; the count is fixed when the store is created, so every process routes ids the
  * same way whatever its WORK_QUEUE_SHARDING says.
  */
-import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config.js';
 import { SwarmError, ioError } from '../errors.js';
+import * as fs from '../fsAsync.js';
 import { Store } from './Store.js';
 import { FORMAT_FILE, FORMAT_NAME, FORMAT_VERSION } from './storeFiles.js';
 
@@ -20,7 +20,7 @@ export interface FormatRecord {
 async function readFormat(path: string): Promise<FormatRecord | null> {
   let text: string;
   try {
-    text = await fs.readFile(path, 'utf8');
+    text = await fs.readFileText(path);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw ioError(err, 'reading', path);

@@ -8,13 +8,12 @@ import { appendRecord } from '../journal/appendRecord.js';
 import { encodeFrame } from '../journal/frameRecord.js';
 import { journalPaths, type JournalPaths } from '../journal/journalPaths.js';
 import { maintainJournal, maintenanceDue } from '../journal/maintainJournal.js';
+import { monotonicMs, wallClockNs } from '../model/clock.js';
 import type { TelemetryConfig } from './resolveTelemetryConfig.js';
 import { createSampler, type Sampler } from './Sampler.js';
 import type { SpanRecord } from './SpanRecord.js';
 import { newSpanId, newTraceId, parseTraceparent, type TraceParent } from './traceContext.js';
 import type { AttrValue, OperationSpan, Tracer } from './Tracer.js';
-
-const nowNs = (): bigint => BigInt(Math.round((performance.timeOrigin + performance.now()) * 1000)) * 1000n;
 
 export class JournalTracer implements Tracer {
   readonly config: TelemetryConfig;
@@ -45,8 +44,8 @@ export class JournalTracer implements Tracer {
       const traceId = this.parent?.traceId ?? newTraceId();
       const decision = this.sampler.shouldSample(traceId, this.parent);
       const attrs: Record<string, AttrValue> = { ...attributes };
-      const start = nowNs();
-      const t0 = performance.now();
+      const start = wallClockNs();
+      const t0 = monotonicMs();
       let ended = false;
       return {
         setAttribute: (key, value) => {
@@ -56,7 +55,7 @@ export class JournalTracer implements Tracer {
           if (ended) return;
           ended = true;
           try {
-            const durationMs = performance.now() - t0;
+            const durationMs = monotonicMs() - t0;
             const critical = this.config.criticalAlways && (errorCode !== undefined || durationMs >= this.config.slowMs);
             if (!decision.sampled && !critical) return;
             if (errorCode !== undefined) attrs['error.code'] = errorCode;

@@ -1,0 +1,57 @@
+/**
+ * One CLI call's shared state: the configuration (resolved on first use, so a bad environment
+ * setting fails inside the command like any other invalid input) and the coordinator (opened on
+ * first use, closed once by runCli). Both command paths, commander's and the fast path, use it.
+ */
+import { resolveConfig, type Config } from '../config.js';
+import { Coordinator } from '../coordinator/Coordinator.js';
+import { noopTracer, type Tracer } from '../telemetry/Tracer.js';
+import type { CliContext } from './CliContext.js';
+
+export interface RunIO {
+  stdout: (s: string) => void;
+  stderr: (s: string) => void;
+  env: Record<string, string | undefined>;
+  /** The agent's process when AGENT_PID is unset: main passes the calling script (agentProcess). */
+  agentPid?: number;
+  /** Builds the tracer for this run; default: none. */
+  makeTracer?: (config: Readonly<Config>) => Promise<Tracer>;
+}
+
+/** The global options (--dir, --json, --quiet); the fast path runs with none of them. */
+export interface GlobalFlags {
+  dir?: string;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+export interface CliSession {
+  /** The context for a command handler, given the global options parsed for this call. */
+  context(flags: GlobalFlags): CliContext;
+  /** Flushes telemetry of the coordinator, if one was opened. */
+  close(): Promise<void>;
+}
+
+export function createCliSession(io: RunIO): CliSession {
+  let coordinator: Coordinator | undefined;
+  let config: Readonly<Config> | undefined;
+  return {
+    context(flags) {
+      config ??= resolveConfig({ ...(flags.dir ? { dir: flags.dir } : {}), defaultAgentPid: io.agentPid }, io.env);
+      const cfg = config;
+      return {
+        config: cfg,
+        json: !!flags.json,
+        quiet: !!flags.quiet,
+        coordinator: async () => (coordinator ??= await Coordinator.open({ config: cfg, tracer: io.makeTracer ? await io.makeTracer(cfg) : noopTracer })),
+        out: (s) => io.stdout(s.endsWith('\n') ? s : `${s}\n`),
+        say: (s) => {
+          if (!flags.quiet) io.stderr(`${s}\n`);
+        },
+      };
+    },
+    async close() {
+      await coordinator?.close();
+    },
+  };
+}

@@ -1,0 +1,77 @@
+/**
+ * The commander program: every command, help, and usage errors. Loaded by runCli only for command
+ * lines the start-up fast path (parseHotCommand.ts) does not take, so plain claim/progress/complete
+ * calls never pay for loading commander.
+ */
+import { Command, CommanderError } from 'commander';
+import { ERROR_CODES } from '../errors.js';
+import { registerAdminCommands } from './adminCommands.js';
+import { registerAgentCommands } from './agentCommands.js';
+import type { CliSession, GlobalFlags, RunIO } from './cliSession.js';
+import { registerTelemetryCommands } from './telemetryCommands.js';
+import { registerQueueCommands } from './queueCommands.js';
+import { registerWorkCommands } from './workCommands.js';
+
+const VERSION = '0.1.0';
+
+function exitStatusHelp(): string {
+  const rows = Object.entries(ERROR_CODES)
+    .filter(([code]) => code !== 'INVALID_INPUT')
+    .map(([code, [status, meaning]]) => `  ${String(status).padStart(3)}  ${code.padEnd(18)} ${meaning}`);
+  return ['', 'Exit status:', '    0  OK', ...rows.map((r) => r.replace(' USAGE             ', ' USAGE/INVALID_INPUT')), ''].join('\n');
+}
+
+const ENV_HELP = `
+Environment:
+  COORDINATION_DIR      store directory (default ./agent_coordination)
+  AGENT_ID              the calling agent (default agent_<nanoseconds>, new per call)
+  AGENT_PID             the agent's process for liveness checks (default: the caller of this command)
+  CURRENT_WORK_ITEM     default work id for progress/complete/release/fail
+  LEASE_TTL_SECONDS     lease of a claim (default 300); heartbeat and progress renew it
+  MAX_RETRY_ATTEMPTS    failed attempts before an item is dead (default 3)
+  RETRY_BACKOFF_SECONDS first retry delay after fail, doubled per attempt with jitter (default 5;
+                        RETRY_BACKOFF_MAX_SECONDS caps it, default 900)
+  AGENT_STALE_SECONDS   an agent with no heartbeat this long is stale (default: LEASE_TTL_SECONDS)
+  REAP_INTERVAL_MS      claim-next/ready look for reclaimable claims at most this often (default 1000)
+  WORK_QUEUE_SHARDING   shard count for a new store (default 16; an existing store keeps its own)
+  FLOCK_TIMEOUT         seconds to wait for a lock (default 30)
+  FLOCK_RETRIES         lock attempts after the first (default 10000)
+  FLOCK_BACKOFF_MS      first backoff step in ms, doubled with jitter (default 2, capped by FLOCK_BACKOFF_MAX_MS=100)
+  LOCK_STALE_MS         a lock not refreshed for this long is taken over (default 10000, min 2000)
+  SWARMFILE_FSYNC       0 to skip fsync (faster, not crash-safe against power loss; default 1)
+  TELEMETRY_DIR         telemetry journal directory (default ./telemetry); OTEL_SDK_DISABLED=true turns
+                        telemetry off; OTEL_*, TELEMETRY_SAMPLE_RATE, WAL_SYNC_INTERVAL, JOURNAL_*: docs/telemetry.md
+`;
+
+/**
+ * Parses and runs one command line with commander. Returns the exit status of a parse outcome
+ * (help and version: 0; any other commander error: USAGE); a command's own failure is thrown.
+ */
+export async function runProgram(argv: readonly string[], io: RunIO, session: CliSession): Promise<number> {
+  const program = new Command('coordination_helper');
+  const ctx = () => session.context(program.opts<GlobalFlags>());
+  program
+    .version(VERSION)
+    .description('Exactly-once coordination for concurrent agents on one host (SwarmSH-compatible commands).')
+    .option('--dir <path>', 'store directory (overrides COORDINATION_DIR)')
+    .option('--json', 'print full records as JSON on stdout')
+    .option('-q, --quiet', 'no human messages on stderr')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .addHelpText('after', ENV_HELP + exitStatusHelp());
+  registerWorkCommands(program, ctx);
+  registerQueueCommands(program, ctx);
+  registerAgentCommands(program, ctx);
+  registerAdminCommands(program, ctx);
+  registerTelemetryCommands(program, ctx);
+  for (const cmd of program.commands) cmd.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+
+  try {
+    await program.parseAsync(argv as string[], { from: 'user' });
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : ERROR_CODES.USAGE[0];
+    throw err;
+  }
+}
