@@ -33,7 +33,7 @@ export function intentFiles(name: string): string[] | null {
   return name.slice(tilde + 1, -INTENT_SUFFIX.length).split('+');
 }
 
-/** writeFileAtomic's temporary files are `<target>.<hex>` (as write-file-atomic's were). */
+/** Temporary files of writeFileAtomic.ts are `<target>.<hex>`. */
 export function tempFileTarget(name: string): string | null {
   const m = /^(.+)\.[0-9a-f]{1,16}$/.exec(name);
   return m ? m[1]! : null;
