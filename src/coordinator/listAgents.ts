@@ -22,7 +22,7 @@ export async function listAgents(ctx: OpContext): Promise<AgentLiveness[]> {
   const nowMs = Date.now();
   return registry.map((a) => {
     const last = seen.get(a.agent_id);
-    const { liveness, alive } = agentLiveness(a, last ?? 0, nowMs, ctx.config.agentStaleSeconds);
+    const { liveness, alive } = agentLiveness(a, claims, last ?? 0, nowMs, ctx.config.agentStaleSeconds);
     return { ...a, liveness, process_alive: alive, last_seen: last ? new Date(last).toISOString() : null, active_claims: claims.filter((w) => w.agent_id === a.agent_id).length };
   });
 }

@@ -40,11 +40,13 @@ export async function reapClaims(ctx: OpContext): Promise<ReapReport> {
   const nowMs = Date.now();
   const stale = new Set<string>();
   if (registry.length) {
-    const seen = lastSeenByAgent(registry, shards.flat());
+    const claims = shards.flat();
+    const seen = lastSeenByAgent(registry, claims);
     const changes = new Map<string, string>();
     for (const a of registry) {
-      const { liveness } = agentLiveness(a, seen.get(a.agent_id) ?? 0, nowMs, ctx.config.agentStaleSeconds);
-      if (liveness !== 'active') stale.add(a.agent_id);
+      const { liveness } = agentLiveness(a, claims, seen.get(a.agent_id) ?? 0, nowMs, ctx.config.agentStaleSeconds);
+      // Only silence reclaims an agent's claims here; a dead process is judged per claim (claim_pid).
+      if (liveness === 'stale') stale.add(a.agent_id);
       if (a.status !== liveness) changes.set(a.agent_id, liveness);
     }
     if (changes.size) {

@@ -263,6 +263,27 @@ describe('work queue', () => {
     }
   });
 
+  it('an agent registered by a setup script that exited is not gone while its claims run elsewhere', async () => {
+    const dir = join(tempDir(), 'store');
+    const child = spawn('sleep', ['30']);
+    try {
+      const setup = await open(dir, 'agent_w', { AGENT_PID: String(deadPid()) });
+      await setup.register({ agentId: 'agent_w' });
+      const worker = await open(dir, 'agent_w', { AGENT_PID: String(child.pid) });
+      await worker.add({ workType: 'x', description: 'x' });
+      const c = await worker.claimNext();
+      expect((await worker.reap()).reaped).toEqual([]);
+      expect((await worker.agents())[0]).toMatchObject({ agent_id: 'agent_w', liveness: 'active', process_alive: null, active_claims: 1 });
+      expect((await worker.complete(c.work_item_id)).status).toBe('completed');
+      // With no claim left, the registered process decides.
+      expect((await worker.agents())[0]!.liveness).toBe('gone');
+      await setup.close();
+      await worker.close();
+    } finally {
+      child.kill();
+    }
+  });
+
   it('claim-next --wait blocks until an add wakes it; without work it exits 7 when the time is up', async () => {
     const dir = join(tempDir(), 'store');
     const env = storeEnv(dir, { AGENT_ID: 'waiter' });
