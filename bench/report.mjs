@@ -81,6 +81,16 @@ export function buildReport(cur, comparison, paths) {
     sections.push(section('Scale: latency against items in the store', lineChart({ id: 'scale', title: 'CLI p50 latency', series: ops.map((o) => ({ name: o, points: sc.map((r) => [r.items, r.cli.summary[o].p50]) })), xLabel: 'active items (log scale)', yLabel: 'ms', logX: true })));
   }
 
+  const cn = P.claimnext;
+  if (cn?.data?.throughput) {
+    charts.push('claimnext');
+    const tp = cn.data.throughput;
+    const series = ['cli', 'library'].map((mode) => ({ name: mode === 'cli' ? 'CLI processes' : 'library', points: tp.filter((r) => r.mode === mode).map((r) => [r.agents, r.throughput_cycles_per_s]) })).filter((x) => x.points.length);
+    const chart = lineChart({ id: 'claimnext', title: 'Work queue: claim-next -> progress -> complete cycles per second', series, xLabel: 'concurrent agents (log scale)', yLabel: 'cycles/s', logX: true });
+    sections.push(section('Work queue (claim-next)', chart + table(cn.table.headers, cn.table.rows)));
+    md.push('| work queue | via | setting | result | p50 ms | check |', '|---|---|---|---|---|---|', ...cn.table.rows.map((r) => `| ${r[0]} | ${r[1]} | ${r[2]} | ${r[4] ?? ''} | ${r[5] ?? ''} | ${r[7] ?? ''} |`), '');
+  }
+
   const mem = P.memory?.data;
   if (mem) sections.push(section('Memory: peak RSS', table(['process', 'p50 MiB', 'max MiB'], [['node -e 0', f(mem.summary.node.p50, 1), f(mem.summary.node.max, 1)], ...['claim', 'progress', 'complete'].map((o) => [`CLI ${o}`, f(mem.summary[o].p50, 1), f(mem.summary[o].max, 1)]), ['library process', f(mem.library_process_peak_mb, 1), '']])));
 
