@@ -11,6 +11,14 @@
  *   each write the store asks `isFresh()`, which is true only while the lock's last refresh by
  *   this process is comfortably inside the stale limit.
  *
+ * - Dead-holder takeover. Waiting LOCK_STALE_MS for the lock of a SIGKILLed process stalls every
+ *   other process that needs it (and a claim-next holding the backlog head while it waits stalls
+ *   them all). So each holder writes `<file>.lock.owner` (pid, process start time, host, and the
+ *   lock directory's inode and birth time); a waiter whose lock has been held for a while and
+ *   whose recorded owner is certainly gone from this host takes it over at once, through the same
+ *   guarded takeover. Inode and birth time tie the record to that very directory (inodes are
+ *   reused at once; birth times are not), so an old record can never condemn a new holder.
+ *
  * Retries are our own loop so wait time and retry counts reach telemetry, and FLOCK_TIMEOUT
  * bounds the total wait.
  */
@@ -20,6 +28,7 @@ import { SwarmError, ioError } from '../errors.js';
 import * as fs from '../fsAsync.js';
 import type { LockConfig } from '../config.js';
 import { monotonicMs } from '../model/clock.js';
+import { currentHost, processAlive, processStartTime } from '../model/processIdentity.js';
 import { backoffDelay } from './backoffDelay.js';
 
 export interface HeldLock {
@@ -96,6 +105,46 @@ const observedFs: typeof nodeFs = Object.create(nodeFs, {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** Who holds a lock: written by the holder right after it gets the lock, removed before release. */
+interface LockOwner {
+  pid: number;
+  start: number | null;
+  host: string;
+  ino: number;
+  birth: number;
+}
+
+/** A lock younger than this is not judged by its owner record (the holder may be writing it). */
+const OWNER_CHECK_AFTER_MS = 200;
+let selfStart: number | null | undefined;
+
+/** Records this process as the holder of `lockDir`; false where birth times are unavailable. */
+async function writeOwner(lockDir: string): Promise<boolean> {
+  try {
+    const st = await fs.stat(lockDir);
+    if (!st.birthtimeMs) return false;
+    selfStart ??= processStartTime(process.pid);
+    const owner: LockOwner = { pid: process.pid, start: selfStart, host: currentHost(), ino: st.ino, birth: st.birthtimeMs };
+    await fs.writeFile(`${lockDir}.owner`, JSON.stringify(owner), {});
+    return true;
+  } catch {
+    return false; // only an optimisation: the age rule still applies
+  }
+}
+
+/** True only when `seen` is the very directory the owner record describes and that process is gone. */
+async function ownerIsGone(lockDir: string, seen: nodeFs.Stats): Promise<boolean> {
+  if (!seen.birthtimeMs || Date.now() - seen.birthtimeMs < OWNER_CHECK_AFTER_MS) return false;
+  let owner: LockOwner;
+  try {
+    owner = JSON.parse(await fs.readFileText(`${lockDir}.owner`)) as LockOwner;
+  } catch {
+    return false; // none, or half written
+  }
+  if (owner.ino !== seen.ino || owner.birth !== seen.birthtimeMs || owner.pid === process.pid) return false;
+  return processAlive(owner.pid, owner.host, owner.start) === false;
+}
+
 /**
  * Removes `lockDir` if it is still the stale directory we saw, under the takeover guard. Returns
  * whether it is worth trying mkdir again right away.
@@ -142,6 +191,7 @@ export async function acquireLock(path: string, cfg: LockConfig, stats: LockStat
       });
       stats.waitMs += monotonicMs() - started;
       refreshedAt.delete(lockDir);
+      const ownerWritten = await writeOwner(lockDir);
       let released = false;
       const margin = Math.max(250, Math.floor(cfg.staleMs / 4));
       return {
@@ -156,6 +206,7 @@ export async function acquireLock(path: string, cfg: LockConfig, stats: LockStat
           refreshedAt.delete(lockDir);
           // A compromised lock is no longer ours to remove.
           if (state.compromised) return;
+          if (ownerWritten) await fs.unlink(`${lockDir}.owner`).catch(() => undefined);
           await release().catch(() => undefined);
         },
       };
@@ -163,9 +214,9 @@ export async function acquireLock(path: string, cfg: LockConfig, stats: LockStat
       const code = (err as NodeJS.ErrnoException).code;
       if (code !== 'ELOCKED') throw ioError(err, 'locking', path);
       const seen = await fs.stat(lockDir).catch(() => null);
-      if (!seen || (seen.mtimeMs < Date.now() - cfg.staleMs && (await takeOverStale(lockDir, seen, cfg.staleMs)))) {
-        continue; // gone or taken over: try mkdir again at once
-      }
+      if (!seen) continue; // released meanwhile: try mkdir again at once
+      const abandoned = seen.mtimeMs < Date.now() - cfg.staleMs || (await ownerIsGone(lockDir, seen));
+      if (abandoned && (await takeOverStale(lockDir, seen, cfg.staleMs))) continue; // taken over
       const elapsed = monotonicMs() - started;
       if (attempt >= cfg.retries || elapsed >= cfg.timeoutMs) {
         stats.waitMs += elapsed;
