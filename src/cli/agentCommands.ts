@@ -39,7 +39,7 @@ export function registerAgentCommands(program: Command, ctx: Ctx): void {
 
   program
     .command('dashboard')
-    .description('agents, active work and per-team velocity')
+    .description('agents, active work, queue sizes (queued, waiting, dead) and per-team velocity')
     .action(async () => {
       const c = ctx();
       const d = await (await c.coordinator()).dashboard();
