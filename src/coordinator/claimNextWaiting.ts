@@ -41,11 +41,11 @@ export async function claimNextWaiting(ctx: OpContext, input: ClaimNextInput, wa
     lastEventAt = Date.now();
     wake?.();
   });
-  await new Promise<void>((resolve, reject) => {
-    watcher.once('ready', resolve);
-    watcher.once('error', reject);
-  });
   try {
+    await new Promise<void>((resolve, reject) => {
+      watcher.once('ready', resolve);
+      watcher.once('error', reject);
+    });
     // The first pass after 'ready' catches anything added before the watcher saw it.
     for (;;) {
       dirty = false;
