@@ -1,7 +1,6 @@
-import { listSegments } from '../backlog/listSegments.js';
 import type { AgentRecord, WorkItem } from '../model/types.js';
 import type { OpContext } from './OpContext.js';
-import { readDead, readItems, readRegistry, readShard, readStats, readWaiting, type TeamTotals } from './storeShapes.js';
+import { readBacklog, readDead, readRegistry, readShard, readStats, readWaiting, type TeamTotals } from './storeShapes.js';
 
 export interface AgentView extends Partial<AgentRecord> {
   agent_id: string;
@@ -33,7 +32,7 @@ export async function buildDashboard(ctx: OpContext): Promise<Dashboard> {
     readRegistry(ctx.store),
     Promise.all(idx.map((i) => readShard(ctx.store, i))),
     Promise.all(idx.map((i) => readStats(ctx.store, i))),
-    listSegments(ctx.store).then(async (segs) => (await Promise.all(segs.map((s) => readItems(ctx.store, s.file)))).reduce((n, items) => n + items.length, 0)),
+    readBacklog(ctx.store).then((items) => items.length),
     readWaiting(ctx.store),
     readDead(ctx.store),
   ]);

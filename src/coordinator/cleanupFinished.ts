@@ -2,7 +2,7 @@ import { ioError } from '../errors.js';
 import * as fs from '../fsAsync.js';
 import { loadPako } from '../journal/readJournalFile.js';
 import { parseDuration } from '../model/parseDuration.js';
-import type { WorkItem } from '../model/types.js';
+import { FINISHED_STATUSES as FINISHED, type WorkItem } from '../model/types.js';
 import { ARCHIVE_DIR, completedFile, WAITING_FILE } from '../store/storeFiles.js';
 import type { OpContext } from './OpContext.js';
 import { readWaiting } from './storeShapes.js';
@@ -22,7 +22,6 @@ export interface CleanupReport {
   dry_run: boolean;
 }
 
-const FINISHED = new Set(['completed', 'cancelled']);
 
 /**
  * SwarmSH-style TTL cleanup: finished (completed or cancelled) items older than the cutoff move

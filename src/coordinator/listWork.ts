@@ -1,10 +1,9 @@
-import { listSegments } from '../backlog/listSegments.js';
 import { compareIds } from '../model/claimOrder.js';
-import type { WorkItem } from '../model/types.js';
+import { FINISHED_STATUSES as FINISHED, type WorkItem } from '../model/types.js';
 import { completedFile } from '../store/storeFiles.js';
 import type { OpContext } from './OpContext.js';
 import { readArchived } from './readArchived.js';
-import { readDead, readItems, readShard, readWaiting } from './storeShapes.js';
+import { readBacklog, readDead, readShard, readWaiting } from './storeShapes.js';
 
 export interface ListFilter {
   /**
@@ -20,7 +19,6 @@ export interface ListFilter {
   archived?: boolean;
 }
 
-const FINISHED = new Set(['completed', 'cancelled']);
 
 /** Items by creation order, as a consistent per-file snapshot: by default every unfinished one. */
 export async function listWork(ctx: OpContext, filter: ListFilter = {}): Promise<WorkItem[]> {
@@ -33,7 +31,7 @@ export async function listWork(ctx: OpContext, filter: ListFilter = {}): Promise
     const want = (s: string) => (status === undefined ? (FINISHED.has(s) ? !!filter.all : true) : status === s);
     const n = ctx.store.shards;
     const parts: Promise<WorkItem[]>[] = [];
-    if (want('pending')) parts.push(listSegments(ctx.store).then(async (segs) => (await Promise.all(segs.map((s) => readItems(ctx.store, s.file)))).flat()));
+    if (want('pending')) parts.push(readBacklog(ctx.store));
     if (want('waiting')) parts.push(readWaiting(ctx.store));
     if (want('dead')) parts.push(readDead(ctx.store));
     const claimedStatus = status === undefined || !['pending', 'waiting', 'dead', 'completed', 'cancelled'].includes(status);

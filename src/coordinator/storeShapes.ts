@@ -4,6 +4,7 @@ import type { TxnView } from '../store/Store.js';
 import type { Store } from '../store/Store.js';
 import { agentStatsFile, completedFile, shardFile, DEAD_FILE, REGISTRY_FILE, WAITING_FILE } from '../store/storeFiles.js';
 import { shardFor } from '../model/shardFor.js';
+import { listSegments } from '../backlog/listSegments.js';
 
 export interface TeamTotals {
   tasks_completed: number;
@@ -26,6 +27,11 @@ export const readShard = (r: TxnView | Store, i: number) => r.readJson<WorkItem[
 export const readRegistry = (r: TxnView | Store) => r.readJson<AgentRecord[]>(REGISTRY_FILE, [], isAgentArray);
 /** A backlog segment, a dead-letter or waiting list: every item list is a JSON array of WorkItem. */
 export const readItems = (r: TxnView | Store, file: string) => r.readJson<WorkItem[]>(file, [], isItemArray);
+/** Every queued item, in claim order (reads the whole backlog: listings and counts only). */
+export async function readBacklog(store: Store): Promise<WorkItem[]> {
+  const segs = await listSegments(store);
+  return (await Promise.all(segs.map((s) => readItems(store, s.file)))).flat();
+}
 export const readWaiting = (r: TxnView | Store) => readItems(r, WAITING_FILE);
 export const readDead = (r: TxnView | Store) => readItems(r, DEAD_FILE);
 export const readStats = (r: TxnView | Store, i: number) => r.readJson<StatsShard>(agentStatsFile(i), emptyStats(), isStatsShard);

@@ -6,6 +6,9 @@ export type Priority = (typeof PRIORITIES)[number];
 /** Lifecycle states that only their own commands may set (progress cannot set them). */
 export const RESERVED_STATUSES = ['completed', 'pending', 'waiting', 'dead', 'cancelled', 'failed'] as const;
 
+/** Statuses of finished items: they live in the finished logs (and, after cleanup, the archives). */
+export const FINISHED_STATUSES: ReadonlySet<string> = new Set(['completed', 'cancelled']);
+
 /** One past attempt that ended without completion (fail, reap), kept on the item. */
 export interface AttemptRecord {
   at: string;
