@@ -46,7 +46,7 @@ export function buildReport(cur, comparison, paths) {
 
   const lat = P.latency?.data;
   if (lat) {
-    const ops = ['claim', 'progress', 'complete'];
+    const ops = Object.keys(lat.cli.summary); // claim, progress, complete, and add/claim-next since the work queue
     const pct = ['p50', 'p95', 'p99'];
     charts.push('latency-cli', 'latency-library');
     sections.push(section('Latency percentiles per operation', barChart({ id: 'latency-cli', title: 'CLI (one process per call)', categories: ops, series: pct.map((p) => ({ name: p, values: ops.map((o) => lat.cli.summary[o][p]) })), yLabel: 'ms' }) + barChart({ id: 'latency-library', title: 'Library (one process)', categories: ops, series: pct.map((p) => ({ name: p, values: ops.map((o) => lat.library.summary[o][p]) })), yLabel: 'ms' })));

@@ -72,6 +72,44 @@ describe('detect-regressions (issue 5)', () => {
     }
   });
 
+  it('compares two time windows of the telemetry journal the same way', () => {
+    // The journal of real CLI calls: 8 cycles, then 8 more with an injected 60 ms per operation.
+    const store = join(dir, 'win-store');
+    const tel = join(dir, 'win-telemetry');
+    const env = { ...process.env, COORDINATION_DIR: store, TELEMETRY_DIR: tel, AGENT_ID: 'win_agent', OTEL_TRACES_SAMPLER: 'always_on' };
+    const cli = (args: string[], extra: Record<string, string> = {}) => {
+      const r = spawnSync(process.execPath, [join(ROOT, 'dist/coordination_helper.cjs'), ...args], { env: { ...env, ...extra }, encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      return r.stdout.trim();
+    };
+    const cycles = (extra: Record<string, string> = {}) => {
+      for (let i = 0; i < 8; i++) {
+        const id = cli(['claim', 'feature', `window ${i}`], extra);
+        cli(['progress', id, '50'], extra);
+        cli(['complete', id], extra);
+      }
+    };
+    const t0 = new Date().toISOString();
+    cycles();
+    const t1 = new Date().toISOString();
+    cycles({ SWARMFILE_INJECT_DELAY_MS: '60' });
+    const t2 = new Date().toISOString();
+    const windows = (current: [string, string], out: string) =>
+      runNode('bench/detect-regressions.mjs', ['--telemetry', '--telemetry-dir', tel, '--baseline-since', t0, '--baseline-until', t1, '--current-since', current[0], '--current-until', current[1], '--metrics', 'duration_ms$', '--threshold', '25', '--out', out]);
+
+    const slowOut = join(dir, 'windows-slow.json');
+    const slowRun = windows([t1, t2], slowOut);
+    expect(slowRun.status, slowRun.stdout + slowRun.stderr).toBe(1);
+    const v = readJson(slowOut);
+    expect(v.regressions.sort()).toEqual(['span.claim.duration_ms', 'span.complete.duration_ms', 'span.progress.duration_ms']);
+    for (const row of v.rows) expect([row.n_baseline, row.n_current], row.metric).toEqual([8, 8]);
+
+    // The same window on both sides is, by construction, no regression.
+    const sameOut = join(dir, 'windows-same.json');
+    expect(windows([t0, t1], sameOut).status).toBe(0);
+    expect(readJson(sameOut).regressions).toEqual([]);
+  });
+
   it('refuses bad usage with status 2', () => {
     expect(runNode('bench/detect-regressions.mjs', ['--baseline', a]).status).toBe(2);
     expect(runNode('bench/detect-regressions.mjs', ['--baseline', a, '--current', join(dir, 'nope.json')]).status).toBe(2);

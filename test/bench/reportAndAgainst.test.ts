@@ -49,6 +49,22 @@ describe('--against (issue 5)', () => {
   });
 });
 
+describe('per-operation latency (issue 5)', () => {
+  it('times claim, progress, complete, add and claim-next through the CLI and the library, with p50/p95/p99', () => {
+    const res = readJson(results);
+    const lat = res.parts.latency.data;
+    for (const op of ['claim', 'progress', 'complete', 'add', 'claim-next']) {
+      expect(res.metrics[`latency.cli.${op}.ms`].samples, op).toHaveLength(8);
+      expect(res.metrics[`latency.lib.${op}.ms`].samples, op).toHaveLength(lat.library.rounds);
+      for (const via of [lat.cli.summary[op], lat.library.summary[op]]) {
+        expect(via.p50, op).toBeGreaterThan(0);
+        expect(via.p99, op).toBeGreaterThanOrEqual(via.p95);
+        expect(via.p95, op).toBeGreaterThanOrEqual(via.p50);
+      }
+    }
+  });
+});
+
 describe('HTML report in headless chromium (issue 5)', () => {
   it('renders every chart non-empty, marks regressions, and saves a screenshot', async () => {
     // A baseline where the CLI was 40% faster, so the comparison has regressions to mark.
