@@ -4,13 +4,16 @@
  * in) cost several milliseconds per call.
  *
  * It accepts only command lines whose meaning under commander is certain: the global flags agent
- * scripts use most (`-q`, `--quiet`, `--json`) or none, the command name, then operands alone, as many as the command declares at most and needs at least. Anything
- * commander could read as an option ('-x', '--dir', '--json', '-q', '-h', '--', a negative number)
- * and any argument count commander would refuse returns null, and the caller hands the whole
- * command line to commander, which stays the one owner of help, usage errors and their wording.
+ * scripts use most (`-q`, `--quiet`, `--json`) or none, the command name, then operands alone, as
+ * many as the command declares at most and needs at least. Operands may be text that starts with
+ * '-' (textArguments.ts: commander is given those as operands too). Anything with an option's
+ * shape ('-x', '--dir', '--json', '-q', '-h', '--') and any argument count commander would refuse
+ * returns null, and the caller hands the whole command line to commander, which stays the one
+ * owner of help, usage errors and their wording.
  */
 import type { GlobalFlags } from './cliSession.js';
 import { HOT_COMMANDS, type HotCommand } from './hotCommands.js';
+import { isTextArgument } from './textArguments.js';
 
 export interface HotCall {
   command: HotCommand;
@@ -28,7 +31,7 @@ export function parseHotCommand(argv: readonly string[]): HotCall | null {
   const command = HOT_COMMANDS.find((c) => c.name === argv[at]);
   if (!command) return null;
   const operands = argv.slice(at + 1);
-  if (operands.some((a) => a.startsWith('-'))) return null;
+  if (operands.some((a) => a.startsWith('-') && !isTextArgument(a))) return null;
   const required = command.args.filter((a) => a.syntax.startsWith('<')).length;
   if (operands.length < required || operands.length > command.args.length) return null;
   return { command, args: command.args.map((a, i) => (i < operands.length ? operands[i] : a.defaultValue)), flags };

@@ -10,6 +10,7 @@ import { registerAgentCommands } from './agentCommands.js';
 import type { CliSession, GlobalFlags, RunIO } from './cliSession.js';
 import { registerTelemetryCommands } from './telemetryCommands.js';
 import { registerQueueCommands } from './queueCommands.js';
+import { maskTextArguments, unmaskCommand, withoutMarks } from './textArguments.js';
 import { registerWorkCommands } from './workCommands.js';
 
 const VERSION = '0.1.0';
@@ -50,6 +51,7 @@ Environment:
 export async function runProgram(argv: readonly string[], io: RunIO, session: CliSession): Promise<number> {
   const program = new Command('coordination_helper');
   const ctx = () => session.context(program.opts<GlobalFlags>());
+  const output = { writeOut: io.stdout, writeErr: (text: string) => io.stderr(withoutMarks(text)) };
   program
     .version(VERSION)
     .description('Exactly-once coordination for concurrent agents on one host (SwarmSH-compatible commands).')
@@ -58,17 +60,19 @@ export async function runProgram(argv: readonly string[], io: RunIO, session: Cl
     .option('-q, --quiet', 'no human messages on stderr')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
-    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .configureOutput(output)
+    .hook('preAction', (_program, actionCommand) => unmaskCommand(actionCommand))
     .addHelpText('after', ENV_HELP + exitStatusHelp());
   registerWorkCommands(program, ctx);
   registerQueueCommands(program, ctx);
   registerAgentCommands(program, ctx);
   registerAdminCommands(program, ctx);
   registerTelemetryCommands(program, ctx);
-  for (const cmd of program.commands) cmd.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+  for (const cmd of program.commands) cmd.exitOverride().configureOutput(output);
 
   try {
-    await program.parseAsync(argv as string[], { from: 'user' });
+    // Free text starting with '-' ("- [ ] docs") is an operand, not an option: textArguments.ts.
+    await program.parseAsync(maskTextArguments(argv), { from: 'user' });
     return 0;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : ERROR_CODES.USAGE[0];

@@ -25,7 +25,7 @@ export async function cancelWork(ctx: OpContext, workId: string, opts: OwnerProo
   for (;;) {
     const found = await findItem(ctx.store, id);
     if (!found) throw new SwarmError('NOT_FOUND', `no work item ${id}`, { work_item_id: id });
-    if (found.place === 'finished' || found.place === 'archived') throw await missingItemError(ctx.store, id, 'cancel', 'unfinished');
+    if (found.place === 'finished' || found.place === 'archived') throw await missingItemError(ctx.store, id, 'cancel', 'queued, waiting, claimed or dead');
     const waitingOnIt = (await readWaiting(ctx.store)).filter((w) => w.depends_on?.includes(id)).map((w) => w.work_item_id);
     if (waitingOnIt.length) {
       throw new SwarmError('WRONG_STATE', `cannot cancel ${id}: ${waitingOnIt.join(', ')} depend on it; cancel those first`, { work_item_id: id, dependents: waitingOnIt });
