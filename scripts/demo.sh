@@ -18,11 +18,14 @@ marks=$(mktemp -d)
 trap 'rm -rf "$marks"' EXIT
 
 agent() {
-  local n=$1 team=${teams[$(( $1 % 4 ))]} id
+  local n=$1 team=${teams[$(( $1 % 4 ))]} id st err="$marks/err.$1"
   export AGENT_ID="agent_demo_$n"
   "$H" -q register "$AGENT_ID" "$team" 5 "${types[$(( n % 4 ))]}" >/dev/null
-  # Exit status 7: nothing claimable for 3 s, so the backlog is drained.
-  while id=$("$H" -q claim-next --wait 3); do
+  while :; do
+    id=$("$H" -q claim-next --wait 3 2>"$err") && st=0 || st=$?
+    # Exit status 7 (NOTHING_CLAIMABLE): nothing claimable for 3 s, so the backlog is drained.
+    if [ "$st" -eq 7 ]; then printf '%-15s done: nothing left to claim\n' "$AGENT_ID"; return 0; fi
+    if [ "$st" -ne 0 ]; then cat "$err" >&2; return "$st"; fi
     printf '%-15s claimed   %s\n' "$AGENT_ID" "$id"
     "$H" -q progress "$id" 50 in_progress
     if [ -e "$marks/flaky.$id" ] && mkdir "$marks/failed.$id" 2>/dev/null; then
