@@ -95,7 +95,7 @@ export function buildReport(cur, comparison, paths) {
   if (mem) sections.push(section('Memory: peak RSS', table(['process', 'p50 MiB', 'max MiB'], [['node -e 0', f(mem.summary.node.p50, 1), f(mem.summary.node.max, 1)], ...['claim', 'progress', 'complete'].map((o) => [`CLI ${o}`, f(mem.summary[o].p50, 1), f(mem.summary[o].max, 1)]), ['library process', f(mem.library_process_peak_mb, 1), '']])));
 
   if (P.telemetry?.skipped) sections.push(section('Telemetry overhead', `<p>${esc(P.telemetry.skipped)}</p>`));
-  else if (P.telemetry?.data) sections.push(section('Telemetry overhead', table(['op', 'off p50 ms', 'on p50 ms', 'overhead %'], Object.entries(P.telemetry.data.summary).map(([o, s]) => [o, f(s.off.p50, 1), f(s.on.p50, 1), f(s.overhead_pct, 1)]))));
+  else if (P.telemetry?.data) sections.push(section('Telemetry overhead', table(['op', 'off p50 ms', 'on p50 ms', 'overhead % (paired)'], Object.entries(P.telemetry.data.summary).map(([o, s]) => [o, f(s.off.p50, 1), f(s.on.p50, 1), f(s.overhead_pct, 1)]))));
 
   const ag = P.against?.data;
   if (ag) {
