@@ -1,8 +1,9 @@
 /**
  * Telemetry overhead: the same CLI rounds with telemetry at 100% sampling and with it off,
- * alternating round by round in the same run; the overhead is the median of the paired ratios. The switches come from --telemetry-on / --telemetry-off
- * (env assignments; see docs/benchmarking.md). Skips with a message until the journal ships
- * (`telemetry query` missing) and checks that each switch really turns spans on or off.
+ * alternating round by round in the same run; the overhead is the median of the paired ratios.
+ * The switches come from --telemetry-on / --telemetry-off (env assignments; see
+ * docs/benchmarking.md). Checks that each switch really turns spans on or off, and skips with a
+ * message against a build without `telemetry query` (e.g. an old commit under --against).
  */
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
