@@ -53,7 +53,8 @@ describe('CLI: descriptions, results and reasons that start with -', () => {
 
   it('add, fail and cancel --reason take them too', () => {
     const add = runSync(['add', 'bug_fix', '--verbose breaks the build', 'critical', '--depends-on', 'work_1'], env);
-    expect(add.code).toBe(3); // the dependency does not exist: parsed as an option value and an operand
+    // Parsed (text operand, then --depends-on's value) and run: exit 3 because no work_1 exists, not 2 (usage).
+    expect(add.code).toBe(3);
     const added = runSync(['-q', 'add', 'bug_fix', '--verbose breaks the build', 'critical'], env);
     expect(added.code, added.stderr).toBe(0);
     const id = added.stdout.trim();
