@@ -13,8 +13,16 @@ export interface LockConfig {
   backoffMs: number;
   /** Largest backoff step, ms. Env FLOCK_BACKOFF_MAX_MS. Default 100. */
   backoffMaxMs: number;
-  /** A lock not refreshed for this long is stale and may be taken over (SIGKILLed holder). Env LOCK_STALE_MS. Default 10000, minimum 2000. */
+  /**
+   * A live holder that shows no sign of life (no refresh of its lock) for this long is hung. Dead
+   * holders are recognised at once, whatever this says. Env LOCK_STALE_MS. Default 30000, minimum 2000.
+   */
   staleMs: number;
+  /**
+   * What a waiter does about a hung holder on this host: `kill` (SIGKILL it, then take the lock once
+   * it is gone) or `wait` (never; waiters time out until it resumes). Env LOCK_HUNG_ACTION. Default kill.
+   */
+  hungAction: 'kill' | 'wait';
 }
 
 export interface Config {
@@ -50,8 +58,12 @@ export interface Config {
   agentPid: number;
   /** Test hook: sleep this long inside every operation, to prove regression detection. Env SWARMFILE_INJECT_DELAY_MS. Default 0. */
   injectDelayMs: number;
-  /** Test hook: SIGKILL this process at the named commit step (see Store.crashPoint). Env SWARMFILE_CRASH_AT. */
+  /** Test hook: SIGKILL this process at the named commit step (see Store.faultPoint). Env SWARMFILE_CRASH_AT. */
   crashAt: string | undefined;
+  /** Test hook: SIGSTOP this process at the named commit step, holding its locks. Env SWARMFILE_STALL_AT. */
+  stallAt: string | undefined;
+  /** Test hook: `apply` makes applying a committed change fail as a full disk would. Env SWARMFILE_FAIL_AT. */
+  failAt: string | undefined;
   /** Raw environment snapshot handed to sub-systems that resolve their own keys (telemetry). */
   env: Readonly<Record<string, string | undefined>>;
 }
@@ -93,13 +105,16 @@ function boolFromEnv(env: Record<string, string | undefined>, key: string): bool
 
 export function resolveConfig(overrides: ConfigOverrides = {}, env: Record<string, string | undefined> = process.env): Readonly<Config> {
   const timeoutS = numberFromEnv(env, 'FLOCK_TIMEOUT', 0, 86_400);
-  const staleMs = Math.max(overrides.lock?.staleMs ?? intFromEnv(env, 'LOCK_STALE_MS', 0, 3_600_000) ?? 10_000, 2000);
+  const staleMs = Math.max(overrides.lock?.staleMs ?? intFromEnv(env, 'LOCK_STALE_MS', 0, 3_600_000) ?? 30_000, 2000);
+  const hungRaw = env.LOCK_HUNG_ACTION || 'kill';
+  if (hungRaw !== 'kill' && hungRaw !== 'wait') throw new SwarmError('INVALID_INPUT', `LOCK_HUNG_ACTION must be kill or wait, got ${JSON.stringify(hungRaw)}`, { key: 'LOCK_HUNG_ACTION' });
   const lock: LockConfig = {
     timeoutMs: overrides.lock?.timeoutMs ?? (timeoutS === undefined ? 30_000 : timeoutS * 1000),
     retries: overrides.lock?.retries ?? intFromEnv(env, 'FLOCK_RETRIES', 0, 1_000_000) ?? 10_000,
     backoffMs: overrides.lock?.backoffMs ?? intFromEnv(env, 'FLOCK_BACKOFF_MS', 1, 60_000) ?? 2,
     backoffMaxMs: overrides.lock?.backoffMaxMs ?? intFromEnv(env, 'FLOCK_BACKOFF_MAX_MS', 1, 600_000) ?? 100,
     staleMs,
+    hungAction: overrides.lock?.hungAction ?? hungRaw,
   };
   const config: Config = {
     dir: overrides.dir ?? (env.COORDINATION_DIR || './agent_coordination'),
@@ -116,8 +131,10 @@ export function resolveConfig(overrides: ConfigOverrides = {}, env: Record<strin
     agentStaleSeconds: 0, // set below from the lease TTL when not given
     reapIntervalMs: overrides.reapIntervalMs ?? intFromEnv(env, 'REAP_INTERVAL_MS', 0, 3_600_000) ?? 1000,
     agentPid: overrides.agentPid ?? intFromEnv(env, 'AGENT_PID', 1, 2 ** 31 - 1) ?? overrides.defaultAgentPid ?? process.pid,
-    injectDelayMs: intFromEnv(env, 'SWARMFILE_INJECT_DELAY_MS', 0, 60_000) ?? 0,
-    crashAt: env.SWARMFILE_CRASH_AT || undefined,
+    injectDelayMs: overrides.injectDelayMs ?? intFromEnv(env, 'SWARMFILE_INJECT_DELAY_MS', 0, 60_000) ?? 0,
+    crashAt: overrides.crashAt ?? (env.SWARMFILE_CRASH_AT || undefined),
+    stallAt: overrides.stallAt ?? (env.SWARMFILE_STALL_AT || undefined),
+    failAt: overrides.failAt ?? (env.SWARMFILE_FAIL_AT || undefined),
     env: Object.freeze({ ...env }),
   };
   config.agentStaleSeconds = overrides.agentStaleSeconds ?? intFromEnv(env, 'AGENT_STALE_SECONDS', 1, 31_536_000) ?? config.leaseTtlSeconds;

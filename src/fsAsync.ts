@@ -62,6 +62,28 @@ export const readFileText = either(
   (path: string) => p.readFile(path, 'utf8'),
   (path: string) => fs.readFileSync(path, 'utf8'),
 );
+/**
+ * A store file's text, refusing a symbolic link in its place (ELOOP): the store never follows
+ * links, so a link planted there cannot make it read, echo or overwrite another file.
+ */
+export const readFileNoFollow = either(
+  async (path: string) => {
+    const fd = await p.open(path, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+    try {
+      return await p.readFile(fd, 'utf8');
+    } finally {
+      await p.close(fd);
+    }
+  },
+  (path: string) => {
+    const fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+    try {
+      return fs.readFileSync(fd, 'utf8');
+    } finally {
+      fs.closeSync(fd);
+    }
+  },
+);
 export const readFileBytes = either(
   (path: string) => p.readFile(path),
   (path: string) => fs.readFileSync(path),
@@ -117,6 +139,16 @@ export const utimes = either(
   (path: string, atime: Date, mtime: Date) => fs.utimesSync(path, atime, mtime),
 );
 export const fsync = (fd: number): Promise<void> => p.fsync(fd);
+
+/** fsyncs a directory, so that the renames, creates and unlinks in it survive a power loss. */
+export async function fsyncDir(dir: string): Promise<void> {
+  const fd = await open(dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY, 0);
+  try {
+    await fsync(fd);
+  } finally {
+    await close(fd);
+  }
+}
 export const ftruncate = either(
   (fd: number, len: number) => p.ftruncate(fd, len),
   (fd: number, len: number) => fs.ftruncateSync(fd, len),

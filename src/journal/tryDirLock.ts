@@ -1,49 +1,17 @@
 /**
- * A non-blocking cross-process lock: mkdir is atomic. A lock older than `staleMs` (its holder was
- * killed) is taken over. Used for rare work (rotation, maintenance, ship) where a busy lock means
- * "someone else is doing it" and the caller simply skips.
+ * A non-blocking lock for rare journal work (rotation, maintenance, ship), where a busy lock means
+ * "someone else is doing it" and the caller simply skips. The same lock algorithm as the store's
+ * (src/lock/acquireLocks.ts): a dead holder's lock is taken over at once, a live one is never taken.
  */
-import { mkdirSync, rmdirSync, statSync, utimesSync } from 'node:fs';
+import { tryLockDir, type HeldDirLock } from '../lock/acquireLocks.js';
 
-export interface DirLock {
-  release(): void;
-  /** Refreshes the lock's mtime so long work is not taken for stale. */
-  touch(): void;
-}
+export type DirLock = HeldDirLock;
 
+/** The lock at `path` (a directory), or null when a live holder has it or it cannot be made. */
 export function tryDirLock(path: string, staleMs: number): DirLock | null {
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      mkdirSync(path);
-      let released = false;
-      return {
-        release() {
-          if (released) return;
-          released = true;
-          try {
-            rmdirSync(path);
-          } catch {
-            /* taken over meanwhile */
-          }
-        },
-        touch() {
-          try {
-            const now = new Date();
-            utimesSync(path, now, now);
-          } catch {
-            /* ignore */
-          }
-        },
-      };
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') return null;
-      try {
-        if (Date.now() - statSync(path).mtimeMs < staleMs) return null;
-        rmdirSync(path);
-      } catch {
-        return null;
-      }
-    }
+  try {
+    return tryLockDir(path, staleMs);
+  } catch {
+    return null; // journal work is best effort: a planted file or a read-only dir means skip
   }
-  return null;
 }

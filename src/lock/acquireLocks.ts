@@ -1,42 +1,36 @@
 /**
- * The only importer of proper-lockfile. A lock is `<file>.lock`, a directory made with mkdir (so
- * acquisition is atomic across processes); proper-lockfile refreshes its mtime while it is held.
+ * The one lock algorithm of the program, for the store and the journal alike. A lock on `<file>`
+ * is the directory `<file>.lock` (see lockDir.ts for its layout), created atomically together with
+ * the holder's exact identity (lockOwner.ts).
  *
- * Two things are ours rather than proper-lockfile's:
- * - Stale takeover. proper-lockfile removes a stale lock with stat -> rmdir -> mkdir, so two
- *   processes that both saw the same stale lock can each end up "holding" it (the second rmdir
- *   removes the first one's fresh lock). Here a takeover happens only under a second mkdir guard
- *   (`<file>.lock.takeover`), after re-checking that the lock is still the same stale directory.
- * - Freshness fence. A holder that stalls past the stale limit may have been taken over; before
- *   each write the store asks `isFresh()`, which is true only while the lock's last refresh by
- *   this process is comfortably inside the stale limit.
- *
- * - Dead-holder takeover. Waiting LOCK_STALE_MS for the lock of a SIGKILLed process stalls every
- *   other process that needs it (and a claim-next holding the backlog head while it waits stalls
- *   them all). So each holder writes `<file>.lock.owner` (pid, process start time, host, and the
- *   lock directory's inode and birth time); a waiter whose lock has been held for a while and
- *   whose recorded owner is certainly gone from this host takes it over at once, through the same
- *   guarded takeover. Inode and birth time tie the record to that very directory (inodes are
- *   reused at once; birth times are not), so an old record can never condemn a new holder.
- *
- * Retries are our own loop so wait time and retry counts reach telemetry, and FLOCK_TIMEOUT
- * bounds the total wait.
+ * The rule that makes it safe: a lock is only ever removed by its holder, or after its holder is
+ * certainly dead. A waiter never takes a lock from a process that can still run:
+ *   - a dead holder (SIGKILLed, crashed, rebooted away) is recognised at once from its pid, start
+ *     time and boot id, and its entry removed by exact token;
+ *   - a live holder keeps its lock however slow it is (CPU starvation, a slow disk), refreshing its
+ *     entry's mtime while it holds it;
+ *   - a live holder that has shown no sign of life for LOCK_STALE_MS (stopped by SIGSTOP or a
+ *     debugger, hung in a syscall) is, with LOCK_HUNG_ACTION=kill (the default), sent SIGKILL by a
+ *     waiter on the same host and taken over once it is gone; with `wait`, it keeps the lock and
+ *     waiters time out (LOCK_TIMEOUT) until it resumes. Either way it can never resume and write
+ *     under a lock someone else now holds.
+ * "No sign of life" is measured on the waiter's own monotonic clock (the entry's token and mtime
+ * unchanged while it watched), so a wall clock stepped forward or back neither condemns a live
+ * holder nor protects a hung one forever.
  */
-import * as nodeFs from 'node:fs';
-import lockfile from 'proper-lockfile';
 import { SwarmError, ioError } from '../errors.js';
-import * as fs from '../fsAsync.js';
 import type { LockConfig } from '../config.js';
 import { monotonicMs } from '../model/clock.js';
-import { currentHost, processAlive, processStartTime } from '../model/processIdentity.js';
 import { backoffDelay } from './backoffDelay.js';
+import { entryPresent, readOwners, removeEntry, removeIfEmpty, touchEntry, tryCreate, type OwnerEntry } from './lockDir.js';
+import { judgeOwner, newOwner, parseOwner } from './lockOwner.js';
 
 export interface HeldLock {
+  /** The locked file (its lock directory is `${path}.lock`). */
   readonly path: string;
-  /** Set (never thrown) when proper-lockfile reports that the lock was lost while held. */
-  readonly compromised: Error | null;
-  /** True while no other process can have considered this lock stale. */
-  isFresh(): boolean;
+  /** True while our entry is still in the lock: checked before every commit. */
+  stillHeld(): boolean;
+  /** Removes our entry and the lock directory; never throws, safe to call twice. */
   release(): Promise<void>;
 }
 
@@ -44,192 +38,187 @@ export interface HeldLock {
 export interface LockStats {
   waitMs: number;
   retries: number;
+  /** Locks taken from dead holders. */
+  takeovers: number;
+  /** Hung holders this process sent SIGKILL. */
+  kills: number;
 }
 
 export function newLockStats(): LockStats {
-  return { waitMs: 0, retries: 0 };
+  return { waitMs: 0, retries: 0, takeovers: 0, kills: 0 };
 }
 
-/** proper-lockfile never judges staleness itself (we do, safely); it only refreshes. */
-const NEVER_STALE_MS = 365 * 24 * 3600 * 1000;
+type HungAction = LockConfig['hungAction'];
 
-/** Last successful mtime refresh of each lock directory by this process (Date.now()). */
-const refreshedAt = new Map<string, number>();
+/** What this process has watched of other holders' entries: key -> (mtime seen, since when). */
+const watched = new Map<string, { mtimeMs: number; since: number }>();
 
-type Callback = (err: NodeJS.ErrnoException | null, result?: unknown) => void;
+/** How long this waiter has seen `entry` without a sign of life, on its own monotonic clock. */
+function silentFor(lockDir: string, entry: OwnerEntry, now: number): number {
+  const key = `${lockDir}/${entry.name}`;
+  const seen = watched.get(key);
+  if (!seen || seen.mtimeMs !== entry.mtimeMs) {
+    if (watched.size > 1000) watched.clear();
+    watched.set(key, { mtimeMs: entry.mtimeMs, since: now });
+    return 0;
+  }
+  return now - seen.since;
+}
 
 /**
- * One fs call for proper-lockfile: node:fs's callback form, or in blocking mode (see fsAsync.ts)
- * the synchronous form with the callback called at once, exactly as proper-lockfile's own
- * lockSync drives the same code.
+ * Silent long enough to be called hung: watched for half the stale limit while its last refresh
+ * is already older than the limit by the wall clock, or watched for the whole limit (a wall clock
+ * stepped back makes the entry look new; one stepped forward makes it look old, but half the limit
+ * of our own watching is still three refresh periods without a refresh).
  */
-function lockFsCall(name: 'mkdir' | 'stat' | 'rmdir' | 'utimes', onSuccess?: (args: unknown[]) => void) {
-  const asyncFn = nodeFs[name] as (...args: unknown[]) => void;
-  const syncFn = nodeFs[`${name}Sync`] as (...args: unknown[]) => unknown;
-  return (...args: unknown[]) => {
-    const cb = args.pop() as Callback;
-    if (!fs.isBlockingIo()) {
-      asyncFn(...args, (err: NodeJS.ErrnoException | null, result?: unknown) => {
-        if (!err) onSuccess?.(args);
-        cb(err, result);
-      });
-      return;
+function isHung(silentMs: number, entry: OwnerEntry, staleMs: number): boolean {
+  if (silentMs >= staleMs) return true;
+  return silentMs >= staleMs / 2 && Date.now() - entry.mtimeMs >= staleMs;
+}
+
+interface Verdict {
+  /** Try to acquire again at once. */
+  retryNow: boolean;
+  /** For the timeout message. */
+  holder: string;
+}
+
+/**
+ * Looks at a busy lock and removes its holder's entry when that is safe. Never removes an entry of
+ * a process that can still run.
+ */
+function judgeBusyLock(lockDir: string, staleMs: number, hungAction: HungAction, stats: LockStats, waiting: boolean): Verdict {
+  const entries = readOwners(lockDir);
+  if (entries === null || entries.length === 0) return { retryNow: true, holder: 'nobody (released meanwhile)' };
+  const now = monotonicMs();
+  let retryNow = false;
+  const holders: string[] = [];
+  for (const entry of entries) {
+    const owner = parseOwner(entry.content);
+    const state = judgeOwner(owner);
+    const who = owner ? `pid ${owner.pid} on ${owner.host}` : 'an unreadable owner record';
+    if (state === 'dead') {
+      if (removeEntry(lockDir, entry.name)) stats.takeovers++;
+      removeIfEmpty(lockDir);
+      retryNow = true;
+      continue;
     }
-    let result: unknown;
-    try {
-      result = syncFn(...args);
-    } catch (err) {
-      cb(err as NodeJS.ErrnoException);
-      return;
+    const silent = waiting ? silentFor(lockDir, entry, now) : 0;
+    const hung = isHung(silent, entry, staleMs);
+    if (hung && owner === null) {
+      // No live holder writes an unreadable record (it is complete before the lock exists); this is
+      // damage, e.g. from a power loss. Its silence is the only evidence, and it is enough.
+      removeEntry(lockDir, entry.name);
+      removeIfEmpty(lockDir);
+      retryNow = true;
+      continue;
     }
-    onSuccess?.(args);
-    cb(null, result);
+    if (hung && state === 'alive' && owner && owner.pid !== process.pid && hungAction === 'kill') {
+      try {
+        process.kill(owner.pid, 'SIGKILL');
+        stats.kills++;
+        process.emitWarning(`killed pid ${owner.pid}: it held ${lockDir} with no sign of life for ${Math.round(silent)} ms (LOCK_STALE_MS=${staleMs}, LOCK_HUNG_ACTION=kill)`, 'SwarmfileLockWarning');
+        holders.push(`${who}, hung, sent SIGKILL`);
+      } catch (err) {
+        holders.push(`${who}, hung, cannot be killed (${(err as NodeJS.ErrnoException).code})`);
+      }
+      continue;
+    }
+    holders.push(`${who}${hung ? ', hung' : state === 'alive' ? ', alive' : ', on another host'}`);
+  }
+  return { retryNow, holder: holders.join('; ') || 'nobody' };
+}
+
+function notALock(lockDir: string): SwarmError {
+  return new SwarmError('IO_ERROR', `${lockDir} is not a lock directory (a file or symlink stands in its place); move it aside`, { path: lockDir });
+}
+
+/** Holds `lockDir` from now on: refreshes our entry while held, removes it exactly once on release. */
+function holdLock(path: string, lockDir: string, token: string, staleMs: number): HeldLock {
+  // Every sixth of the stale limit, so a waiter needs at least three missed refreshes to act.
+  const timer = setInterval(() => touchEntry(lockDir, token), Math.max(250, Math.floor(staleMs / 6)));
+  timer.unref();
+  let released = false;
+  return {
+    path,
+    stillHeld: () => !released && entryPresent(lockDir, token),
+    async release() {
+      if (released) return;
+      released = true;
+      clearInterval(timer);
+      try {
+        // Only our own entry, by its unique name: if it is gone, the lock is someone else's now.
+        if (removeEntry(lockDir, `owner.${token}`)) removeIfEmpty(lockDir);
+      } catch {
+        /* never throws: a leftover entry of a dead process is removed by the next waiter */
+      }
+    },
   };
 }
 
-const method = (value: unknown) => ({ value, enumerable: true });
-
-/**
- * proper-lockfile's `fs` injection point: observes refreshes (utimes) and follows blocking mode.
- * It inherits node:fs rather than copying it: a spread reads every lazy getter of node:fs
- * (ReadStream, promises, ...), which loads the stream modules on each CLI start for nothing
- * (~2 ms). defineProperty, not assignment: node:fs's members may be accessors that assignment
- * cannot shadow.
- */
-const observedFs: typeof nodeFs = Object.create(nodeFs, {
-  mkdir: method(lockFsCall('mkdir')),
-  stat: method(lockFsCall('stat')),
-  rmdir: method(lockFsCall('rmdir')),
-  utimes: method(lockFsCall('utimes', (args) => refreshedAt.set(String(args[0]), Date.now()))),
-});
-
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** Who holds a lock: written by the holder right after it gets the lock, removed before release. */
-interface LockOwner {
-  pid: number;
-  start: number | null;
-  host: string;
-  ino: number;
-  birth: number;
-}
-
-/** A lock younger than this is not judged by its owner record (the holder may be writing it). */
-const OWNER_CHECK_AFTER_MS = 200;
-let selfStart: number | null | undefined;
-
-/** Records this process as the holder of `lockDir`; false where birth times are unavailable. */
-async function writeOwner(lockDir: string): Promise<boolean> {
-  try {
-    const st = await fs.stat(lockDir);
-    if (!st.birthtimeMs) return false;
-    selfStart ??= processStartTime(process.pid);
-    const owner: LockOwner = { pid: process.pid, start: selfStart, host: currentHost(), ino: st.ino, birth: st.birthtimeMs };
-    await fs.writeFile(`${lockDir}.owner`, JSON.stringify(owner), {});
-    return true;
-  } catch {
-    return false; // only an optimisation: the age rule still applies
-  }
-}
-
-/** True only when `seen` is the very directory the owner record describes and that process is gone. */
-async function ownerIsGone(lockDir: string, seen: nodeFs.Stats): Promise<boolean> {
-  if (!seen.birthtimeMs || Date.now() - seen.birthtimeMs < OWNER_CHECK_AFTER_MS) return false;
-  let owner: LockOwner;
-  try {
-    owner = JSON.parse(await fs.readFileText(`${lockDir}.owner`)) as LockOwner;
-  } catch {
-    return false; // none, or half written
-  }
-  if (owner.ino !== seen.ino || owner.birth !== seen.birthtimeMs || owner.pid === process.pid) return false;
-  return processAlive(owner.pid, owner.host, owner.start) === false;
-}
-
-/**
- * Removes `lockDir` if it is still the stale directory we saw, under the takeover guard. Returns
- * whether it is worth trying mkdir again right away.
- */
-async function takeOverStale(lockDir: string, seen: nodeFs.Stats, staleMs: number): Promise<boolean> {
-  const guard = `${lockDir}.takeover`;
-  try {
-    await fs.mkdir(guard);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') return false;
-    // A guard left by a process killed mid-takeover (a window of microseconds) goes stale too.
-    const g = await fs.stat(guard).catch(() => null);
-    if (g && g.mtimeMs < Date.now() - staleMs) await fs.rmdir(guard).catch(() => undefined);
-    return false;
-  }
-  try {
-    const now = await fs.stat(lockDir).catch(() => null);
-    if (!now) return true; // released meanwhile
-    if (now.ino !== seen.ino || now.mtimeMs !== seen.mtimeMs) return false; // someone else's, or refreshed
-    await fs.rmdir(lockDir).catch(() => undefined);
-    return true;
-  } finally {
-    await fs.rmdir(guard).catch(() => undefined);
-  }
-}
 
 export async function acquireLock(path: string, cfg: LockConfig, stats: LockStats): Promise<HeldLock> {
   const started = monotonicMs();
   const lockDir = `${path}.lock`;
   for (let attempt = 0; ; attempt++) {
-    const state: { compromised: Error | null } = { compromised: null };
-    const acquiredAt = Date.now(); // the lock's mtime is set at or after this instant
+    const owner = newOwner();
+    let result;
     try {
-      const release = await lockfile.lock(path, {
-        realpath: false, // the data file may not exist yet
-        stale: NEVER_STALE_MS,
-        update: Math.max(1000, Math.floor(cfg.staleMs / 2)),
-        retries: 0,
-        fs: observedFs,
-        onCompromised: (err: Error) => {
-          // proper-lockfile's default throws from a timer; we record it and refuse to commit.
-          state.compromised = err;
-        },
-      });
-      stats.waitMs += monotonicMs() - started;
-      refreshedAt.delete(lockDir);
-      const ownerWritten = await writeOwner(lockDir);
-      let released = false;
-      const margin = Math.max(250, Math.floor(cfg.staleMs / 4));
-      return {
-        path,
-        get compromised() {
-          return state.compromised;
-        },
-        isFresh: () => !state.compromised && Date.now() < Math.max(acquiredAt, refreshedAt.get(lockDir) ?? 0) + cfg.staleMs - margin,
-        async release() {
-          if (released) return;
-          released = true;
-          refreshedAt.delete(lockDir);
-          // A compromised lock is no longer ours to remove.
-          if (state.compromised) return;
-          if (ownerWritten) await fs.unlink(`${lockDir}.owner`).catch(() => undefined);
-          await release().catch(() => undefined);
-        },
-      };
+      result = tryCreate(lockDir, owner.token, JSON.stringify(owner));
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code !== 'ELOCKED') throw ioError(err, 'locking', path);
-      const seen = await fs.stat(lockDir).catch(() => null);
-      if (!seen) continue; // released meanwhile: try mkdir again at once
-      const abandoned = seen.mtimeMs < Date.now() - cfg.staleMs || (await ownerIsGone(lockDir, seen));
-      if (abandoned && (await takeOverStale(lockDir, seen, cfg.staleMs))) continue; // taken over
-      const elapsed = monotonicMs() - started;
-      if (attempt >= cfg.retries || elapsed >= cfg.timeoutMs) {
-        stats.waitMs += elapsed;
-        throw new SwarmError(
-          'LOCK_TIMEOUT',
-          `could not lock ${path} after ${attempt + 1} attempts in ${Math.round(elapsed)} ms (FLOCK_TIMEOUT=${cfg.timeoutMs / 1000}s, FLOCK_RETRIES=${cfg.retries})`,
-          { path, attempts: attempt + 1, waitedMs: Math.round(elapsed) },
-        );
-      }
-      stats.retries++;
-      await sleep(Math.min(backoffDelay(attempt, cfg.backoffMs, cfg.backoffMaxMs), Math.max(1, cfg.timeoutMs - elapsed)));
+      throw ioError(err, 'locking', path);
     }
+    if (result === 'held') {
+      stats.waitMs += monotonicMs() - started;
+      return holdLock(path, lockDir, owner.token, cfg.staleMs);
+    }
+    if (result === 'not-a-lock') throw notALock(lockDir);
+    let verdict: Verdict;
+    try {
+      verdict = judgeBusyLock(lockDir, cfg.staleMs, cfg.hungAction, stats, true);
+    } catch (err) {
+      throw ioError(err, 'inspecting lock', lockDir);
+    }
+    if (verdict.retryNow) continue;
+    const elapsed = monotonicMs() - started;
+    if (attempt >= cfg.retries || elapsed >= cfg.timeoutMs) {
+      stats.waitMs += elapsed;
+      throw new SwarmError(
+        'LOCK_TIMEOUT',
+        `could not lock ${path} after ${attempt + 1} attempts in ${Math.round(elapsed)} ms (FLOCK_TIMEOUT=${cfg.timeoutMs / 1000}s, FLOCK_RETRIES=${cfg.retries}); held by ${verdict.holder}`,
+        { path, attempts: attempt + 1, waitedMs: Math.round(elapsed) },
+      );
+    }
+    stats.retries++;
+    await sleep(Math.min(backoffDelay(attempt, cfg.backoffMs, cfg.backoffMaxMs), Math.max(1, cfg.timeoutMs - elapsed)));
   }
+}
+
+/** A lock held without waiting (journal maintenance): `touch` refreshes it during long work. */
+export interface HeldDirLock {
+  release(): void;
+  touch(): void;
+}
+
+/**
+ * One attempt, no waiting: the lock, or null when a live (or unknown) holder has it. A dead
+ * holder's lock is taken over; a hung one is left alone (the caller skips work someone else is
+ * doing, and a waiter that needs it will deal with the hung holder).
+ */
+export function tryLockDir(lockDir: string, staleMs: number): HeldDirLock | null {
+  const stats = newLockStats();
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const owner = newOwner();
+    const result = tryCreate(lockDir, owner.token, JSON.stringify(owner));
+    if (result === 'held') {
+      const held = holdLock(lockDir, lockDir, owner.token, staleMs);
+      return { release: () => void held.release(), touch: () => touchEntry(lockDir, owner.token) };
+    }
+    if (result === 'not-a-lock') throw notALock(lockDir);
+    if (!judgeBusyLock(lockDir, staleMs, 'wait', stats, false).retryNow) return null;
+  }
+  return null;
 }
 
 /** Releases in reverse order of acquisition, each exactly once; never throws. */

@@ -62,6 +62,9 @@ export function processAlive(pid: number | null | undefined, onHost: string | nu
     if ((err as NodeJS.ErrnoException).code === 'ESRCH') return false;
     // EPERM: it exists but belongs to another user.
   }
+  const stat = readProc(pid, 'stat');
+  // A zombie (Z) or dying (X) process has run its last instruction: it can write nothing more.
+  if (stat && /^[ZX]/.test(stat.slice(stat.lastIndexOf(')') + 2))) return false;
   if (startTime != null) {
     const now = processStartTime(pid);
     if (now !== null && now !== startTime) return false;

@@ -16,7 +16,9 @@ import type { Config } from '../config.js';
 import { SwarmError, ioError } from '../errors.js';
 import * as fs from '../fsAsync.js';
 import { acquireLocks, releaseLocks, type HeldLock, type LockStats } from '../lock/acquireLocks.js';
-import { ALL_FILES, INTENT_PREFIX, intentFiles, intentName, tempFileTarget } from './storeFiles.js';
+import { removePrepared } from '../lock/lockDir.js';
+import { currentHost as currentHostName, processAlive } from '../model/processIdentity.js';
+import { ALL_FILES, INTENT_PREFIX, intentFiles, intentName, preparedLockWriter, tempFileTarget, tempFileWriter } from './storeFiles.js';
 import { writeFileAtomic } from './writeFileAtomic.js';
 
 export type ChangeOp =
@@ -124,18 +126,14 @@ export class Store {
 
   /** Reads a JSON file without locks (files are only ever replaced by rename, never edited). */
   async readJson<T>(file: string, fallback: T, check: (v: unknown) => boolean): Promise<T> {
-    let text: string;
-    try {
-      text = await fs.readFileText(this.path(file));
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return fallback;
-      throw ioError(err, 'reading', this.path(file));
-    }
+    const text = await this.readStoreFile(file);
+    if (text === null) return fallback;
     let value: unknown;
     try {
       value = JSON.parse(text);
-    } catch (err) {
-      throw new SwarmError('STORE_CORRUPT', `${this.path(file)} is not valid JSON (${(err as Error).message}); it was left as it is. Restore it or move it aside.`, { path: this.path(file) });
+    } catch {
+      // The parser's message quotes the file's content: never echo a file (it may not be ours).
+      throw new SwarmError('STORE_CORRUPT', `${this.path(file)} is not valid JSON (${text.length} characters); it was left as it is. Run 'coordination_helper fsck'.`, { path: this.path(file) });
     }
     if (!check(value)) {
       throw new SwarmError('STORE_CORRUPT', `${this.path(file)} does not have the expected shape; it was left as it is.`, { path: this.path(file) });
@@ -145,11 +143,21 @@ export class Store {
 
   /** A file's text, '' when it does not exist (no locks). */
   async readText(file: string): Promise<string> {
+    return (await this.readStoreFile(file)) ?? '';
+  }
+
+  /** A store file's text, null when absent; a symlink in its place is damage, never followed. */
+  private async readStoreFile(file: string): Promise<string | null> {
+    const path = this.path(file);
     try {
-      return await fs.readFileText(this.path(file));
+      return await fs.readFileNoFollow(path);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return '';
-      throw ioError(err, 'reading', this.path(file));
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return null;
+      if (code === 'ELOOP') {
+        throw new SwarmError('STORE_CORRUPT', `${path} is a symbolic link; swarmfile never follows links in its store. It was left as it is: move it aside.`, { path });
+      }
+      throw ioError(err, 'reading', path);
     }
   }
 
@@ -158,13 +166,8 @@ export class Store {
    * skipped; any other unparsable line is reported through `onBadLine` and skipped.
    */
   async readLog<T>(file: string, onBadLine?: (lineNo: number, text: string) => void): Promise<T[]> {
-    let text: string;
-    try {
-      text = await fs.readFileText(this.path(file));
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw ioError(err, 'reading', this.path(file));
-    }
+    const text = await this.readStoreFile(file);
+    if (text === null) return [];
     const out: T[] = [];
     const lines = text.split('\n');
     // The last piece is '' (text ended with \n) or an unfinished line: skip it either way.
@@ -246,50 +249,66 @@ export class Store {
     for (const file of plan.deletes ?? []) ops.push({ kind: 'delete', file });
     if (ops.length === 0) return;
     assertHeld(locks);
-    this.crashPoint('before-commit');
+    this.faultPoint('before-commit');
     if (ops.length === 1) {
       await this.applyOp(ops[0]!);
-      this.crashPoint('after-apply');
+      await this.syncDir();
+      this.faultPoint('after-apply');
       return;
     }
     const txid = `${Date.now()}-${process.pid}-${++txCounter}`;
     const name = intentName(txid, ops.map((o) => o.file));
     const intent: IntentBody = { txid, pid: process.pid, created_at: new Date().toISOString(), ops };
-    await this.atomicWrite(name, JSON.stringify(intent));
-    this.crashPoint('after-intent');
-    // Committed: from here the change is reported as done. If our locks may be lost now, whoever
-    // takes them over finds this intent and replays it, so we stop writing rather than race them.
-    if (!locks.every((l) => l.isFresh())) return;
-    // The ops touch different files and each is idempotent, so they run at once and their fsyncs
-    // overlap: one disk flush's wait instead of three in a row (2-6 ms on a busy disk). All of
-    // them settle before the intent goes or the locks are released; any failure leaves the
-    // intent for replay, as a failure in a sequence would.
-    const applied = await Promise.allSettled(
-      ops.map(async (op, i) => {
-        await this.applyOp(op);
-        this.crashPoint(`after-op-${i}`);
-      }),
-    );
-    const failed = applied.find((r) => r.status === 'rejected');
-    if (failed) throw failed.reason;
-    await fs.unlink(this.path(name)).catch((err) => {
-      throw ioError(err, 'removing intent', this.path(name));
-    });
+    await this.atomicWrite(name, JSON.stringify(intent), 'intent');
+    await this.syncDir();
+    this.faultPoint('after-intent');
+    // Committed: the intent is durable, so from here the change has happened and is reported as
+    // done whatever follows. Applying it is only a step ahead of whoever would replay it.
+    try {
+      assertHeld(locks);
+      // The ops touch different files and each is idempotent, so they run at once and their
+      // fsyncs overlap. All settle before the intent goes or the locks are released; any failure
+      // leaves the intent for replay, as a failure in a sequence would.
+      const applied = await Promise.allSettled(
+        ops.map(async (op, i) => {
+          await this.applyOp(op);
+          this.faultPoint(`after-op-${i}`);
+        }),
+      );
+      const failed = applied.find((r) => r.status === 'rejected');
+      if (failed) throw failed.reason;
+      await this.syncDir();
+      await fs.unlink(this.path(name));
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err);
+      process.emitWarning(`the change is committed (${this.path(name)}) but not yet applied: ${why}. The next command that touches these files applies it.`, 'SwarmfileCommitWarning');
+    }
   }
 
   /**
-   * Test hook (SWARMFILE_CRASH_AT): dies by SIGKILL at a named step, so tests can prove that every
-   * step of a commit is recoverable. Steps: before-commit, after-apply (single file),
-   * after-intent, after-op-N (multi-file).
+   * Test hooks, by step name. SWARMFILE_CRASH_AT dies by SIGKILL there; SWARMFILE_STALL_AT stops
+   * the process (SIGSTOP) there, still holding its locks, until a test sends SIGCONT or it is
+   * killed as hung. Steps: before-commit, after-apply (single file), after-intent, after-op-N
+   * (multi-file), before-rename-intent and before-rename-file (a temporary file complete, not
+   * yet renamed), before-replay (an orphaned intent, under its locks).
    */
-  private crashPoint(step: string): void {
+  private faultPoint(step: string): void {
     if (this.config.crashAt === step) process.kill(process.pid, 'SIGKILL');
+    if (this.config.stallAt === step) process.kill(process.pid, 'SIGSTOP');
   }
 
-  private async atomicWrite(file: string, data: string | Buffer): Promise<void> {
+  /** Makes the renames, creates and deletes of this commit durable (power loss), as databases do. */
+  private async syncDir(): Promise<void> {
+    if (!this.config.fsync) return;
+    await fs.fsyncDir(this.dir).catch((err) => {
+      throw ioError(err, 'syncing directory', this.dir);
+    });
+  }
+
+  private async atomicWrite(file: string, data: string | Buffer, kind: 'intent' | 'file' = 'file'): Promise<void> {
     const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
     try {
-      await writeFileAtomic(this.path(file), buf, { fsync: this.config.fsync, mode: 0o644 });
+      await writeFileAtomic(this.path(file), buf, { fsync: this.config.fsync, beforeRename: () => this.faultPoint(`before-rename-${kind}`) });
     } catch (err) {
       throw ioError(err, 'writing', this.path(file));
     }
@@ -297,6 +316,7 @@ export class Store {
 
   /** Idempotent: replaying an op that already happened leaves the same bytes. */
   private async applyOp(op: ChangeOp): Promise<void> {
+    if (this.config.failAt === 'apply') throw Object.assign(new Error('injected by SWARMFILE_FAIL_AT=apply'), { code: 'ENOSPC' });
     if (op.kind === 'write') return this.atomicWrite(op.file, op.data);
     const path = this.path(op.file);
     if (op.kind === 'delete') {
@@ -307,7 +327,7 @@ export class Store {
     }
     let fd: number | undefined;
     try {
-      fd = await fs.open(path, fsc.O_RDWR | fsc.O_CREAT, 0o644);
+      fd = await fs.open(path, fsc.O_RDWR | fsc.O_CREAT | fsc.O_NOFOLLOW, 0o666);
       await fs.ftruncate(fd, op.offset); // drops a torn tail left by a crash mid-append
       // write(2) may write less than asked (full disk): writeAll loops until all of it is down, or throws.
       await fs.writeAll(fd, Buffer.from(op.data, 'utf8'), op.offset);
@@ -329,22 +349,31 @@ export class Store {
   }
 
   /**
-   * Called while holding the locks of `files`. Any intent naming one of them cannot belong to a
-   * live holder (it would still hold that lock), so it is an orphan. Temporary files of held
-   * targets are likewise leftovers of killed writers and are removed.
+   * Called while holding the locks of `files`. An intent naming one of them cannot belong to a
+   * live holder (it would still hold that lock), so it is an orphan; an intent too long to name
+   * its files (`*`) is read to learn them. Temporary files and half-made lock directories are
+   * removed only once their writer is certainly gone: a running cleanup's or import's temporary
+   * intent belongs to a live process even when its name says "every file".
    */
   private async scanForOrphans(files: readonly string[]): Promise<string | null> {
     const held = new Set(files);
     for (const name of await this.listDir()) {
       const touched = intentFiles(name);
       if (touched) {
-        if (touched.includes(ALL_FILES) || touched.some((f) => held.has(f))) return name;
+        if (touched.some((f) => held.has(f))) return name;
+        if (touched.includes(ALL_FILES)) {
+          const body = await this.readIntent(name).catch(() => null);
+          if (body?.ops.some((o) => held.has(o.file))) return name;
+        }
         continue;
       }
       const target = tempFileTarget(name);
-      if (target && (held.has(target) || intentOverlaps(target, held))) {
+      if (target && (held.has(target) || target.startsWith(INTENT_PREFIX)) && writerGone(tempFileWriter(name))) {
         await fs.unlink(this.path(name)).catch(() => undefined);
+        continue;
       }
+      const preparer = preparedLockWriter(name);
+      if (preparer !== null && writerGone(preparer)) removePrepared(this.path(name));
     }
     return null;
   }
@@ -361,7 +390,10 @@ export class Store {
     try {
       const body = await this.readIntent(name);
       if (!body) return; // its owner or another recoverer finished it
+      this.faultPoint('before-replay');
+      assertHeld(locks);
       for (const op of body.ops) await this.applyOp(op);
+      await this.syncDir();
       await fs.unlink(this.path(name)).catch(() => undefined);
     } finally {
       await releaseLocks(locks);
@@ -369,13 +401,8 @@ export class Store {
   }
 
   private async readIntent(name: string): Promise<IntentBody | null> {
-    let text: string;
-    try {
-      text = await fs.readFileText(this.path(name));
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw ioError(err, 'reading intent', this.path(name));
-    }
+    const text = await this.readStoreFile(name);
+    if (text === null) return null;
     try {
       return JSON.parse(text) as IntentBody;
     } catch {
@@ -385,18 +412,17 @@ export class Store {
   }
 }
 
-function intentOverlaps(target: string, held: ReadonlySet<string>): boolean {
-  if (!target.startsWith(INTENT_PREFIX)) return false;
-  const files = intentFiles(target);
-  return !!files && (files.includes(ALL_FILES) || files.some((f) => held.has(f)));
+/** A temporary file's writer is certainly gone (a live or unknown one keeps its file). */
+function writerGone(pid: number | null): boolean {
+  if (pid === null || pid === process.pid) return false;
+  return processAlive(pid, currentHostName(), null) === false;
 }
 
-/** Refuses to commit unless every lock is still certainly ours (see HeldLock.isFresh). */
+/** Refuses to commit unless every lock is still ours (see HeldLock.stillHeld). */
 function assertHeld(locks: readonly HeldLock[]): void {
   for (const l of locks) {
-    if (!l.isFresh()) {
-      const why = l.compromised ? l.compromised.message : 'this process stalled close to the stale limit (LOCK_STALE_MS)';
-      throw new SwarmError('LOCK_COMPROMISED', `lock on ${l.path} may have been taken over (${why}); the change was not committed`, { path: l.path });
+    if (!l.stillHeld()) {
+      throw new SwarmError('LOCK_COMPROMISED', `lock on ${l.path} is no longer held by this process (its entry in ${l.path}.lock was removed); the change was not committed`, { path: l.path });
     }
   }
 }

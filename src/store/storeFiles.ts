@@ -33,10 +33,22 @@ export function intentFiles(name: string): string[] | null {
   return name.slice(tilde + 1, -INTENT_SUFFIX.length).split('+');
 }
 
-/** Temporary files of writeFileAtomic.ts are `<target>.<hex>`. */
+/** Temporary files of writeFileAtomic.ts are `<target>.<pid hex><8 random hex>`. */
 export function tempFileTarget(name: string): string | null {
-  const m = /^(.+)\.[0-9a-f]{1,16}$/.exec(name);
+  const m = /^(.+)\.[0-9a-f]{9,16}$/.exec(name);
   return m ? m[1]! : null;
+}
+
+/** The pid of the process that wrote a temporary file (see tempFileTarget), or null. */
+export function tempFileWriter(name: string): number | null {
+  const m = /\.([0-9a-f]{1,8})[0-9a-f]{8}$/.exec(name);
+  return m ? parseInt(m[1]!, 16) : null;
+}
+
+/** Lock directories being prepared (src/lock/lockDir.ts): `<file>.lock.<pid36>-<hex>.new`. */
+export function preparedLockWriter(name: string): number | null {
+  const m = /\.lock\.([0-9a-z]+)-[0-9a-f]+\.new$/.exec(name);
+  return m ? parseInt(m[1]!, 36) : null;
 }
 
 /**

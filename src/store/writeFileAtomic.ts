@@ -6,23 +6,24 @@
  * This was write-file-atomic. It is our own because every CLI call writes at least one file, and
  * that package costs each call about 5 ms before its first write: it loads node:crypto (for a
  * sha1 temp name) and node:worker_threads (for the thread id), and per write adds realpath, stat,
- * chown and a second open. None of those buys anything here: store files are never symlinks, the
- * caller always gives the mode, and an owner copied from the old file does not matter (readers
- * need only the read bits of 0644; replacing a file needs write permission on the directory).
+ * chown and a second open. None of those buys anything here: the store follows no symlinks (a
+ * rename replaces a planted link rather than writing through it), and the mode comes from the
+ * umask like any other file the user's processes create (0644 under umask 022, 0600 under 077).
  */
-import { close, fchmod, fsync, open, rename, unlink, writeAll } from '../fsAsync.js';
+import { close, fsync, open, rename, unlink, writeAll } from '../fsAsync.js';
 
 export interface AtomicWriteOptions {
   /** fsync the temporary file before the rename (power-loss safety). */
   fsync: boolean;
-  /** Permission bits of the new file, applied whatever the umask. */
-  mode: number;
+  /** Called when the temporary file is complete, just before the rename (fault-injection tests). */
+  beforeRename?: () => void;
 }
 
 /**
- * `<target>.<hex>`, the form storeFiles.tempFileTarget recognises. The pid keeps live processes
- * apart; the random part keeps threads of one process, and a dead process whose pid came back,
- * apart. O_EXCL (below) makes a clash an error rather than a shared file.
+ * `<target>.<pid hex><8 random hex>`, the form storeFiles.tempFileTarget recognises and
+ * tempFileWriter reads the pid back from. The pid keeps live processes apart; the random part
+ * keeps threads of one process, and a dead process whose pid came back, apart. O_EXCL (below)
+ * makes a clash an error rather than a shared file.
  */
 function tempName(path: string): string {
   const rand = Math.floor(Math.random() * 0x100000000).toString(16).padStart(8, '0');
@@ -34,19 +35,19 @@ export async function writeFileAtomic(path: string, data: Uint8Array, opts: Atom
   let fd: number | undefined;
   try {
     try {
-      fd = await open(tmp, 'wx', opts.mode);
+      fd = await open(tmp, 'wx', 0o666);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       tmp = tempName(path);
-      fd = await open(tmp, 'wx', opts.mode);
+      fd = await open(tmp, 'wx', 0o666);
     }
     // Every byte, or an error (ENOSPC): a full disk never renames a truncated file over good data.
     await writeAll(fd, data);
-    await fchmod(fd, opts.mode); // open's mode is filtered by the umask; the store's files are 0644
     if (opts.fsync) await fsync(fd);
     const closing = fd;
     fd = undefined;
     await close(closing);
+    opts.beforeRename?.();
     await rename(tmp, path);
   } catch (err) {
     if (fd !== undefined) await close(fd).catch(() => undefined);

@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 export const ROOT = resolve(__dirname, '../..');
-export const CLI = join(ROOT, 'dist/coordination_helper.cjs');
+/** SWARMFILE_TEST_CLI runs the tests against another build (e.g. an older commit's, to see a test fail). */
+export const CLI = process.env.SWARMFILE_TEST_CLI ?? join(ROOT, 'dist/coordination_helper.cjs');
 
 export interface CliResult {
   code: number | null;
@@ -19,14 +20,18 @@ export function tempDir(prefix = 'swarmfile-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-/** Env for a test store: its own dir, telemetry off the default dir, fast stale-lock takeover. */
+/**
+ * Env for a test store: its own dir, telemetry off the default dir. Dead lock holders are taken
+ * over at once whatever LOCK_STALE_MS says; it only decides when a live but silent holder counts as
+ * hung, and on a loaded machine that must stay far above any scheduling delay.
+ */
 export function storeEnv(dir: string, extra: Record<string, string> = {}): Record<string, string> {
   return {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     HOME: process.env.HOME ?? '/tmp',
     COORDINATION_DIR: dir,
     TELEMETRY_DIR: join(dir, '..', `${dir.split('/').pop()}-telemetry`),
-    LOCK_STALE_MS: '2000',
+    LOCK_STALE_MS: '20000',
     // Only a claim's owner may progress or complete it, so test agents need a stable identity.
     AGENT_ID: 'test_agent',
     ...extra,
