@@ -21,6 +21,7 @@
 import { SwarmError, ioError } from '../errors.js';
 import type { LockConfig } from '../config.js';
 import { monotonicMs } from '../model/clock.js';
+import { reportWarning } from '../warnings.js';
 import { backoffDelay } from './backoffDelay.js';
 import { entryPresent, readOwners, removeEntry, removeIfEmpty, touchEntry, tryCreate, type OwnerEntry } from './lockDir.js';
 import { judgeOwner, newOwner, parseOwner } from './lockOwner.js';
@@ -117,7 +118,7 @@ function judgeBusyLock(lockDir: string, staleMs: number, hungAction: HungAction,
       try {
         process.kill(owner.pid, 'SIGKILL');
         stats.kills++;
-        process.emitWarning(`killed pid ${owner.pid}: it held ${lockDir} with no sign of life for ${Math.round(silent)} ms (LOCK_STALE_MS=${staleMs}, LOCK_HUNG_ACTION=kill)`, 'SwarmfileLockWarning');
+        reportWarning('SwarmfileLockWarning', `killed pid ${owner.pid}: it held ${lockDir} with no sign of life for ${Math.round(silent)} ms (LOCK_STALE_MS=${staleMs}, LOCK_HUNG_ACTION=kill)`);
         holders.push(`${who}, hung, sent SIGKILL`);
       } catch (err) {
         holders.push(`${who}, hung, cannot be killed (${(err as NodeJS.ErrnoException).code})`);

@@ -17,6 +17,7 @@ import { SwarmError, ioError } from '../errors.js';
 import * as fs from '../fsAsync.js';
 import { acquireLocks, releaseLocks, type HeldLock, type LockStats } from '../lock/acquireLocks.js';
 import { removePrepared } from '../lock/lockDir.js';
+import { reportWarning } from '../warnings.js';
 import { currentHost as currentHostName, processAlive } from '../model/processIdentity.js';
 import { ALL_FILES, INTENT_PREFIX, intentFiles, intentName, preparedLockWriter, tempFileTarget, tempFileWriter } from './storeFiles.js';
 import { writeFileAtomic } from './writeFileAtomic.js';
@@ -281,7 +282,7 @@ export class Store {
       await fs.unlink(this.path(name));
     } catch (err) {
       const why = err instanceof Error ? err.message : String(err);
-      process.emitWarning(`the change is committed (${this.path(name)}) but not yet applied: ${why}. The next command that touches these files applies it.`, 'SwarmfileCommitWarning');
+      reportWarning('SwarmfileCommitWarning', `the change is committed (${this.path(name)}) but not yet applied: ${why}. The next command that touches these files applies it.`);
     }
   }
 
