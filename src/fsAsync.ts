@@ -44,6 +44,7 @@ const p = {
   readFile: promisify(fs.readFile),
   writeFile: promisify(fs.writeFile),
   stat: promisify(fs.stat),
+  lstat: promisify(fs.lstat),
   readdir: promisify(fs.readdir),
   mkdir: promisify(fs.mkdir),
   rmdir: promisify(fs.rmdir),
@@ -95,6 +96,10 @@ export const writeFile = either(
 export const stat = either(
   (path: string) => p.stat(path),
   (path: string) => fs.statSync(path),
+);
+export const lstat = either(
+  (path: string) => p.lstat(path),
+  (path: string) => fs.lstatSync(path),
 );
 export const readdir = either(
   (path: string) => p.readdir(path),

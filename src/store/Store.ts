@@ -235,8 +235,13 @@ export class Store {
   /** The current byte length of an append-only log, read under its lock: appends go at this offset. */
   private async logSize(file: string): Promise<number> {
     try {
-      return (await fs.stat(this.path(file))).size;
+      const st = await fs.lstat(this.path(file));
+      if (st.isSymbolicLink()) {
+        throw new SwarmError('STORE_CORRUPT', `${this.path(file)} is a symbolic link; swarmfile never follows links in its store. It was left as it is: move it aside.`, { path: this.path(file) });
+      }
+      return st.size;
     } catch (err) {
+      if (err instanceof SwarmError) throw err;
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
       throw ioError(err, 'reading', this.path(file));
     }
