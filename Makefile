@@ -1,9 +1,9 @@
 # swarmfile: every target installs what it needs from a fresh checkout.
 SHELL := /bin/bash
 NODE_MODULES := node_modules/.package-lock.json
-SOURCES := $(shell find src -name '*.ts') tsconfig.json scripts/build-cli.mjs scripts/cli-loader.cjs scripts/warm-code-cache.cjs $(wildcard scripts/shims/*.cjs)
+SOURCES := $(shell find src -name '*.ts') tsconfig.json scripts/build-cli.mjs scripts/cli-loader.cjs scripts/warm-code-cache.cjs
 
-.PHONY: install build test test-deps lint demo benchmark baseline report clean
+.PHONY: install build test test-deps lint demo benchmark baseline report clean chaos
 
 install: $(NODE_MODULES)
 $(NODE_MODULES): package.json package-lock.json
@@ -23,10 +23,15 @@ lint: $(NODE_MODULES)
 test: build test-deps
 	npx vitest run
 
-# System tools the benchmark tests need (jq for the SwarmSH-like fixture, chromium for the report).
+# The long versions of the crash, stall and takeover tests (minutes): CHAOS=1 multiplies their sizes.
+chaos: build test-deps
+	CHAOS=1 npx vitest run test/integration/lockTakeover.test.ts test/integration/lockStress.test.ts test/integration/crash.test.ts test/integration/workQueueChaos.test.ts test/integration/lockStall.test.ts
+
+# System tools the tests need (jq for the SwarmSH-like fixture, chromium for the report, strace for stalls). (jq for the SwarmSH-like fixture, chromium for the report).
 test-deps:
 	bash scripts/ensure-jq.sh >/dev/null
 	bash scripts/ensure-chromium.sh >/dev/null
+	bash scripts/ensure-strace.sh >/dev/null
 
 demo: build
 	bash scripts/demo.sh

@@ -32,8 +32,6 @@ const result = await build({
   // import() becomes require() (the external packages all have CommonJS builds): code run through
   // vm.Script, as the loader does, has no working import() when it comes from a code cache.
   supported: { 'dynamic-import': false },
-  // Stand-ins for two start-up costs the CLI does not need; see each shim's header.
-  alias: { 'graceful-fs': './scripts/shims/graceful-fs.cjs', 'signal-exit': './scripts/shims/signal-exit.cjs' },
   sourcemap: 'linked',
   metafile: true,
   logLevel: 'warning',

@@ -38,6 +38,11 @@ export interface Config {
   shards: number;
   /** fsync every written file before rename. Env SWARMFILE_FSYNC (0/1). Default on. */
   fsync: boolean;
+  /**
+   * With fsync on, also fsync the store directory after renames, creates and deletes, so they
+   * survive a power loss. Env SWARMFILE_FSYNC_DIR (0/1). Default on; off only to measure its cost.
+   */
+  fsyncDir: boolean;
   lock: LockConfig;
   /** Lease length of a claim, seconds. Env LEASE_TTL_SECONDS. Default 300. */
   leaseTtlSeconds: number;
@@ -123,6 +128,7 @@ export function resolveConfig(overrides: ConfigOverrides = {}, env: Record<strin
     currentWorkItem: overrides.currentWorkItem ?? (env.CURRENT_WORK_ITEM || undefined),
     shards: overrides.shards ?? intFromEnv(env, 'WORK_QUEUE_SHARDING', 1, MAX_SHARDS) ?? DEFAULT_SHARDS,
     fsync: overrides.fsync ?? boolFromEnv(env, 'SWARMFILE_FSYNC') ?? true,
+    fsyncDir: overrides.fsyncDir ?? boolFromEnv(env, 'SWARMFILE_FSYNC_DIR') ?? true,
     lock: Object.freeze(lock),
     leaseTtlSeconds: overrides.leaseTtlSeconds ?? intFromEnv(env, 'LEASE_TTL_SECONDS', 1, 31_536_000) ?? 300,
     maxRetryAttempts: overrides.maxRetryAttempts ?? intFromEnv(env, 'MAX_RETRY_ATTEMPTS', 1, 1000) ?? 3,

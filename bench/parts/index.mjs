@@ -13,5 +13,6 @@ import memory from './memory.mjs';
 import telemetry from './telemetry.mjs';
 import against from './against.mjs';
 import claimnext from './claimNext.mjs';
+import durability from './durability.mjs';
 
-export const PARTS = [startup, latency, throughput, sweep, shards, scale, memory, telemetry, claimnext, against];
+export const PARTS = [startup, latency, throughput, sweep, shards, scale, durability, memory, telemetry, claimnext, against];

@@ -305,7 +305,7 @@ export class Store {
 
   /** Makes the renames, creates and deletes of this commit durable (power loss), as databases do. */
   private async syncDir(): Promise<void> {
-    if (!this.config.fsync) return;
+    if (!this.config.fsync || !this.config.fsyncDir) return;
     await fs.fsyncDir(this.dir).catch((err) => {
       throw ioError(err, 'syncing directory', this.dir);
     });
