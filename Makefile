@@ -27,7 +27,7 @@ test: build test-deps
 chaos: build test-deps
 	CHAOS=1 npx vitest run test/integration/lockTakeover.test.ts test/integration/lockStress.test.ts test/integration/crash.test.ts test/integration/workQueueChaos.test.ts test/integration/lockStall.test.ts
 
-# System tools the tests need (jq for the SwarmSH-like fixture, chromium for the report, strace for stalls). (jq for the SwarmSH-like fixture, chromium for the report).
+# System tools the tests need (jq for the SwarmSH-like fixture, chromium for the report, strace for stalls).
 test-deps:
 	bash scripts/ensure-jq.sh >/dev/null
 	bash scripts/ensure-chromium.sh >/dev/null
