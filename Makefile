@@ -25,7 +25,7 @@ test: build test-deps
 
 # The long versions of the crash, stall and takeover tests (minutes): CHAOS=1 multiplies their sizes.
 chaos: build test-deps
-	CHAOS=1 npx vitest run test/integration/lockTakeover.test.ts test/integration/lockStress.test.ts test/integration/crash.test.ts test/integration/workQueueChaos.test.ts test/integration/lockStall.test.ts
+	CHAOS=1 npx vitest run --testTimeout=1800000 test/integration/lockTakeover.test.ts test/integration/lockStress.test.ts test/integration/crash.test.ts test/integration/workQueueChaos.test.ts test/integration/lockStall.test.ts
 
 # System tools the tests need (jq for the SwarmSH-like fixture, chromium for the report, strace for stalls).
 test-deps:
