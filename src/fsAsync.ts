@@ -135,7 +135,7 @@ export const close = either(
 );
 /**
  * Always through the thread pool, in blocking mode too: fsync is the one call that can take long
- * (a busy or stalled disk), and while it waits the event loop must stay free for proper-lockfile's
+ * (a busy or stalled disk), and while it waits the event loop must stay free for the lock's
  * timer that refreshes our locks; otherwise a slow fsync could let another process take a lock
  * over as stale while we still write under it.
  */
