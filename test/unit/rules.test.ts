@@ -6,7 +6,7 @@ import { backoffDelay } from '../../src/lock/backoffDelay.js';
 import { generateId, idTimeMs } from '../../src/model/generateId.js';
 import { fnv1a, shardFor } from '../../src/model/shardFor.js';
 import { isoSeconds } from '../../src/model/now.js';
-import { intentFiles, intentName, tempFileTarget } from '../../src/store/storeFiles.js';
+import { intentFiles, intentName, preparedLockWriter, tempFileTarget, tempFileWriter } from '../../src/store/storeFiles.js';
 
 describe('ids', () => {
   it('have the SwarmSH form and strictly increase within a process', () => {
@@ -96,7 +96,10 @@ describe('store file names', () => {
   });
 
   it('recognise write-file-atomic temp files but not store files or locks', () => {
-    expect(tempFileTarget('work_claims.003.json.1a2b3c4d')).toBe('work_claims.003.json');
+    // <pid hex><8 random hex>: pid 0x3f1 = 1009
+    expect(tempFileTarget('work_claims.003.json.3f11a2b3c4d')).toBe('work_claims.003.json');
+    expect(tempFileWriter('work_claims.003.json.3f11a2b3c4d')).toBe(0x3f1);
+    expect(preparedLockWriter('work_claims.003.json.lock.rs-0a1b2c3d4e5f.new')).toBe(parseInt('rs', 36));
     for (const f of ['work_claims.003.json', 'work_completed.003.jsonl', 'agent_stats.001.json', 'work_claims.003.json.lock', 'swarmfile.json']) {
       expect(tempFileTarget(f)).toBeNull();
     }
