@@ -5,6 +5,7 @@
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { acquireLocks, newLockStats, releaseLocks } from '../../src/lock/acquireLocks.js';
 import { runSync, snapshot, storeEnv, tempDir } from '../helpers/cli.js';
 
 describe('bad input is refused and nothing is written', () => {
@@ -87,16 +88,17 @@ describe('bad input is refused and nothing is written', () => {
     expect(snapshot(dir)).toBe(before);
   });
 
-  it('a lock that stays held gives LOCK_TIMEOUT (5) and writes nothing', () => {
-    // Hold every shard's lock as a live process would (fresh mtime, so not stale).
-    const locks = Array.from({ length: 16 }, (_, i) => join(dir, `work_claims.${String(i).padStart(3, '0')}.json.lock`));
-    for (const l of locks) mkdirSync(l, { recursive: true });
+  it('a lock that stays held gives LOCK_TIMEOUT (5) and writes nothing', async () => {
+    // This (live) test process holds every shard's lock through the real lock algorithm.
+    const cfg = { timeoutMs: 5000, retries: 1000, backoffMs: 1, backoffMaxMs: 20, staleMs: 60_000, hungAction: 'wait' as const };
+    const locks = await acquireLocks(Array.from({ length: 16 }, (_, i) => join(dir, `work_claims.${String(i).padStart(3, '0')}.json`)), cfg, newLockStats());
     const before = snapshot(dir);
     const r = runSync(['claim', 'feature', 'blocked'], { ...env, FLOCK_TIMEOUT: '0.3', LOCK_STALE_MS: '60000' });
+    await releaseLocks(locks);
     expect(r.code).toBe(5);
-    expect(r.stderr).toMatch(/LOCK_TIMEOUT/);
+    expect(r.stderr).toContain('[LOCK_TIMEOUT]');
+    expect(r.stderr).toMatch(/held by pid \d+ on .*, alive/);
     expect(snapshot(dir)).toBe(before);
-    for (const l of locks) rmSync(l, { recursive: true, force: true });
   });
 
   it('a corrupt shard is reported (STORE_CORRUPT, 9) and left untouched; other shards keep working', () => {
