@@ -91,8 +91,8 @@ describe('bad input is refused and nothing is written', () => {
   it('a lock that stays held gives LOCK_TIMEOUT (5) and writes nothing', async () => {
     // This (live) test process holds every shard's lock through the real lock algorithm.
     const cfg = { timeoutMs: 5000, retries: 1000, backoffMs: 1, backoffMaxMs: 20, staleMs: 60_000, hungAction: 'wait' as const };
-    const locks = await acquireLocks(Array.from({ length: 16 }, (_, i) => join(dir, `work_claims.${String(i).padStart(3, '0')}.json`)), cfg, newLockStats());
     const before = snapshot(dir);
+    const locks = await acquireLocks(Array.from({ length: 16 }, (_, i) => join(dir, `work_claims.${String(i).padStart(3, '0')}.json`)), cfg, newLockStats());
     const r = runSync(['claim', 'feature', 'blocked'], { ...env, FLOCK_TIMEOUT: '0.3', LOCK_STALE_MS: '60000' });
     await releaseLocks(locks);
     expect(r.code).toBe(5);
