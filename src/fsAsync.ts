@@ -16,6 +16,7 @@
  */
 import * as fs from 'node:fs';
 import { promisify } from 'node:util';
+import { pulse } from './pulse.js';
 
 let blocking = false;
 
@@ -32,6 +33,7 @@ export function isBlockingIo(): boolean {
 function either<A extends unknown[], R>(asyncFn: (...args: A) => Promise<R>, syncFn: (...args: A) => R): (...args: A) => Promise<R> {
   return (...args) => {
     if (!blocking) return asyncFn(...args);
+    pulse();
     try {
       return Promise.resolve(syncFn(...args));
     } catch (err) {

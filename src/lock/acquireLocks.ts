@@ -21,6 +21,7 @@
 import { SwarmError, ioError } from '../errors.js';
 import type { LockConfig } from '../config.js';
 import { monotonicMs } from '../model/clock.js';
+import { onPulse } from '../pulse.js';
 import { reportWarning } from '../warnings.js';
 import { backoffDelay } from './backoffDelay.js';
 import { entryPresent, readOwners, removeEntry, removeIfEmpty, touchEntry, tryCreate, type OwnerEntry } from './lockDir.js';
@@ -50,6 +51,9 @@ export function newLockStats(): LockStats {
 }
 
 type HungAction = LockConfig['hungAction'];
+
+/** Tokens of hung holders this process has sent SIGKILL (warned about once). */
+const killed = new Set<string>();
 
 /** What this process has watched of other holders' entries: key -> (mtime seen, since when). */
 const watched = new Map<string, { mtimeMs: number; since: number }>();
@@ -117,6 +121,11 @@ function judgeBusyLock(lockDir: string, staleMs: number, hungAction: HungAction,
     if (hung && state === 'alive' && owner && owner.pid !== process.pid && hungAction === 'kill') {
       try {
         process.kill(owner.pid, 'SIGKILL');
+        if (killed.has(owner.token)) {
+          holders.push(`${who}, hung, killed, not yet gone`);
+          continue;
+        }
+        killed.add(owner.token);
         stats.kills++;
         reportWarning('SwarmfileLockWarning', `killed pid ${owner.pid}: it held ${lockDir} with no sign of life for ${Math.round(silent)} ms (LOCK_STALE_MS=${staleMs}, LOCK_HUNG_ACTION=kill)`);
         holders.push(`${who}, hung, sent SIGKILL`);
@@ -136,9 +145,19 @@ function notALock(lockDir: string): SwarmError {
 
 /** Holds `lockDir` from now on: refreshes our entry while held, removes it exactly once on release. */
 function holdLock(path: string, lockDir: string, token: string, staleMs: number): HeldLock {
-  // Every sixth of the stale limit, so a waiter needs at least three missed refreshes to act.
-  const timer = setInterval(() => touchEntry(lockDir, token), Math.max(250, Math.floor(staleMs / 6)));
+  // Every sixth of the stale limit, so a waiter needs at least three missed refreshes to act:
+  // from a timer, and from the file calls of a process whose timers cannot run (see pulse.ts).
+  const every = Math.max(250, Math.floor(staleMs / 6));
+  let touched = Date.now();
+  const refresh = () => {
+    const now = Date.now();
+    if (now - touched < every && now >= touched) return;
+    touched = now;
+    touchEntry(lockDir, token);
+  };
+  const timer = setInterval(refresh, every);
   timer.unref();
+  const offPulse = onPulse(refresh);
   let released = false;
   return {
     path,
@@ -147,6 +166,7 @@ function holdLock(path: string, lockDir: string, token: string, staleMs: number)
       if (released) return;
       released = true;
       clearInterval(timer);
+      offPulse();
       try {
         // Only our own entry, by its unique name: if it is gone, the lock is someone else's now.
         if (removeEntry(lockDir, `owner.${token}`)) removeIfEmpty(lockDir);

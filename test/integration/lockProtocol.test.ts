@@ -142,6 +142,22 @@ describe('lock protocol', () => {
     await lock.release();
   });
 
+  it('a holder busy with synchronous I/O (a long CLI operation, timers starved) is alive, not hung', async () => {
+    const file = join(tempDir(), 'data.json');
+    const child = spawn(process.execPath, [join(ROOT, 'test/helpers/busyHolder.mjs'), join(ROOT, 'dist'), file, '2000', '6000'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    children.push(child);
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    for (let i = 0; i < 500 && !out.includes('held'); i++) await new Promise((r) => setTimeout(r, 10));
+    const stats = newLockStats();
+    const err = await acquireLock(file, cfg({ staleMs: 2000, timeoutMs: 4000 }), stats).catch((e: unknown) => e);
+    expect(isSwarmError(err, 'LOCK_TIMEOUT')).toBe(true);
+    expect(stats.kills).toBe(0);
+    expect(await exited).toBe(0);
+    expect(out).toBe('held\ndone\n');
+  });
+
   it('release removes only its own entry: a lock that is no longer ours stays with its new holder', async () => {
     const file = join(tempDir(), 'data.json');
     const a = await acquireLock(file, cfg(), newLockStats());
