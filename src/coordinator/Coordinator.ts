@@ -34,6 +34,7 @@ import { releaseWork } from './releaseWork.js';
 import { requeueWork } from './requeueWork.js';
 import type { ClaimFilter } from '../model/claimOrder.js';
 import { parseWholeNumber } from '../model/validate.js';
+import { validateName } from '../model/validate.js';
 
 export interface CoordinatorOptions extends ConfigOverrides {
   /** Where spans go; default: none. The CLI passes the journal tracer. */
@@ -64,6 +65,8 @@ export class Coordinator {
   static async open(options: CoordinatorOptions = {}): Promise<Coordinator> {
     const { tracer, env, config: given, ...overrides } = options;
     const config = given ?? resolveConfig(overrides, env);
+    // AGENT_ID names a key in the store like any other name: the same rules (README, Input rules).
+    if (config.agentId !== undefined) validateName('AGENT_ID', config.agentId);
     return new Coordinator(config, await openStore(config), tracer ?? noopTracer);
   }
 

@@ -9,6 +9,7 @@ import type { OpContext } from './OpContext.js';
 import { promoteWaiting } from './promoteWaiting.js';
 import { missingItemError } from './missingItemError.js';
 import { readShard, readStats, readWaiting, workFiles, type StatsShard } from './storeShapes.js';
+import { ownEntry } from '../model/ownEntry.js';
 
 export interface CompleteInput {
   /** Free text, default `success`. */
@@ -62,11 +63,11 @@ export async function completeWork(ctx: OpContext, workId: string, input: Comple
         ...(forced ? { events: withEvent(item, 'complete', ctx.agentId, { forced }) } : {}),
       };
       const stats = structuredClone(await readStats(view, shardFor(owner, ctx.store.shards))) as StatsShard;
-      const a = (stats.agents[owner] ??= { tasks_completed: 0, velocity_points: 0, last_completed_at: null });
+      const a = ownEntry(stats.agents, owner, () => ({ tasks_completed: 0, velocity_points: 0, last_completed_at: null }));
       a.tasks_completed++;
       a.velocity_points += points;
       a.last_completed_at = now;
-      const t = (stats.teams[item.team] ??= { tasks_completed: 0, velocity_points: 0 });
+      const t = ownEntry(stats.teams, item.team, () => ({ tasks_completed: 0, velocity_points: 0 }));
       t.tasks_completed++;
       t.velocity_points += points;
       return {

@@ -15,6 +15,7 @@ import { REGISTRY_FILE, agentStatsFile, completedFile, shardFile } from '../stor
 import type { OpContext } from './OpContext.js';
 import { DEFAULT_TEAM } from './claimWork.js';
 import { readRegistry, readShard, readStats } from './storeShapes.js';
+import { ownEntry } from '../model/ownEntry.js';
 
 export interface ImportProblem {
   file: string;
@@ -185,11 +186,11 @@ export async function importSwarmsh(ctx: OpContext, sourceDir: string): Promise<
       report.completed_imported++;
       const owner = item.agent_id ?? 'unknown_agent';
       const st = stats[shardFor(owner, n)]!;
-      const a = (st.agents[owner] ??= { tasks_completed: 0, velocity_points: 0, last_completed_at: null });
+      const a = ownEntry(st.agents, owner, () => ({ tasks_completed: 0, velocity_points: 0, last_completed_at: null }));
       a.tasks_completed++;
       a.velocity_points += item.velocity_points ?? 0;
       if (!a.last_completed_at || (item.completed_at ?? '') > a.last_completed_at) a.last_completed_at = item.completed_at ?? null;
-      const t = (st.teams[item.team] ??= { tasks_completed: 0, velocity_points: 0 });
+      const t = ownEntry(st.teams, item.team, () => ({ tasks_completed: 0, velocity_points: 0 }));
       t.tasks_completed++;
       t.velocity_points += item.velocity_points ?? 0;
     }
