@@ -58,6 +58,7 @@ const p = {
   write: promisify(fs.write),
   fsync: promisify(fs.fsync),
   ftruncate: promisify(fs.ftruncate),
+  futimes: promisify(fs.futimes),
   fchmod: promisify(fs.fchmod),
 };
 
@@ -156,6 +157,10 @@ export async function fsyncDir(dir: string): Promise<void> {
     await close(fd);
   }
 }
+export const futimes = either(
+  (fd: number, atime: Date, mtime: Date) => p.futimes(fd, atime, mtime),
+  (fd: number, atime: Date, mtime: Date) => fs.futimesSync(fd, atime, mtime),
+);
 export const ftruncate = either(
   (fd: number, len: number) => p.ftruncate(fd, len),
   (fd: number, len: number) => fs.ftruncateSync(fd, len),

@@ -5,6 +5,7 @@ import { parseSegment } from '../store/storeFiles.js';
 import { claimNext, type ClaimNextInput } from './claimNext.js';
 import type { OpContext } from './OpContext.js';
 import { readShard } from './storeShapes.js';
+import { monotonicMs } from '../model/clock.js';
 
 /** Dead processes make no file events, so a blocked claim-next also looks again this often, ms. */
 export const LIVENESS_RECHECK_MS = 5000;
@@ -13,6 +14,8 @@ export const LIVENESS_RECHECK_MS = 5000;
  * prompted by an event is followed by one more this long after it, catching a change it dropped.
  */
 export const EVENT_SETTLE_MS = 80;
+/** The shortest sleep between two looks that found nothing; doubles while looks keep coming up empty. */
+const MIN_WAIT_MS = 10;
 
 /**
  * claim-next that blocks up to `waitSeconds` for something claimable. It sleeps until a backlog
@@ -20,7 +23,9 @@ export const EVENT_SETTLE_MS = 80;
  * liveness recheck is due, then tries again: no busy loop. Throws NOTHING_CLAIMABLE at the deadline.
  */
 export async function claimNextWaiting(ctx: OpContext, input: ClaimNextInput, waitSeconds: number): Promise<WorkItem> {
-  const deadline = Date.now() + waitSeconds * 1000;
+  // Waiting time is measured on the monotonic clock: a wall clock stepped either way neither
+  // ends the wait early nor stretches it.
+  const deadline = monotonicMs() + waitSeconds * 1000;
   // The common case has work ready: no watcher needed (loading chokidar costs start-up time).
   try {
     return await claimNext(ctx, input);
@@ -38,7 +43,7 @@ export async function claimNextWaiting(ctx: OpContext, input: ClaimNextInput, wa
   });
   watcher.on('all', () => {
     dirty = true;
-    lastEventAt = Date.now();
+    lastEventAt = monotonicMs();
     wake?.();
   });
   try {
@@ -47,6 +52,7 @@ export async function claimNextWaiting(ctx: OpContext, input: ClaimNextInput, wa
       watcher.once('error', reject);
     });
     // The first pass after 'ready' catches anything added before the watcher saw it.
+    let idle = 0;
     for (;;) {
       dirty = false;
       let lastError: SwarmError;
@@ -56,15 +62,21 @@ export async function claimNextWaiting(ctx: OpContext, input: ClaimNextInput, wa
         if (!isSwarmError(err, 'NOTHING_CLAIMABLE')) throw err;
         lastError = err;
       }
-      const now = Date.now();
+      const now = monotonicMs();
       if (now >= deadline) throw lastError;
       if (dirty) continue; // something changed while we were looking
-      const nextRetry = lastError.details?.next_retry_at ? Date.parse(String(lastError.details.next_retry_at)) : Number.POSITIVE_INFINITY;
-      const settle = lastEventAt && now - lastEventAt < EVENT_SETTLE_MS * 2 ? lastEventAt + EVENT_SETTLE_MS : Number.POSITIVE_INFINITY;
+      // Stored times (retry delays, leases) are wall-clock: turned into a delay from now.
+      const wall = Date.now();
+      const nextRetry = lastError.details?.next_retry_at ? Date.parse(String(lastError.details.next_retry_at)) - wall : Number.POSITIVE_INFINITY;
+      const settle = lastEventAt && now - lastEventAt < EVENT_SETTLE_MS * 2 ? lastEventAt + EVENT_SETTLE_MS - now : Number.POSITIVE_INFINITY;
       if (settle !== Number.POSITIVE_INFINITY) lastEventAt = 0; // one extra look per burst
-      const wakeAt = Math.min(deadline, nextRetry, settle, await earliestLeaseEnd(ctx), now + LIVENESS_RECHECK_MS);
+      const due = Math.min(deadline - now, nextRetry, settle, (await earliestLeaseEnd(ctx)) - wall, LIVENESS_RECHECK_MS);
+      // Something "due" that did not make an item claimable (a lease another process has not
+      // reaped yet, a retry time in the past): back off instead of spinning.
+      idle = due > MIN_WAIT_MS ? 0 : idle + 1;
+      const delay = Math.max(due, Math.min(LIVENESS_RECHECK_MS, MIN_WAIT_MS * 2 ** Math.min(idle, 8)));
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, Math.max(10, wakeAt - now));
+        const timer = setTimeout(resolve, Math.min(delay, deadline - now));
         wake = () => {
           clearTimeout(timer);
           resolve();

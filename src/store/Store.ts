@@ -191,20 +191,26 @@ export class Store {
 
   /**
    * A throttle shared by every process: true (and the stamp file's mtime is set to now) when the
-   * stamp is missing or older than `minAgeMs`. Two processes may both get true; callers must be
-   * safe to run concurrently.
+   * stamp is missing or older than `minAgeMs`. A stamp dated in the future (the clock was stepped
+   * back) counts as due, so a clock step can never switch the throttled work off. Two processes may
+   * both get true; callers must be safe to run concurrently. A symlink in the stamp's place is
+   * replaced, never followed (the stamp holds no data).
    */
   async claimStamp(file: string, minAgeMs: number): Promise<boolean> {
     const path = this.path(file);
-    const st = await fs.stat(path).catch(() => null);
-    if (st && Date.now() - st.mtimeMs < minAgeMs) return false;
-    const now = new Date();
-    await fs.utimes(path, now, now).catch(async (err: NodeJS.ErrnoException) => {
-      if (err.code !== 'ENOENT') throw ioError(err, 'touching', path);
-      await fs.writeFile(path, '', {}).catch((e) => {
-        throw ioError(e, 'creating', path);
-      });
-    });
+    const st = await fs.lstat(path).catch(() => null);
+    const now = Date.now();
+    if (st && st.isFile() && now - st.mtimeMs < minAgeMs && st.mtimeMs <= now + 1000) return false;
+    if (st && !st.isFile()) await fs.unlink(path).catch(() => undefined);
+    let fd: number | undefined;
+    try {
+      fd = await fs.open(path, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_NOFOLLOW, 0o666);
+      await fs.futimes(fd, new Date(now), new Date(now));
+    } catch (err) {
+      throw ioError(err, 'touching', path);
+    } finally {
+      if (fd !== undefined) await fs.close(fd).catch(() => undefined);
+    }
     return true;
   }
 
