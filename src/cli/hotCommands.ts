@@ -5,6 +5,7 @@
  * without loading commander at all. One definition keeps the two paths from drifting apart.
  */
 import type { CliContext } from './CliContext.js';
+import { deliverOutput } from './deliverOutput.js';
 import { FORCE_OPTION, TOKEN_OPTION, type OptionSpec } from './ownerOptions.js';
 import { workIdOrCurrent } from './workIdOrCurrent.js';
 
@@ -44,8 +45,9 @@ export const HOT_COMMANDS: readonly HotCommand[] = [
     ],
     options: [{ flags: '--lease <seconds>', description: 'lease length for this claim (default LEASE_TTL_SECONDS)' }],
     async run(c, [workType, description, priority, team], opts) {
-      const item = await (await c.coordinator()).claim({ workType: workType!, description: description!, priority: priority!, team: team!, leaseSeconds: opts.lease });
-      c.out(c.json ? JSON.stringify(item, null, 2) : item.work_item_id);
+      const coordinator = await c.coordinator();
+      const item = await coordinator.claim({ workType: workType!, description: description!, priority: priority!, team: team!, leaseSeconds: opts.lease });
+      await deliverOutput(c, item, { what: 'cancelled', undo: () => coordinator.cancel(item.work_item_id, { reason: 'claim output could not be written' }) });
       c.say(`claimed ${item.work_item_id} (${item.work_type}, ${item.priority}, ${item.team}) for ${item.agent_id}`);
     },
   },

@@ -4,6 +4,7 @@ import type { CliContext } from './CliContext.js';
 import { formatTable } from './formatTable.js';
 import { FORCE_OPTION, TOKEN_OPTION } from './ownerOptions.js';
 import { workIdOrCurrent } from './workIdOrCurrent.js';
+import { deliverOutput } from './deliverOutput.js';
 
 type Ctx = () => CliContext;
 
@@ -24,7 +25,7 @@ export function registerQueueCommands(program: Command, ctx: Ctx): void {
     .action(async (workType: string, description: string, priority: string, team: string, opts: { dependsOn?: string[] }) => {
       const c = ctx();
       const item = await (await c.coordinator()).add({ workType, description, priority, team, dependsOn: opts.dependsOn });
-      c.out(c.json ? JSON.stringify(item, null, 2) : item.work_item_id);
+      await deliverOutput(c, item);
       c.say(`queued ${item.work_item_id} (${item.work_type}, ${item.priority}, ${item.team})${item.status === 'waiting' ? `, waiting for ${item.depends_on!.join(', ')}` : ''}`);
     });
 
@@ -38,8 +39,9 @@ export function registerQueueCommands(program: Command, ctx: Ctx): void {
     .addHelpText('after', '\nExits 7 (NOTHING_CLAIMABLE) when nothing can be claimed (after --wait seconds).')
     .action(async (opts: { type?: string; team?: string; wait?: string; lease?: string }) => {
       const c = ctx();
-      const item = await (await c.coordinator()).claimNext({ workType: opts.type, team: opts.team, waitSeconds: opts.wait, leaseSeconds: opts.lease });
-      c.out(c.json ? JSON.stringify(item, null, 2) : item.work_item_id);
+      const coordinator = await c.coordinator();
+      const item = await coordinator.claimNext({ workType: opts.type, team: opts.team, waitSeconds: opts.wait, leaseSeconds: opts.lease });
+      await deliverOutput(c, item, { what: 'released back to the backlog', undo: () => coordinator.release(item.work_item_id, { reason: 'claim-next output could not be written' }) });
       c.say(`claimed ${item.work_item_id} (${item.work_type}, ${item.priority}) for ${item.agent_id}: token ${item.fencing_token}, lease until ${item.lease_expires_at}`);
     });
 

@@ -6,12 +6,19 @@
  * than writing the few bytes a command prints. Node writes to pipes, files and terminals
  * synchronously on Linux anyway, so a direct write keeps the same order and completeness.
  *
- * Two cases still go through the stream, from then on for the rest of the call so that output
- * never reorders: a non-blocking descriptor that is full (EAGAIN), where the stream waits for
- * room, and any other write error than EPIPE. EPIPE (the reader went away, `| head`) is the
- * reader's choice, not our failure: the rest of that output is dropped.
+ * A non-blocking descriptor that is full (EAGAIN) goes through the stream from then on, which
+ * waits for room (and keeps the order). Any other failure (a full disk, /dev/full, EIO, a reader
+ * that went away: EPIPE) throws IO_ERROR with `details.output`: a command whose answer could not
+ * be written has failed, and the commands that hand out a claim give it back (deliverOutput.ts).
  */
 import { writeSync } from 'node:fs';
+import { SwarmError } from '../errors.js';
+
+export function outputError(fd: number, err: unknown): SwarmError {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code ?? 'EIO';
+  const why = code === 'EPIPE' ? 'the reader went away' : (err as Error).message;
+  return new SwarmError('IO_ERROR', `writing to ${fd === 1 ? 'stdout' : 'stderr'} failed (${why})`, { errno: code, output: true }, { cause: err });
+}
 
 export function stdioWriter(fd: 1 | 2): (s: string) => void {
   let stream: NodeJS.WriteStream | undefined;
@@ -19,8 +26,9 @@ export function stdioWriter(fd: 1 | 2): (s: string) => void {
   const viaStream = (data: string | Uint8Array) => {
     if (!stream) {
       stream = fd === 1 ? process.stdout : process.stderr;
-      stream.on('error', (err: NodeJS.ErrnoException) => {
-        if (err.code !== 'EPIPE') throw err;
+      stream.on('error', () => {
+        // Late, after the command's result: its exit status must still say so.
+        process.exitCode = 11;
       });
     }
     stream.write(data);
@@ -37,9 +45,9 @@ export function stdioWriter(fd: 1 | 2): (s: string) => void {
         done += n;
       }
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'EPIPE') closed = true;
-      else viaStream(buf.subarray(done));
+      if ((err as NodeJS.ErrnoException).code === 'EAGAIN') return viaStream(buf.subarray(done));
+      closed = true; // nothing more goes to a broken descriptor
+      throw outputError(fd, err);
     }
   };
 }
