@@ -14,7 +14,8 @@ import { validateName, validateText, validateWorkId } from '../model/validate.js
 import { REGISTRY_FILE, agentStatsFile, completedFile, shardFile } from '../store/storeFiles.js';
 import type { OpContext } from './OpContext.js';
 import { DEFAULT_TEAM } from './claimWork.js';
-import { readRegistry, readShard, readStats } from './storeShapes.js';
+import { readArchived } from './readArchived.js';
+import { readBacklog, readDead, readRegistry, readShard, readStats, readWaiting } from './storeShapes.js';
 import { ownEntry } from '../model/ownEntry.js';
 
 export interface ImportProblem {
@@ -168,8 +169,12 @@ export async function importSwarmsh(ctx: OpContext, sourceDir: string): Promise<
   await ctx.store.transact(files, ctx.lockStats, async (view) => {
     const shards = await Promise.all(idx.map((i) => readShard(view, i).then((a) => a.slice())));
     const stats = await Promise.all(idx.map((i) => readStats(view, i).then((s) => structuredClone(s))));
+    // Already present means present anywhere: an id that has moved on to the backlog, the waiting
+    // or dead lists or an archive is still that item. Those files are read without their locks:
+    // every move into or out of them also needs an active shard's or a log's lock, held here.
     const existing = new Set(shards.flat().map((w) => w.work_item_id));
     for (const i of idx) for (const w of await ctx.store.readLog<WorkItem>(completedFile(i))) existing.add(w.work_item_id);
+    for (const w of [...(await readBacklog(ctx.store)), ...(await readWaiting(ctx.store)), ...(await readDead(ctx.store)), ...(await readArchived(ctx.store))]) existing.add(w.work_item_id);
     const appends = new Map<string, string>();
     for (const item of items.values()) {
       if (existing.has(item.work_item_id)) {

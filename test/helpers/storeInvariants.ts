@@ -4,6 +4,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 
 export interface Item {
   work_item_id: string;
@@ -70,8 +71,15 @@ export function readStore(dir: string): StoreState {
         if (active.has(w.work_item_id)) throw new Error(`duplicate active id ${w.work_item_id}`);
         active.set(w.work_item_id, w);
       }
-    } else if (/^work_completed\.\d{3}\.jsonl$/.test(f)) {
-      const text = readFileSync(p, 'utf8');
+    } else if (/^work_completed\.\d{3}\.jsonl$/.test(f) || f === 'archive') {
+      // Finished items live in the completed logs, or in cleanup's gzip archives: once in all of them.
+      const text =
+        f === 'archive'
+          ? readdirSync(p)
+              .filter((a) => a.endsWith('.jsonl.gz'))
+              .map((a) => gunzipSync(readFileSync(join(p, a))).toString('utf8'))
+              .join('')
+          : readFileSync(p, 'utf8');
       if (text.length && !text.endsWith('\n')) throw new Error(`${f} has a torn last line`);
       for (const line of text.split('\n')) {
         if (!line) continue;

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runSync, snapshot, storeEnv, tempDir } from '../helpers/cli.js';
-import { assertConsistent, readStore } from '../helpers/storeInvariants.js';
+import { assertConsistent, assertExactlyOnce, readStore } from '../helpers/storeInvariants.js';
 
 function swarmshDir(): string {
   const src = join(tempDir(), 'swarmsh');
@@ -67,5 +67,26 @@ describe('import-swarmsh', () => {
     const empty = runSync(['import-swarmsh', tempDir()], env);
     expect(empty.code).toBe(3);
     expect(empty.stderr).toMatch(/holds none of/);
+  });
+
+  it('does not import again an id that has since moved to the backlog, the dead list or an archive (issue 15 item 5)', () => {
+    const dir = join(tempDir(), 'store');
+    const env = storeEnv(dir, { MAX_RETRY_ATTEMPTS: '1' });
+    const src = swarmshDir();
+    expect(runSync(['import-swarmsh', src], env).code).toBe(0);
+    // 01 back to the backlog, 04 to the dead list, 02 (completed) into an archive.
+    expect(runSync(['release', 'work_1700000000000000001', '--force'], env).code).toBe(0);
+    expect(runSync(['fail', 'work_1700000000000000004', 'broken', '--force'], env).code).toBe(0);
+    expect(runSync(['cleanup', '--older-than', '0s'], env).code).toBe(0);
+    const before = snapshot(dir);
+    const again = runSync(['--json', 'import-swarmsh', src], env);
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ active_imported: 0, completed_imported: 0, skipped_existing: 3 });
+    expect(snapshot(dir)).toBe(before);
+    const store = readStore(dir);
+    assertConsistent(store);
+    assertExactlyOnce(store);
+    expect(store.dead.has('work_1700000000000000004')).toBe(true);
+    expect(runSync(['-q', 'claim-next'], env).stdout.trim()).toBe('work_1700000000000000001');
   });
 });
