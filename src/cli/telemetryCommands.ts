@@ -134,6 +134,9 @@ export function registerTelemetryCommands(program: Command, ctx: Ctx): void {
       if (r.skipped) c.say('another process is running maintenance; nothing done');
       if (o.json || c.json) c.out(JSON.stringify(r, null, 2));
       else c.out(`rotated: ${r.rotated}; compressed ${r.compressed.length}; expired ${r.expired.length}; evicted for budget ${r.evicted.length}; ${r.totalBytes} bytes on disk (budget ${tc.journal.maxBytes})`);
+      if (r.failed.length) {
+        throw new SwarmError('IO_ERROR', `could not compress ${r.failed.length} segment(s), left whole and uncompressed: ${r.failed.map((f) => `${f.segment} (${f.error})`).join('; ')}`);
+      }
     });
 
   tel

@@ -3,7 +3,8 @@
  * O_APPEND and each record is written with one write(2), so records never interleave. Throws on
  * I/O failure (the tracer catches: telemetry never fails an operation).
  */
-import { closeSync, fdatasyncSync, fstatSync, mkdirSync, openSync, statSync, utimesSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, fdatasyncSync, fstatSync, mkdirSync, statSync, writeSync } from 'node:fs';
+import { openAppendNoFollow, touchNoFollow } from './noFollow.js';
 import type { JournalOptions } from './JournalOptions.js';
 import type { JournalPaths } from './journalPaths.js';
 import { rotateWal } from './rotateWal.js';
@@ -17,11 +18,11 @@ export interface AppendResult {
 
 function openWal(paths: JournalPaths): number {
   try {
-    return openSync(paths.wal, 'a');
+    return openAppendNoFollow(paths.wal);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     mkdirSync(paths.walDir, { recursive: true });
-    return openSync(paths.wal, 'a');
+    return openAppendNoFollow(paths.wal);
   }
 }
 
@@ -37,12 +38,7 @@ function syncDue(paths: JournalPaths, intervalMs: number): boolean {
 }
 
 function markSynced(paths: JournalPaths): void {
-  const now = new Date();
-  try {
-    utimesSync(paths.syncMarker, now, now);
-  } catch {
-    writeFileSync(paths.syncMarker, '');
-  }
+  touchNoFollow(paths.syncMarker);
 }
 
 export function appendRecord(paths: JournalPaths, opts: Pick<JournalOptions, 'syncIntervalMs' | 'rotationBytes'>, frame: Buffer): AppendResult {

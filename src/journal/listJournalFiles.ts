@@ -1,4 +1,4 @@
-import { readdirSync, statSync } from 'node:fs';
+import { lstatSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { SEGMENT_RE, type JournalPaths } from './journalPaths.js';
 
@@ -34,7 +34,8 @@ export function listJournalFiles(paths: JournalPaths): JournalFile[] {
     const compressed = !!m[3];
     if (compressed && byName.has(base)) continue;
     try {
-      const st = statSync(join(paths.segments, n));
+      const st = lstatSync(join(paths.segments, n));
+      if (!st.isFile()) continue; // a symlink (or anything else) planted here is not a segment
       byName.set(base, { name: base, path: join(paths.segments, n), compressed, size: st.size, mtimeMs: st.mtimeMs, ino: m[2]!, live: false });
     } catch {
       /* removed meanwhile */
@@ -42,7 +43,8 @@ export function listJournalFiles(paths: JournalPaths): JournalFile[] {
   }
   const files = [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   try {
-    const st = statSync(paths.wal);
+    const st = lstatSync(paths.wal);
+    if (!st.isFile()) return files;
     files.push({ name: 'current.wal', path: paths.wal, compressed: false, size: st.size, mtimeMs: st.mtimeMs, ino: String(st.ino), live: true });
   } catch {
     /* no WAL yet */

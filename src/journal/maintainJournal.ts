@@ -3,7 +3,9 @@
  * disk budget. It runs under maintenance.lock (a busy lock means another process is doing it) and
  * only when due (see maintenanceDue), or explicitly from the `telemetry` commands.
  */
-import { appendFileSync, closeSync, fsyncSync, openSync, readFileSync, renameSync, statSync, unlinkSync, utimesSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, readFileSync, renameSync, statSync, unlinkSync, utimesSync } from 'node:fs';
+import { createExclusive, openAppendNoFollow, touchNoFollow } from './noFollow.js';
+import { writeAllSync } from './writeAllSync.js';
 import { decodeFrames } from './frameRecord.js';
 import type { JournalOptions } from './JournalOptions.js';
 import { journalPaths } from './journalPaths.js';
@@ -23,6 +25,8 @@ export interface MaintenanceReport {
   evicted: string[];
   /** Journal bytes on disk afterwards. */
   totalBytes: number;
+  /** Segments that could not be compressed (left whole, uncompressed), with the reason. */
+  failed: { segment: string; error: string }[];
 }
 
 /** One line of dropped.jsonl: nothing is removed from the journal without a trace of it. */
@@ -75,7 +79,11 @@ async function countRecords(file: JournalFile): Promise<number> {
   }
 }
 
-/** gzip one settled segment. If a late writer grew it meanwhile, start over; only then unlink. */
+/**
+ * gzip one settled segment. The original is removed only once its gzip is complete, durable and
+ * proven to decompress to exactly the original bytes; any failure (a full disk) leaves the
+ * original as it was and throws. If a late writer grew it meanwhile, start over.
+ */
 async function compressSegment(file: JournalFile, level: number): Promise<boolean> {
   const pako = await loadPako();
   for (let attempt = 0; attempt < 3; attempt++) {
@@ -83,12 +91,22 @@ async function compressSegment(file: JournalFile, level: number): Promise<boolea
     const data = readFileSync(file.path);
     const gz = pako.gzip(data, { level: level as 0 });
     const tmp = `${file.path}.gz.tmp`;
-    const fd = openSync(tmp, 'w');
     try {
-      writeSync(fd, gz);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
+      const fd = createExclusive(tmp);
+      try {
+        writeAllSync(fd, gz); // every byte, or ENOSPC: never a truncated gzip
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      if (!Buffer.from(pako.ungzip(readFileSync(tmp))).equals(data)) throw new Error(`${tmp} does not decompress to ${file.name}`);
+    } catch (err) {
+      try {
+        unlinkSync(tmp);
+      } catch {
+        /* not created */
+      }
+      throw err;
     }
     renameSync(tmp, `${file.path}.gz`);
     const after = statSync(file.path);
@@ -103,13 +121,18 @@ async function compressSegment(file: JournalFile, level: number): Promise<boolea
 
 async function removeSegment(paths: ReturnType<typeof journalPaths>, file: JournalFile, reason: DropEntry['reason']): Promise<void> {
   const entry: DropEntry = { time: new Date().toISOString(), reason, segment: file.name, records: await countRecords(file), bytes: file.size };
-  appendFileSync(paths.dropped, `${JSON.stringify(entry)}\n`);
+  const fd = openAppendNoFollow(paths.dropped);
+  try {
+    writeAllSync(fd, Buffer.from(`${JSON.stringify(entry)}\n`));
+  } finally {
+    closeSync(fd);
+  }
   unlinkSync(file.path);
 }
 
 export async function maintainJournal(opts: JournalOptions, now = Date.now()): Promise<MaintenanceReport> {
   const paths = journalPaths(opts.dir);
-  const report: MaintenanceReport = { skipped: false, rotated: false, compressed: [], expired: [], evicted: [], totalBytes: 0 };
+  const report: MaintenanceReport = { skipped: false, rotated: false, compressed: [], expired: [], evicted: [], totalBytes: 0, failed: [] };
   const lock = tryDirLock(paths.maintenanceLock, 120_000);
   if (!lock) return { ...report, skipped: true };
   try {
@@ -139,7 +162,12 @@ export async function maintainJournal(opts: JournalOptions, now = Date.now()): P
     for (const f of segments) {
       if (f.compressed || now - f.mtimeMs < settleMs) continue;
       lock.touch();
-      if (await compressSegment(f, opts.compressionLevel)) report.compressed.push(f.name);
+      try {
+        if (await compressSegment(f, opts.compressionLevel)) report.compressed.push(f.name);
+      } catch (err) {
+        // The segment stays uncompressed and whole; the next maintenance tries again.
+        report.failed.push({ segment: f.name, error: `${(err as NodeJS.ErrnoException).code ?? 'EIO'}: ${(err as Error).message}` });
+      }
     }
 
     // 4. Disk budget: segments must leave room for the live WAL to grow to its rotation size.
@@ -155,12 +183,7 @@ export async function maintainJournal(opts: JournalOptions, now = Date.now()): P
       segBytes -= f.size;
     }
     report.totalBytes = segBytes + live;
-    try {
-      const t = new Date();
-      utimesSync(paths.stamp, t, t);
-    } catch {
-      writeFileSync(paths.stamp, '');
-    }
+    touchNoFollow(paths.stamp);
     return report;
   } finally {
     lock.release();

@@ -42,7 +42,16 @@ export async function readJournalBytes(file: JournalFile): Promise<{ data: Buffe
 
 /** Reads one journal file (gunzipping segments) and decodes its records from `fromOffset`. */
 export async function readJournalFile(file: JournalFile, fromOffset = 0): Promise<FileContent> {
-  const { data, path, compressed } = await readJournalBytes(file);
+  let got: Awaited<ReturnType<typeof readJournalBytes>>;
+  try {
+    got = await readJournalBytes(file);
+  } catch (err) {
+    // A damaged gzip (truncated, garbled) is one bad region: its records are lost to readers,
+    // but the rest of the journal stays readable, and verify reports it.
+    if ((err as NodeJS.ErrnoException).code !== undefined && (err as NodeJS.ErrnoException).code !== 'Z_DATA_ERROR') throw err;
+    return { file, records: [], bad: [{ offset: 0, bytes: file.size, kind: 'corrupt' }], length: 0 };
+  }
+  const { data, path, compressed } = got;
   const slice = fromOffset > 0 ? data.subarray(fromOffset) : data;
   const { frames, bad } = decodeFrames(slice, fromOffset);
   const records: JournalRecord[] = [];
