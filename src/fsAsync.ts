@@ -47,6 +47,7 @@ const p = {
   writeFile: promisify(fs.writeFile),
   stat: promisify(fs.stat),
   lstat: promisify(fs.lstat),
+  readlink: promisify(fs.readlink),
   readdir: promisify(fs.readdir),
   mkdir: promisify(fs.mkdir),
   rmdir: promisify(fs.rmdir),
@@ -103,6 +104,10 @@ export const stat = either(
 export const lstat = either(
   (path: string) => p.lstat(path),
   (path: string) => fs.lstatSync(path),
+);
+export const readlink = either(
+  (path: string) => p.readlink(path),
+  (path: string) => fs.readlinkSync(path),
 );
 export const readdir = either(
   (path: string) => p.readdir(path),

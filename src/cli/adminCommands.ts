@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { CliContext } from './CliContext.js';
+import { SwarmError } from '../errors.js';
 
 type Ctx = () => CliContext;
 
@@ -16,5 +17,36 @@ export function registerAdminCommands(program: Command, ctx: Ctx): void {
         c.out(`imported ${r.active_imported} active, ${r.completed_imported} completed, ${r.agents_imported} agents; skipped ${r.skipped_existing} already present; ${r.problems.length} problems`);
       }
       for (const p of r.problems) c.say(`could not import ${p.file}${p.line ? `:${p.line}` : ''}${p.work_item_id ? ` (${p.work_item_id})` : ''}: ${p.reason}`);
+    });
+
+  program
+    .command('fsck')
+    .description('check every store file and report damage and leftovers; writes nothing')
+    .addHelpText('after', '\nExit status: 0 when no damage (notes are cleared by the next command by themselves), 9 (STORE_CORRUPT) when damage is found: run `repair`.')
+    .action(async () => {
+      const c = ctx();
+      const r = await (await c.coordinator()).fsck();
+      if (c.json) c.out(JSON.stringify(r, null, 2));
+      else {
+        for (const f of r.findings) c.out(`${f.severity}\t${f.kind}\t${f.file}\t${f.detail}`);
+        c.say(`${r.files} file(s), ${r.items} item record(s): ${r.damaged} damaged, ${r.findings.length - r.damaged} note(s)`);
+      }
+      if (r.damaged) throw new SwarmError('STORE_CORRUPT', `${r.damaged} damaged place(s) in ${r.dir}; run 'coordination_helper repair' (it keeps every damaged file)`);
+    });
+
+  program
+    .command('repair')
+    .description('quarantine damaged store files (kept as <name>.damaged-<time>), salvage what parses, keep each id in one place, rebuild counters')
+    .option('--dry-run', 'show what would be done, change nothing')
+    .addHelpText('after', '\nExit status: 0 when the store is clean afterwards, 9 when damage remains.')
+    .action(async (o: { dryRun?: boolean }) => {
+      const c = ctx();
+      const r = await (await c.coordinator()).repair({ dryRun: !!o.dryRun });
+      if (c.json) c.out(JSON.stringify(r, null, 2));
+      else {
+        for (const a of r.actions) c.out(`${r.dry_run ? 'would be ' : ''}${a.action}\t${a.file}\t${a.detail}${a.work_item_ids?.length ? ` (${a.work_item_ids.join(', ')})` : ''}`);
+        if (!r.actions.length) c.say('nothing to repair');
+      }
+      if (!r.dry_run && r.after.damaged) throw new SwarmError('STORE_CORRUPT', `damage remains after repair: ${r.after.findings.filter((f) => f.severity === 'damage').map((f) => `${f.kind} ${f.file}`).join('; ')}`);
     });
 }

@@ -35,6 +35,8 @@ import { requeueWork } from './requeueWork.js';
 import type { ClaimFilter } from '../model/claimOrder.js';
 import { parseWholeNumber } from '../model/validate.js';
 import { validateName } from '../model/validate.js';
+import { checkStore, type CheckReport } from './checkStore.js';
+import { repairStore, type RepairReport } from './repairStore.js';
 
 export interface CoordinatorOptions extends ConfigOverrides {
   /** Where spans go; default: none. The CLI passes the journal tracer. */
@@ -140,6 +142,16 @@ export class Coordinator {
 
   agents(): Promise<AgentLiveness[]> {
     return this.run('agents', {}, (ctx) => listAgents(ctx));
+  }
+
+  /** Reads every store file and reports damage (and notes), writing nothing. */
+  fsck(): Promise<CheckReport> {
+    return this.run('fsck', {}, (ctx) => checkStore(ctx.store));
+  }
+
+  /** Quarantines damaged files (never deleting), salvages what parses, one place per id, counters rebuilt. */
+  repair(opts: { dryRun?: boolean } = {}): Promise<RepairReport> {
+    return this.run('repair', {}, (ctx) => repairStore(ctx, opts));
   }
 
   /** Archives finished items older than a cutoff (gzip JSON Lines, read by list({archived})). */

@@ -1,6 +1,7 @@
 import type { AgentRecord, WorkItem } from '../model/types.js';
 import type { OpContext } from './OpContext.js';
-import { readBacklog, readDead, readRegistry, readShard, readStats, readWaiting, type TeamTotals } from './storeShapes.js';
+import { emptyStats, readBacklog, readDead, readRegistry, readShard, readStats, readWaiting, type TeamTotals } from './storeShapes.js';
+import { unlessDamaged } from './containDamage.js';
 
 export interface AgentView extends Partial<AgentRecord> {
   agent_id: string;
@@ -29,12 +30,12 @@ export async function buildDashboard(ctx: OpContext): Promise<Dashboard> {
   const n = ctx.store.shards;
   const idx = Array.from({ length: n }, (_, i) => i);
   const [registry, shards, stats, queued, waiting, dead] = await Promise.all([
-    readRegistry(ctx.store),
-    Promise.all(idx.map((i) => readShard(ctx.store, i))),
-    Promise.all(idx.map((i) => readStats(ctx.store, i))),
-    readBacklog(ctx.store).then((items) => items.length),
-    readWaiting(ctx.store),
-    readDead(ctx.store),
+    unlessDamaged('dashboard', () => readRegistry(ctx.store), []),
+    Promise.all(idx.map((i) => unlessDamaged('dashboard', () => readShard(ctx.store, i), []))),
+    Promise.all(idx.map((i) => unlessDamaged('dashboard', () => readStats(ctx.store, i), emptyStats()))),
+    readBacklog(ctx.store, 'dashboard').then((items) => items.length),
+    unlessDamaged('dashboard', () => readWaiting(ctx.store), []),
+    unlessDamaged('dashboard', () => readDead(ctx.store), []),
   ]);
   const active = shards.flat().sort((a, b) => (a.work_item_id < b.work_item_id ? -1 : 1));
   const agents = new Map<string, AgentView>();

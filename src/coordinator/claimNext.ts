@@ -1,6 +1,6 @@
 import { listSegments, type Segment } from '../backlog/listSegments.js';
 import { segmentChange } from '../backlog/segmentChange.js';
-import { SwarmError } from '../errors.js';
+import { SwarmError, isSwarmError } from '../errors.js';
 import { isClaimable, type ClaimFilter } from '../model/claimOrder.js';
 import type { WorkItem } from '../model/types.js';
 import { validateLease, validateName } from '../model/validate.js';
@@ -9,6 +9,7 @@ import type { OpContext } from './OpContext.js';
 import { promoteWaiting } from './promoteWaiting.js';
 import { maybeReap } from './reapClaims.js';
 import { readItems, readShard, workFiles } from './storeShapes.js';
+import { unlessDamaged, warnDamage } from './containDamage.js';
 
 export interface ClaimNextInput extends ClaimFilter {
   /** Lease length in seconds; default LEASE_TTL_SECONDS. */
@@ -35,12 +36,13 @@ export async function claimNext(ctx: OpContext, input: ClaimNextInput = {}): Pro
   const lease = validateLease(input.leaseSeconds ?? ctx.config.leaseTtlSeconds);
   await maybeReap(ctx);
   let promoted = false;
+  const skip = new Set<string>();
   for (;;) {
     const segs = await listSegments(ctx.store);
-    const outcome = await claimFromSegments(ctx, segs, filter, lease);
+    const outcome = await claimFromSegments(ctx, segs, filter, lease, skip);
     if (outcome.item) return outcome.item;
     if (outcome.raced) continue;
-    if (!promoted && (await promoteWaiting(ctx)) > 0) {
+    if (!promoted && (await unlessDamaged('claim-next (promoting waiting items)', () => promoteWaiting(ctx), 0)) > 0) {
       promoted = true;
       continue;
     }
@@ -58,24 +60,31 @@ interface Outcome {
   nextRetryMs?: number;
 }
 
-async function claimFromSegments(ctx: OpContext, segs: Segment[], filter: ClaimFilter, lease: number): Promise<Outcome> {
+/**
+ * Damage is stepped around: a damaged segment is passed over (its items stay where they are), and
+ * an item whose active shard is damaged is left queued (`skip`) while the next one is taken.
+ */
+async function claimFromSegments(ctx: OpContext, segs: Segment[], filter: ClaimFilter, lease: number, skip: Set<string>): Promise<Outcome> {
   let nextRetryMs: number | undefined;
+  const claimable = (w: WorkItem, nowMs: number) => !skip.has(w.work_item_id) && isClaimable(w, nowMs, filter);
   for (const seg of segs) {
-    const peek = await readItems(ctx.store, seg.file);
+    const peek = await unlessDamaged('claim-next', () => readItems(ctx.store, seg.file), [] as WorkItem[]);
     const nowMs = Date.now();
-    if (!peek.some((w) => isClaimable(w, nowMs, filter))) {
+    if (!peek.some((w) => claimable(w, nowMs))) {
       for (const w of peek) {
         const t = w.retry_at ? Date.parse(w.retry_at) : Number.NaN;
         if (t > nowMs && isClaimable(w, t, filter)) nextRetryMs = Math.min(nextRetryMs ?? t, t);
       }
       continue;
     }
+    let chosenId: string | undefined;
     const item = await ctx.store.transact([seg.file], ctx.lockStats, async (view) => {
       const items = await readItems(view, seg.file);
       const now = Date.now();
-      const idx = items.findIndex((w) => isClaimable(w, now, filter));
+      const idx = items.findIndex((w) => claimable(w, now));
       if (idx < 0) return { result: null };
       const chosen = items[idx]!;
+      chosenId = chosen.work_item_id;
       const files = workFiles(ctx.store, chosen.work_item_id);
       await view.lock(files.shardFile);
       const active = await readShard(view, files.shard);
@@ -91,6 +100,12 @@ async function claimFromSegments(ctx: OpContext, segs: Segment[], filter: ClaimF
         deletes: change.deletes,
         result: claimed,
       };
+    }).catch((err: unknown) => {
+      // The segment itself was fine a moment ago; a damaged shard of the chosen item is not.
+      if (!isSwarmError(err, 'STORE_CORRUPT') || chosenId === undefined || err.details?.path === ctx.store.path(seg.file)) throw err;
+      warnDamage(err, 'claim-next');
+      skip.add(chosenId);
+      return null;
     });
     return item ? { item } : { raced: true };
   }

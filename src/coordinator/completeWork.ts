@@ -10,6 +10,7 @@ import { promoteWaiting } from './promoteWaiting.js';
 import { missingItemError } from './missingItemError.js';
 import { readShard, readStats, readWaiting, workFiles, type StatsShard } from './storeShapes.js';
 import { ownEntry } from '../model/ownEntry.js';
+import { unlessDamaged } from './containDamage.js';
 
 export interface CompleteInput {
   /** Free text, default `success`. */
@@ -82,7 +83,10 @@ export async function completeWork(ctx: OpContext, workId: string, input: Comple
     if (done) {
       // An `add --depends-on` racing with us holds this item's completed-log lock while it checks,
       // so after our commit the waiting list already shows every item that depends on us.
-      if ((await readWaiting(ctx.store)).some((w) => w.depends_on?.includes(id))) await promoteWaiting(ctx);
+      // The completion is committed: a damaged waiting list must not turn it into a failure.
+      await unlessDamaged('complete (promoting waiting items)', async () => {
+        if ((await readWaiting(ctx.store)).some((w) => w.depends_on?.includes(id))) await promoteWaiting(ctx);
+      }, undefined);
       return done;
     }
   }

@@ -2,6 +2,7 @@ import { listSegments } from '../backlog/listSegments.js';
 import type { WorkItem } from '../model/types.js';
 import type { Store } from '../store/Store.js';
 import { ARCHIVE_DIR, DEAD_FILE, WAITING_FILE } from '../store/storeFiles.js';
+import { unlessDamaged } from './containDamage.js';
 import { readArchived } from './readArchived.js';
 import { findCompleted, readItems, readShard, workFiles } from './storeShapes.js';
 
@@ -14,12 +15,14 @@ export type ItemPlace = 'active' | 'backlog' | 'waiting' | 'dead' | 'finished' |
  */
 export async function findItem(store: Store, id: string): Promise<{ item: WorkItem; place: ItemPlace; file: string } | null> {
   for (let pass = 0; pass < 3; pass++) {
+    // Looking for one item passes by every list: a damaged one is skipped (with a warning).
+    const items = (file: string) => unlessDamaged('looking up an item', () => readItems(store, file), []);
     for (const seg of await listSegments(store)) {
-      const item = (await readItems(store, seg.file)).find((w) => w.work_item_id === id);
+      const item = (await items(seg.file)).find((w) => w.work_item_id === id);
       if (item) return { item, place: 'backlog', file: seg.file };
     }
     for (const [place, file] of [['waiting', WAITING_FILE], ['dead', DEAD_FILE]] as const) {
-      const item = (await readItems(store, file)).find((w) => w.work_item_id === id);
+      const item = (await items(file)).find((w) => w.work_item_id === id);
       if (item) return { item, place, file };
     }
     const files = workFiles(store, id);

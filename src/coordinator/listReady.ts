@@ -6,6 +6,7 @@ import { validateFilter } from './claimNext.js';
 import type { OpContext } from './OpContext.js';
 import { maybeReap } from './reapClaims.js';
 import { readItems } from './storeShapes.js';
+import { unlessDamaged } from './containDamage.js';
 
 /** What claim-next would hand out now, in the order it would (at most `limit` items). */
 export async function listReady(ctx: OpContext, input: ClaimFilter & { limit?: number | string } = {}): Promise<WorkItem[]> {
@@ -16,7 +17,7 @@ export async function listReady(ctx: OpContext, input: ClaimFilter & { limit?: n
   const out: WorkItem[] = [];
   const nowMs = Date.now();
   for (const seg of await listSegments(ctx.store)) {
-    for (const w of await readItems(ctx.store, seg.file)) {
+    for (const w of await unlessDamaged('ready', () => readItems(ctx.store, seg.file), [])) {
       if (!isClaimable(w, nowMs, filter)) continue;
       out.push(w);
       if (out.length >= limit) return out;

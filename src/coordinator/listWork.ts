@@ -4,6 +4,7 @@ import { completedFile } from '../store/storeFiles.js';
 import type { OpContext } from './OpContext.js';
 import { readArchived } from './readArchived.js';
 import { readBacklog, readDead, readShard, readWaiting } from './storeShapes.js';
+import { unlessDamaged } from './containDamage.js';
 
 export interface ListFilter {
   /**
@@ -31,12 +32,14 @@ export async function listWork(ctx: OpContext, filter: ListFilter = {}): Promise
     const want = (s: string) => (status === undefined ? (FINISHED.has(s) ? !!filter.all : true) : status === s);
     const n = ctx.store.shards;
     const parts: Promise<WorkItem[]>[] = [];
-    if (want('pending')) parts.push(readBacklog(ctx.store));
-    if (want('waiting')) parts.push(readWaiting(ctx.store));
-    if (want('dead')) parts.push(readDead(ctx.store));
+    // A listing shows what is readable and warns about the rest (containDamage.ts).
+    const readable = (fn: () => Promise<WorkItem[]>) => unlessDamaged('list', fn, []);
+    if (want('pending')) parts.push(readBacklog(ctx.store, 'list'));
+    if (want('waiting')) parts.push(readable(() => readWaiting(ctx.store)));
+    if (want('dead')) parts.push(readable(() => readDead(ctx.store)));
     const claimedStatus = status === undefined || !['pending', 'waiting', 'dead', 'completed', 'cancelled'].includes(status);
-    if (claimedStatus) parts.push(...Array.from({ length: n }, (_, i) => readShard(ctx.store, i)));
-    if (want('completed') || want('cancelled')) parts.push(...Array.from({ length: n }, (_, i) => ctx.store.readLog<WorkItem>(completedFile(i))));
+    if (claimedStatus) parts.push(...Array.from({ length: n }, (_, i) => readable(() => readShard(ctx.store, i))));
+    if (want('completed') || want('cancelled')) parts.push(...Array.from({ length: n }, (_, i) => readable(() => ctx.store.readLog<WorkItem>(completedFile(i)))));
     items = (await Promise.all(parts)).flat();
   }
   return items

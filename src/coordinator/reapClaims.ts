@@ -8,6 +8,7 @@ import { moveToBacklog } from './moveToBacklog.js';
 import type { OpContext } from './OpContext.js';
 import { promoteWaiting } from './promoteWaiting.js';
 import { readRegistry, readShard } from './storeShapes.js';
+import { unlessDamaged } from './containDamage.js';
 
 export interface ReapReport {
   /** Claims returned to the backlog, with why. */
@@ -35,8 +36,9 @@ function reapReason(item: WorkItem, nowMs: number, staleAgents: ReadonlySet<stri
  */
 export async function reapClaims(ctx: OpContext): Promise<ReapReport> {
   const report: ReapReport = { reaped: [], agents: [], promoted: 0 };
-  const shards = await Promise.all(Array.from({ length: ctx.store.shards }, (_, i) => readShard(ctx.store, i)));
-  const registry = await readRegistry(ctx.store);
+  // A damaged shard is skipped: claims in every other shard are still reaped.
+  const shards = await Promise.all(Array.from({ length: ctx.store.shards }, (_, i) => unlessDamaged('reap', () => readShard(ctx.store, i), [])));
+  const registry = await unlessDamaged('reap', () => readRegistry(ctx.store), []);
   const nowMs = Date.now();
   const stale = new Set<string>();
   if (registry.length) {
@@ -62,7 +64,7 @@ export async function reapClaims(ctx: OpContext): Promise<ReapReport> {
     for (const w of items) {
       const reason = reapReason(w, nowMs, stale);
       if (!reason) continue;
-      const moved = await moveToBacklog(
+      const moved = await unlessDamaged('reap', () => moveToBacklog(
         ctx,
         shardFile(i),
         w.work_item_id,
@@ -72,11 +74,11 @@ export async function reapClaims(ctx: OpContext): Promise<ReapReport> {
           return { ...item, ...unclaimedFields(), attempts: (item.attempts ?? 0) + 1, failures: [...(item.failures ?? []), attempt].slice(-MAX_EVENTS) };
         },
         null,
-      );
+      ), null);
       if (moved) report.reaped.push({ work_item_id: w.work_item_id, agent_id: w.agent_id, reason });
     }
   }
-  report.promoted = await promoteWaiting(ctx);
+  report.promoted = await unlessDamaged('reap', () => promoteWaiting(ctx), 0);
   ctx.span.setAttribute('reap.reaped', report.reaped.length);
   return report;
 }

@@ -5,6 +5,7 @@ import type { Store } from '../store/Store.js';
 import { agentStatsFile, completedFile, shardFile, DEAD_FILE, REGISTRY_FILE, WAITING_FILE } from '../store/storeFiles.js';
 import { shardFor } from '../model/shardFor.js';
 import { listSegments } from '../backlog/listSegments.js';
+import { unlessDamaged } from './containDamage.js';
 
 export interface TeamTotals {
   tasks_completed: number;
@@ -27,10 +28,15 @@ export const readShard = (r: TxnView | Store, i: number) => r.readJson<WorkItem[
 export const readRegistry = (r: TxnView | Store) => r.readJson<AgentRecord[]>(REGISTRY_FILE, [], isAgentArray);
 /** A backlog segment, a dead-letter or waiting list: every item list is a JSON array of WorkItem. */
 export const readItems = (r: TxnView | Store, file: string) => r.readJson<WorkItem[]>(file, [], isItemArray);
-/** Every queued item, in claim order (reads the whole backlog: listings and counts only). */
-export async function readBacklog(store: Store): Promise<WorkItem[]> {
+/**
+ * Every queued item, in claim order (reads the whole backlog: listings and counts only). With
+ * `passingBy`, a damaged segment is skipped with a warning naming that operation (listings);
+ * without it, it fails the call (import must see every id).
+ */
+export async function readBacklog(store: Store, passingBy?: string): Promise<WorkItem[]> {
   const segs = await listSegments(store);
-  return (await Promise.all(segs.map((s) => readItems(store, s.file)))).flat();
+  const read = (file: string) => (passingBy ? unlessDamaged(passingBy, () => readItems(store, file), []) : readItems(store, file));
+  return (await Promise.all(segs.map((s) => read(s.file)))).flat();
 }
 export const readWaiting = (r: TxnView | Store) => readItems(r, WAITING_FILE);
 export const readDead = (r: TxnView | Store) => readItems(r, DEAD_FILE);
