@@ -57,6 +57,7 @@ const p = {
   open: promisify(fs.open),
   close: promisify(fs.close),
   write: promisify(fs.write),
+  read: promisify(fs.read),
   fsync: promisify(fs.fsync),
   ftruncate: promisify(fs.ftruncate),
   futimes: promisify(fs.futimes),
@@ -177,6 +178,12 @@ export const fchmod = either(
 const write = either(
   (fd: number, buf: Uint8Array, off: number, len: number, pos: number | null) => p.write(fd, buf, off, len, pos).then((r) => r.bytesWritten),
   (fd: number, buf: Uint8Array, off: number, len: number, pos: number | null) => fs.writeSync(fd, buf, off, len, pos),
+);
+
+/** Reads up to `len` bytes at `pos` into `buf`; resolves to the count read (0 at the end). */
+export const read = either(
+  (fd: number, buf: Uint8Array, off: number, len: number, pos: number) => p.read(fd, buf, off, len, pos).then((r) => r.bytesRead),
+  (fd: number, buf: Uint8Array, off: number, len: number, pos: number) => fs.readSync(fd, buf, off, len, pos),
 );
 
 /** Writes all of `data` at `position` (advancing), looping over short writes; throws ENOSPC when a write makes no progress. */

@@ -8,10 +8,10 @@ import { journalPaths } from '../journal/journalPaths.js';
 import { listJournalFiles } from '../journal/listJournalFiles.js';
 import { maintainJournal, readDropped } from '../journal/maintainJournal.js';
 import { scanJournal } from '../journal/scanJournal.js';
-import { computeStats, matchesFilter, parseTimeArg, type StatsFilter } from '../telemetry/computeStats.js';
+import { StatsAccumulator, matchesFilter, parseTimeArg, type StatsFilter } from '../telemetry/computeStats.js';
 import { resolveTelemetryConfig, type TelemetryConfig } from '../telemetry/resolveTelemetryConfig.js';
 import { createSampler } from '../telemetry/Sampler.js';
-import { isSpanRecord, type SpanRecord } from '../telemetry/SpanRecord.js';
+import { isSpanRecord } from '../telemetry/SpanRecord.js';
 import { formatTraceparent, newSpanId, newTraceId, parseTraceparent } from '../telemetry/traceContext.js';
 import type { CliContext } from './CliContext.js';
 import { formatTable } from './formatTable.js';
@@ -40,14 +40,15 @@ function toFilter(o: FilterOpts): StatsFilter {
   return { sinceMs: time('--since', o.since), untilMs: time('--until', o.until), operation: o.operation };
 }
 
-async function collectSpans(dir: string, f: StatsFilter): Promise<{ spans: SpanRecord[]; bad: number }> {
-  const spans: SpanRecord[] = [];
+/** Streams the journal into a StatsAccumulator: memory grows by a few numbers per span, not a record. */
+async function accumulateSpans(dir: string, f: StatsFilter): Promise<{ acc: StatsAccumulator; bad: number }> {
+  const acc = new StatsAccumulator();
   let bad = 0;
   await scanJournal(dir, (content) => {
     bad += content.bad.length;
-    for (const r of content.records) if (isSpanRecord(r.value) && matchesFilter(r.value, f)) spans.push(r.value);
+    for (const r of content.records) if (isSpanRecord(r.value) && matchesFilter(r.value, f)) acc.add(r.value);
   });
-  return { spans, bad };
+  return { acc, bad };
 }
 
 const withFilters = (cmd: Command) =>
@@ -64,9 +65,9 @@ export function registerTelemetryCommands(program: Command, ctx: Ctx): void {
     const c = ctx();
     const tc = telemetryConfig(c);
     const f = toFilter(o);
-    const { spans, bad } = await collectSpans(tc.journal.dir, f);
-    const window = f.sinceMs !== undefined || f.untilMs !== undefined ? { fromMs: f.sinceMs ?? Math.min(...spans.map((s) => Number(BigInt(s.startTimeUnixNano) / 1_000_000n))), toMs: f.untilMs ?? Date.now() } : undefined;
-    const stats = computeStats(spans, window && Number.isFinite(window.fromMs) ? window : undefined);
+    const { acc, bad } = await accumulateSpans(tc.journal.dir, f);
+    const window = f.sinceMs !== undefined || f.untilMs !== undefined ? { fromMs: f.sinceMs ?? acc.firstStartMs, toMs: f.untilMs ?? Date.now() } : undefined;
+    const stats = acc.result(window && Number.isFinite(window.fromMs) ? window : undefined);
     const dropped = readDropped(tc.journal);
     const droppedSummary = {
       retention: dropped.filter((d) => d.reason === 'retention').reduce((s, d) => s + d.records, 0),

@@ -1,3 +1,4 @@
+import { constants as fsc } from 'node:fs';
 import { ioError } from '../errors.js';
 import * as fs from '../fsAsync.js';
 import { loadPako } from '../journal/readJournalFile.js';
@@ -16,60 +17,123 @@ export interface CleanupInput {
 
 export interface CleanupReport {
   archived: number;
-  /** The archive written, relative to the store directory (null when nothing was archived). */
+  /** The first archive written, relative to the store directory (null when nothing was archived). */
   archive: string | null;
+  /** Every archive written: one per shard's log that had items to move. */
+  archives: string[];
   cutoff: string;
   dry_run: boolean;
 }
 
 
+/** Lines of a file, read in chunks: memory holds one chunk and one line, whatever the file's size. */
+async function forEachLine(path: string, visit: (line: string) => Promise<void>): Promise<string> {
+  let fd: number;
+  try {
+    fd = await fs.open(path, fsc.O_RDONLY | fsc.O_NOFOLLOW, 0);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return '';
+    throw ioError(err, 'reading', path);
+  }
+  const chunk = Buffer.alloc(CHUNK_BYTES);
+  let carry = Buffer.alloc(0);
+  try {
+    for (let pos = 0; ; ) {
+      const n = await fs.read(fd, chunk, 0, chunk.length, pos);
+      if (n === 0) break;
+      pos += n;
+      let data = carry.length ? Buffer.concat([carry, chunk.subarray(0, n)]) : chunk.subarray(0, n);
+      for (let nl = data.indexOf(10); nl >= 0; nl = data.indexOf(10)) {
+        await visit(data.subarray(0, nl).toString('utf8'));
+        data = data.subarray(nl + 1);
+      }
+      carry = Buffer.from(data);
+    }
+  } finally {
+    await fs.close(fd).catch(() => undefined);
+  }
+  return carry.toString('utf8'); // a last line without its newline: an append cut short
+}
+
+const CHUNK_BYTES = 1 << 20;
+
 /**
  * SwarmSH-style TTL cleanup: finished (completed or cancelled) items older than the cutoff move
- * from the finished logs into one gzip archive of JSON Lines (`list --archived`). Items that a
- * waiting item depends on stay, so dependency checks never need the archives. The archive is
- * written before the logs are trimmed; a crash in between leaves copies in both, which readers
- * drop (see readArchived). Unparsable log lines are kept as they are.
+ * from the finished logs into gzip archives of JSON Lines (`list --archived`). Items that a
+ * waiting item depends on stay, so dependency checks never need the archives.
+ *
+ * It streams, one shard's log at a time, in bounded memory whatever the history's size: under
+ * that log's lock (and the waiting list's), the log is read in chunks; kept lines stream into a
+ * temporary replacement and archived ones through a gzip stream into a new archive, which is
+ * published first; then the replacement is committed by rename. Other logs stay unlocked
+ * meanwhile. A crash in between leaves copies in an archive and the log, which readers drop (see
+ * readArchived). Unparsable log lines are kept as they are.
  */
 export async function cleanupFinished(ctx: OpContext, input: CleanupInput = {}): Promise<CleanupReport> {
   const seconds = parseDuration('older_than', input.olderThan ?? '7d');
   const cutoffMs = Date.now() - seconds * 1000;
   const cutoff = new Date(cutoffMs).toISOString();
-  const logs = Array.from({ length: ctx.store.shards }, (_, i) => completedFile(i));
-  return ctx.store.transact([...logs, WAITING_FILE], ctx.lockStats, async (view) => {
-    const needed = new Set((await readWaiting(view)).flatMap((w) => w.depends_on ?? []));
-    const archived: string[] = [];
-    const texts = new Map<string, string>();
-    for (const log of logs) {
-      const text = await ctx.store.readText(log);
-      if (!text) continue;
-      const kept: string[] = [];
-      let moved = 0;
-      const lines = text.split('\n');
-      const tail = lines.pop()!; // '' after a final newline
-      for (const line of lines) {
+  const report: CleanupReport = { archived: 0, archive: null, archives: [], cutoff, dry_run: !!input.dryRun };
+  const pako = await loadPako();
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  for (let i = 0; i < ctx.store.shards; i++) {
+    const log = completedFile(i);
+    if (!(await ctx.store.exists(log))) continue;
+    await ctx.store.transact([log, WAITING_FILE], ctx.lockStats, async (view) => {
+      const needed = new Set((await readWaiting(view)).flatMap((w) => w.depends_on ?? []));
+      const isOld = (line: string) => {
         let item: WorkItem | undefined;
         try {
           item = JSON.parse(line) as WorkItem;
         } catch {
-          item = undefined;
+          return false;
         }
-        const old = item && FINISHED.has(item.status) && item.completed_at && Date.parse(item.completed_at) < cutoffMs && !needed.has(item.work_item_id);
-        if (old) {
-          archived.push(line);
-          moved++;
-        } else kept.push(line);
+        return FINISHED.has(item.status) && !!item.completed_at && Date.parse(item.completed_at) < cutoffMs && !needed.has(item.work_item_id);
+      };
+      if (input.dryRun) {
+        await forEachLine(ctx.store.path(log), async (line) => {
+          if (line && isOld(line)) report.archived++;
+        });
+        return { result: null };
       }
-      if (moved) texts.set(log, kept.map((l) => `${l}\n`).join('') + tail);
-    }
-    const report: CleanupReport = { archived: archived.length, archive: null, cutoff, dry_run: !!input.dryRun };
-    if (archived.length === 0 || input.dryRun) return { result: report };
-    const name = `${ARCHIVE_DIR}/finished-${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}.jsonl.gz`;
-    await fs.mkdir(ctx.store.path(ARCHIVE_DIR), { recursive: true }).catch((err) => {
-      throw ioError(err, 'creating', ctx.store.path(ARCHIVE_DIR));
+      let moved = 0;
+      const archiveName = `${ARCHIVE_DIR}/finished-${stamp}-${process.pid}-${String(i).padStart(3, '0')}.jsonl.gz`;
+      await fs.mkdir(ctx.store.path(ARCHIVE_DIR), { recursive: true }).catch((err) => {
+        throw ioError(err, 'creating', ctx.store.path(ARCHIVE_DIR));
+      });
+      let archiveTemp: string | undefined;
+      const keptTemp = await ctx.store.writeTemp(log, async (writeKept) => {
+        archiveTemp = await ctx.store.writeTemp(archiveName, async (writeArchive) => {
+          const pending: Uint8Array[] = [];
+          const gz = new pako.Deflate({ gzip: true });
+          gz.onData = (c: Uint8Array) => void pending.push(c);
+          const flush = async () => {
+            for (const c of pending.splice(0)) await writeArchive(c);
+          };
+          const tail = await forEachLine(ctx.store.path(log), async (line) => {
+            if (line && isOld(line)) {
+              gz.push(Buffer.from(`${line}\n`), false);
+              moved++;
+              await flush();
+            } else if (line) await writeKept(Buffer.from(`${line}\n`));
+          });
+          if (tail) await writeKept(Buffer.from(tail));
+          gz.push(new Uint8Array(0), true);
+          await flush();
+        });
+      });
+      if (moved === 0) {
+        await fs.unlink(ctx.store.path(keptTemp)).catch(() => undefined);
+        await fs.unlink(ctx.store.path(archiveTemp!)).catch(() => undefined);
+        return { result: null };
+      }
+      // The archive first: a crash after this leaves copies (dropped by readers), never a loss.
+      await ctx.store.publish(archiveTemp!, archiveName);
+      report.archived += moved;
+      report.archive ??= archiveName;
+      report.archives.push(archiveName);
+      return { replaces: new Map([[log, keptTemp]]), result: null };
     });
-    const { gzip } = await loadPako();
-    await ctx.store.writeFile(name, Buffer.from(gzip(archived.map((l) => `${l}\n`).join(''))));
-    report.archive = name;
-    return { texts, result: report };
-  });
+  }
+  return report;
 }

@@ -25,7 +25,9 @@ import { writeFileAtomic } from './writeFileAtomic.js';
 export type ChangeOp =
   | { kind: 'write'; file: string; data: string }
   | { kind: 'append'; file: string; offset: number; data: string }
-  | { kind: 'delete'; file: string };
+  | { kind: 'delete'; file: string }
+  /** Replace `file` by a complete, fsynced temporary file of the body's (see Store.writeTemp). */
+  | { kind: 'rename'; file: string; from: string };
 
 interface IntentBody {
   txid: string;
@@ -54,6 +56,8 @@ export interface TxnPlan<T> {
   appends?: Map<string, string>;
   /** Files to remove (emptied backlog segments). */
   deletes?: string[];
+  /** Files replaced by temporary files the body wrote with Store.writeTemp (content streamed, not held). */
+  replaces?: Map<string, string>;
   result: T;
 }
 
@@ -214,6 +218,44 @@ export class Store {
     return true;
   }
 
+  /**
+   * Streams content into a new temporary file beside `file` (named as writeFileAtomic names them,
+   * so a crash leaves a leftover the next locker sweeps), fsyncs and closes it; returns its name
+   * relative to the store, for TxnPlan.replaces (inside a transaction holding `file`'s lock) or for
+   * a rename of a new file of one's own. Memory holds one chunk at a time.
+   */
+  async writeTemp(file: string, produce: (write: (chunk: Uint8Array) => Promise<void>) => Promise<void>): Promise<string> {
+    const rand = Math.floor(Math.random() * 0x100000000).toString(16).padStart(8, '0');
+    const name = `${file}.${process.pid.toString(16)}${rand}`;
+    const path = this.path(name);
+    let fd: number | undefined;
+    try {
+      fd = await fs.open(path, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW, 0o666);
+      const out = fd;
+      await produce((chunk) => fs.writeAll(out, chunk));
+      if (this.config.fsync) await fs.fsync(fd);
+      await fs.close(fd);
+      fd = undefined;
+      return name;
+    } catch (err) {
+      if (fd !== undefined) await fs.close(fd).catch(() => undefined);
+      await fs.unlink(path).catch(() => undefined);
+      throw ioError(err, 'writing', path);
+    }
+  }
+
+  /** Renames a complete file of one's own (a new archive) into place, durably. */
+  async publish(from: string, to: string): Promise<void> {
+    try {
+      await fs.rename(this.path(from), this.path(to));
+    } catch (err) {
+      throw ioError(err, 'renaming', this.path(to));
+    }
+    if (this.config.fsync && this.config.fsyncDir) await fs.fsyncDir(join(this.dir, to, '..')).catch((err) => {
+      throw ioError(err, 'syncing directory', this.dir);
+    });
+  }
+
   /** Whether a store file exists (no locks). */
   async exists(file: string): Promise<boolean> {
     return fs.stat(this.path(file)).then(
@@ -259,6 +301,7 @@ export class Store {
     for (const [file, data] of plan.texts ?? []) ops.push({ kind: 'write', file, data });
     for (const [file, data] of plan.appends ?? []) ops.push({ kind: 'append', file, offset: await this.logSize(file), data });
     for (const file of plan.deletes ?? []) ops.push({ kind: 'delete', file });
+    for (const [file, from] of plan.replaces ?? []) ops.push({ kind: 'rename', file, from });
     if (ops.length === 0) return;
     assertHeld(locks);
     this.faultPoint('before-commit');
@@ -331,6 +374,13 @@ export class Store {
     if (this.config.failAt === 'apply') throw Object.assign(new Error('injected by SWARMFILE_FAIL_AT=apply'), { code: 'ENOSPC' });
     if (op.kind === 'write') return this.atomicWrite(op.file, op.data);
     const path = this.path(op.file);
+    if (op.kind === 'rename') {
+      // Replayed after a crash, the rename may already have happened: the temporary file is gone.
+      await fs.rename(this.path(op.from), path).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'ENOENT') throw ioError(err, 'replacing', path);
+      });
+      return;
+    }
     if (op.kind === 'delete') {
       await fs.unlink(path).catch((err: NodeJS.ErrnoException) => {
         if (err.code !== 'ENOENT') throw ioError(err, 'removing', path);

@@ -44,70 +44,118 @@ export function matchesFilter(r: SpanRecord, f: StatsFilter): boolean {
   return f.operation === undefined || operationOf(r) === f.operation;
 }
 
-function weightedQuantiles(pairs: [number, number][]): Distribution {
-  if (pairs.length === 0) return { p50: 0, p95: 0, p99: 0, max: 0 };
-  pairs.sort((a, b) => a[0] - b[0]);
-  const total = pairs.reduce((s, p) => s + p[1], 0);
-  const q = (p: number) => {
-    let acc = 0;
-    for (const [v, w] of pairs) {
-      acc += w;
-      if (acc >= p * total - 1e-9) return v;
+/** A growable column of numbers: 8 bytes a value, where a kept span record costs about 1 KB. */
+class Column {
+  private data = new Float64Array(64);
+  length = 0;
+  push(v: number): void {
+    if (this.length === this.data.length) {
+      const next = new Float64Array(this.data.length * 2);
+      next.set(this.data);
+      this.data = next;
     }
-    return pairs[pairs.length - 1]![0];
-  };
-  const round = (n: number) => Math.round(n * 1000) / 1000;
-  return { p50: round(q(0.5)), p95: round(q(0.95)), p99: round(q(0.99)), max: round(pairs[pairs.length - 1]![0]) };
+    this.data[this.length++] = v;
+  }
+  at(i: number): number {
+    return this.data[i]!;
+  }
 }
 
-export function computeStats(spans: readonly SpanRecord[], window?: { fromMs: number; toMs: number }): { window: { from: string; to: string }; operations: OperationStats[] } {
-  const groups = new Map<string, SpanRecord[]>();
-  let first = Infinity;
-  let last = -Infinity;
-  for (const r of spans) {
+/** Weighted quantiles of (value, weight) columns, exact. */
+function weightedQuantiles(values: Column, weights: Column): Distribution {
+  const n = values.length;
+  if (n === 0) return { p50: 0, p95: 0, p99: 0, max: 0 };
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  order.sort((a, b) => values.at(a) - values.at(b));
+  let total = 0;
+  for (let i = 0; i < n; i++) total += weights.at(i);
+  const q = (p: number) => {
+    let acc = 0;
+    for (let k = 0; k < n; k++) {
+      acc += weights.at(order[k]!);
+      if (acc >= p * total - 1e-9) return values.at(order[k]!);
+    }
+    return values.at(order[n - 1]!);
+  };
+  const round = (v: number) => Math.round(v * 1000) / 1000;
+  return { p50: round(q(0.5)), p95: round(q(0.95)), p99: round(q(0.99)), max: round(values.at(order[n - 1]!)) };
+}
+
+interface OperationAcc {
+  spans: number;
+  count: number;
+  errors: number;
+  lockRetries: number;
+  errorCodes: Record<string, number>;
+  latency: Column;
+  wait: Column;
+  weight: Column;
+}
+
+/**
+ * Statistics built one span at a time, so `telemetry stats` streams the journal: it keeps three
+ * numbers per span (24 bytes), never the span records themselves (about 1 KB each).
+ */
+export class StatsAccumulator {
+  private readonly groups = new Map<string, OperationAcc>();
+  private first = Infinity;
+  private last = -Infinity;
+
+  add(r: SpanRecord): void {
     const op = operationOf(r);
-    (groups.get(op) ?? groups.set(op, []).get(op)!).push(r);
-    first = Math.min(first, startMs(r));
-    last = Math.max(last, Number(BigInt(r.endTimeUnixNano) / 1_000_000n));
+    let g = this.groups.get(op);
+    if (!g) {
+      g = { spans: 0, count: 0, errors: 0, lockRetries: 0, errorCodes: Object.create(null) as Record<string, number>, latency: new Column(), wait: new Column(), weight: new Column() };
+      this.groups.set(op, g);
+    }
+    const w = r.sampleRate > 0 ? 1 / r.sampleRate : 1;
+    g.spans++;
+    g.count += w;
+    if (r.status.code === 2) {
+      g.errors += w;
+      const code = r.status.message ?? 'UNKNOWN';
+      g.errorCodes[code] = (g.errorCodes[code] ?? 0) + w;
+    }
+    g.latency.push(r.durationMs);
+    g.wait.push(Number(r.attributes['lock.wait_ms'] ?? 0));
+    g.weight.push(w);
+    g.lockRetries += Number(r.attributes['lock.retries'] ?? 0) * w;
+    this.first = Math.min(this.first, startMs(r));
+    this.last = Math.max(this.last, Number(BigInt(r.endTimeUnixNano) / 1_000_000n));
   }
-  const fromMs = window?.fromMs ?? (Number.isFinite(first) ? first : Date.now());
-  const toMs = window?.toMs ?? (Number.isFinite(last) ? last : fromMs);
-  const seconds = Math.max((toMs - fromMs) / 1000, 0.001);
-  const operations = [...groups.entries()]
-    .sort(([a], [b]) => (a < b ? -1 : 1))
-    .map(([operation, rs]): OperationStats => {
-      let count = 0;
-      let errors = 0;
-      let lockRetries = 0;
-      const errorCodes: Record<string, number> = {};
-      const lat: [number, number][] = [];
-      const wait: [number, number][] = [];
-      for (const r of rs) {
-        const w = r.sampleRate > 0 ? 1 / r.sampleRate : 1;
-        count += w;
-        if (r.status.code === 2) {
-          errors += w;
-          const code = r.status.message ?? 'UNKNOWN';
-          errorCodes[code] = (errorCodes[code] ?? 0) + w;
-        }
-        lat.push([r.durationMs, w]);
-        wait.push([Number(r.attributes['lock.wait_ms'] ?? 0), w]);
-        lockRetries += Number(r.attributes['lock.retries'] ?? 0) * w;
-      }
-      return {
+
+  /** The earliest span start seen (ms), or NaN when none. */
+  get firstStartMs(): number {
+    return Number.isFinite(this.first) ? this.first : Number.NaN;
+  }
+
+  result(window?: { fromMs: number; toMs: number }): { window: { from: string; to: string }; operations: OperationStats[] } {
+    const fromMs = window?.fromMs ?? (Number.isFinite(this.first) ? this.first : Date.now());
+    const toMs = window?.toMs ?? (Number.isFinite(this.last) ? this.last : fromMs);
+    const seconds = Math.max((toMs - fromMs) / 1000, 0.001);
+    const operations = [...this.groups.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([operation, g]): OperationStats => ({
         operation,
-        spans: rs.length,
-        count: Math.round(count * 100) / 100,
-        errors: Math.round(errors * 100) / 100,
-        successRate: count > 0 ? Math.round(((count - errors) / count) * 10000) / 10000 : 1,
-        throughputPerSec: Math.round((count / seconds) * 1000) / 1000,
-        latencyMs: weightedQuantiles(lat),
-        lockWaitMs: weightedQuantiles(wait),
-        lockRetries: Math.round(lockRetries),
-        errorCodes,
-      };
-    });
-  return { window: { from: new Date(fromMs).toISOString(), to: new Date(toMs).toISOString() }, operations };
+        spans: g.spans,
+        count: Math.round(g.count * 100) / 100,
+        errors: Math.round(g.errors * 100) / 100,
+        successRate: g.count > 0 ? Math.round(((g.count - g.errors) / g.count) * 10000) / 10000 : 1,
+        throughputPerSec: Math.round((g.count / seconds) * 1000) / 1000,
+        latencyMs: weightedQuantiles(g.latency, g.weight),
+        lockWaitMs: weightedQuantiles(g.wait, g.weight),
+        lockRetries: Math.round(g.lockRetries),
+        errorCodes: { ...g.errorCodes },
+      }));
+    return { window: { from: new Date(fromMs).toISOString(), to: new Date(toMs).toISOString() }, operations };
+  }
+}
+
+export function computeStats(spans: Iterable<SpanRecord>, window?: { fromMs: number; toMs: number }): { window: { from: string; to: string }; operations: OperationStats[] } {
+  const acc = new StatsAccumulator();
+  for (const r of spans) acc.add(r);
+  return acc.result(window);
 }
 
 /** `--since`/`--until`: an ISO date, or a duration ago (`90s`, `15m`, `2h`, `7d`). NaN when unreadable. */
