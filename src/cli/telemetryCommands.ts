@@ -7,7 +7,7 @@ import { SwarmError } from '../errors.js';
 import { journalPaths } from '../journal/journalPaths.js';
 import { listJournalFiles } from '../journal/listJournalFiles.js';
 import { maintainJournal, readDropped } from '../journal/maintainJournal.js';
-import { scanJournal } from '../journal/scanJournal.js';
+import { forEachJournalRecord, scanJournal } from '../journal/scanJournal.js';
 import { StatsAccumulator, matchesFilter, parseTimeArg, type StatsFilter } from '../telemetry/computeStats.js';
 import { resolveTelemetryConfig, type TelemetryConfig } from '../telemetry/resolveTelemetryConfig.js';
 import { createSampler } from '../telemetry/Sampler.js';
@@ -43,10 +43,8 @@ function toFilter(o: FilterOpts): StatsFilter {
 /** Streams the journal into a StatsAccumulator: memory grows by a few numbers per span, not a record. */
 async function accumulateSpans(dir: string, f: StatsFilter): Promise<{ acc: StatsAccumulator; bad: number }> {
   const acc = new StatsAccumulator();
-  let bad = 0;
-  await scanJournal(dir, (content) => {
-    bad += content.bad.length;
-    for (const r of content.records) if (isSpanRecord(r.value) && matchesFilter(r.value, f)) acc.add(r.value);
+  const bad = await forEachJournalRecord(dir, (value) => {
+    if (isSpanRecord(value) && matchesFilter(value, f)) acc.add(value);
   });
   return { acc, bad };
 }
