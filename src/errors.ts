@@ -45,8 +45,11 @@ export function isSwarmError(err: unknown, code?: ErrorCode): err is SwarmError 
 export function ioError(err: unknown, action: string, path: string): SwarmError {
   if (err instanceof SwarmError) return err;
   const code = (err as NodeJS.ErrnoException | undefined)?.code ?? 'EUNKNOWN';
-  const message = err instanceof Error ? err.message : String(err);
-  return new SwarmError('IO_ERROR', `${action} ${path} failed: ${code}: ${message}`, { path, errno: code }, { cause: err });
+  let message = err instanceof Error ? err.message : String(err);
+  // Node's messages already start with the code ("ENOENT: no such file ..."): say it once.
+  if (!message.startsWith(`${code}:`)) message = `${code}: ${message}`;
+  if ((err as NodeJS.ErrnoException | undefined)?.syscall === 'uv_cwd') message = `${code}: the current directory no longer exists (was it removed?)`;
+  return new SwarmError('IO_ERROR', `${action} ${path} failed: ${message}`, { path, errno: code }, { cause: err });
 }
 
 export function exitStatusFor(err: unknown): number {

@@ -8,7 +8,8 @@ export interface CliContext {
   readonly json: boolean;
   /** --quiet: no human messages on stderr. */
   readonly quiet: boolean;
-  coordinator(): Promise<Coordinator>;
+  /** The coordinator; `'read'` for commands that need an existing store (a missing one is NOT_FOUND). */
+  coordinator(mode?: 'read' | 'write'): Promise<Coordinator>;
   /** Data, on stdout. */
   out(text: string): void;
   /** Human messages, on stderr (suppressed by --quiet). */

@@ -25,7 +25,7 @@ export function registerAdminCommands(program: Command, ctx: Ctx): void {
     .addHelpText('after', '\nExit status: 0 when no damage (notes are cleared by the next command by themselves), 9 (STORE_CORRUPT) when damage is found: run `repair`.')
     .action(async () => {
       const c = ctx();
-      const r = await (await c.coordinator()).fsck();
+      const r = await (await c.coordinator('read')).fsck();
       if (c.json) c.out(JSON.stringify(r, null, 2));
       else {
         for (const f of r.findings) c.out(`${f.severity}\t${f.kind}\t${f.file}\t${f.detail}`);
@@ -41,7 +41,7 @@ export function registerAdminCommands(program: Command, ctx: Ctx): void {
     .addHelpText('after', '\nExit status: 0 when the store is clean afterwards, 9 when damage remains.')
     .action(async (o: { dryRun?: boolean }) => {
       const c = ctx();
-      const r = await (await c.coordinator()).repair({ dryRun: !!o.dryRun });
+      const r = await (await c.coordinator('read')).repair({ dryRun: !!o.dryRun });
       if (c.json) c.out(JSON.stringify(r, null, 2));
       else {
         for (const a of r.actions) c.out(`${r.dry_run ? 'would be ' : ''}${a.action}\t${a.file}\t${a.detail}${a.work_item_ids?.length ? ` (${a.work_item_ids.join(', ')})` : ''}`);

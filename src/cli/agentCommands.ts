@@ -42,7 +42,7 @@ export function registerAgentCommands(program: Command, ctx: Ctx): void {
     .description('agents, active work, queue sizes (queued, waiting, dead) and per-team velocity')
     .action(async () => {
       const c = ctx();
-      const d = await (await c.coordinator()).dashboard();
+      const d = await (await c.coordinator('read')).dashboard();
       c.out(c.json ? JSON.stringify(d, null, 2) : renderDashboard(d));
     });
 }

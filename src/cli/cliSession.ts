@@ -43,7 +43,14 @@ export function createCliSession(io: RunIO): CliSession {
         config: cfg,
         json: !!flags.json,
         quiet: !!flags.quiet,
-        coordinator: async () => (coordinator ??= await Coordinator.open({ config: cfg, tracer: io.makeTracer ? await io.makeTracer(cfg) : noopTracer })),
+        coordinator: async (mode = 'write') => {
+          if (coordinator) return coordinator;
+          // Opened before the tracer is made: a read of a missing store leaves no journal behind either.
+          const opened = await Coordinator.open({ config: cfg, create: mode === 'write', tracer: io.makeTracer ? await io.makeTracer(cfg) : noopTracer });
+          coordinator = opened;
+          if (opened.createdStore) io.stderr(`coordination_helper: created a new store at ${cfg.dir}\n`);
+          return opened;
+        },
         out: (s) => io.stdout(s.endsWith('\n') ? s : `${s}\n`),
         say: (s) => {
           if (!flags.quiet) io.stderr(`${s}\n`);

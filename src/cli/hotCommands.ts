@@ -61,7 +61,7 @@ export const HOT_COMMANDS: readonly HotCommand[] = [
     ],
     options: [TOKEN_OPTION, FORCE_OPTION],
     async run(c, [workId, percent, status], opts) {
-      const item = await (await c.coordinator()).progress(workIdOrCurrent(c, workId), percent!, status, { token: opts.token, force: opts.force });
+      const item = await (await c.coordinator('read')).progress(workIdOrCurrent(c, workId), percent!, status, { token: opts.token, force: opts.force });
       if (c.json) c.out(JSON.stringify(item, null, 2));
       c.say(`${item.work_item_id}: ${item.progress}% ${item.status}`);
     },
@@ -76,7 +76,7 @@ export const HOT_COMMANDS: readonly HotCommand[] = [
     ],
     options: [TOKEN_OPTION, FORCE_OPTION],
     async run(c, [workId, result, points], opts) {
-      const item = await (await c.coordinator()).complete(workIdOrCurrent(c, workId), { result, velocityPoints: points, token: opts.token, force: opts.force });
+      const item = await (await c.coordinator('read')).complete(workIdOrCurrent(c, workId), { result, velocityPoints: points, token: opts.token, force: opts.force });
       if (c.json) c.out(JSON.stringify(item, null, 2));
       c.say(`completed ${item.work_item_id}: ${item.result} (+${item.velocity_points} points for ${item.team})`);
     },

@@ -51,7 +51,12 @@ Environment:
 export async function runProgram(argv: readonly string[], io: RunIO, session: CliSession): Promise<number> {
   const program = new Command('coordination_helper');
   const ctx = () => session.context(program.opts<GlobalFlags>());
-  const output = { writeOut: io.stdout, writeErr: (text: string) => io.stderr(withoutMarks(text)) };
+  const output = {
+    writeOut: io.stdout,
+    writeErr: (text: string) => io.stderr(withoutMarks(text)),
+    // Every error in the documented form, usage errors included: `coordination_helper: error [USAGE]: ...`.
+    outputError: (text: string, write: (s: string) => void) => write(text.replace(/^error: /, 'coordination_helper: error [USAGE]: ')),
+  };
   program
     .version(VERSION)
     .description('Exactly-once coordination for concurrent agents on one host (SwarmSH-compatible commands).')
@@ -68,7 +73,13 @@ export async function runProgram(argv: readonly string[], io: RunIO, session: Cl
   registerAgentCommands(program, ctx);
   registerAdminCommands(program, ctx);
   registerTelemetryCommands(program, ctx);
-  for (const cmd of program.commands) cmd.exitOverride().configureOutput(output);
+  const configure = (cmds: readonly Command[]): void => {
+    for (const cmd of cmds) {
+      cmd.exitOverride().configureOutput(output);
+      configure(cmd.commands);
+    }
+  };
+  configure(program.commands);
 
   try {
     // Free text starting with '-' ("- [ ] docs") is an operand, not an option: textArguments.ts.

@@ -53,7 +53,7 @@ export function registerQueueCommands(program: Command, ctx: Ctx): void {
     .option('--limit <n>', 'at most this many')
     .action(async (opts: { type?: string; team?: string; limit?: string }) => {
       const c = ctx();
-      const items = await (await c.coordinator()).ready({ workType: opts.type, team: opts.team, limit: opts.limit });
+      const items = await (await c.coordinator('read')).ready({ workType: opts.type, team: opts.team, limit: opts.limit });
       if (c.json) c.out(JSON.stringify(items, null, 2));
       else if (items.length) c.out(formatTable(READY_HEADERS, items.map(readyRow)));
       else c.say('nothing is claimable');
@@ -88,7 +88,7 @@ export function registerQueueCommands(program: Command, ctx: Ctx): void {
     .option(FORCE_OPTION.flags, FORCE_OPTION.description)
     .action(async (workId: string | undefined, opts: { reason?: string; token?: string; force?: boolean }) => {
       const c = ctx();
-      const item = await (await c.coordinator()).release(workIdOrCurrent(c, workId), opts);
+      const item = await (await c.coordinator('read')).release(workIdOrCurrent(c, workId), opts);
       if (c.json) c.out(JSON.stringify(item, null, 2));
       c.say(`released ${item.work_item_id} to the backlog`);
     });
@@ -102,7 +102,7 @@ export function registerQueueCommands(program: Command, ctx: Ctx): void {
     .option(FORCE_OPTION.flags, FORCE_OPTION.description)
     .action(async (workId: string | undefined, reason: string, opts: { token?: string; force?: boolean }) => {
       const c = ctx();
-      const item = await (await c.coordinator()).fail(workIdOrCurrent(c, workId), reason, opts);
+      const item = await (await c.coordinator('read')).fail(workIdOrCurrent(c, workId), reason, opts);
       if (c.json) c.out(JSON.stringify(item, null, 2));
       c.say(item.status === 'dead' ? `${item.work_item_id} is dead after ${item.attempts} attempts (requeue revives it)` : `${item.work_item_id} failed (attempt ${item.attempts}); retry after ${item.retry_at}`);
     });
@@ -113,7 +113,7 @@ export function registerQueueCommands(program: Command, ctx: Ctx): void {
     .argument('<work_id>', 'the dead item')
     .action(async (workId: string) => {
       const c = ctx();
-      const item = await (await c.coordinator()).requeue(workId);
+      const item = await (await c.coordinator('read')).requeue(workId);
       if (c.json) c.out(JSON.stringify(item, null, 2));
       c.say(`requeued ${item.work_item_id}`);
     });
@@ -127,7 +127,7 @@ export function registerQueueCommands(program: Command, ctx: Ctx): void {
     .option(FORCE_OPTION.flags, FORCE_OPTION.description)
     .action(async (workId: string, opts: { reason?: string; token?: string; force?: boolean }) => {
       const c = ctx();
-      const item = await (await c.coordinator()).cancel(workId, opts);
+      const item = await (await c.coordinator('read')).cancel(workId, opts);
       if (c.json) c.out(JSON.stringify(item, null, 2));
       c.say(`cancelled ${item.work_item_id}`);
     });
@@ -137,7 +137,7 @@ export function registerQueueCommands(program: Command, ctx: Ctx): void {
     .description('return expired, orphaned (process gone) and stale-agent claims to the backlog now')
     .action(async () => {
       const c = ctx();
-      const r = await (await c.coordinator()).reap();
+      const r = await (await c.coordinator('read')).reap();
       if (c.json) c.out(JSON.stringify(r, null, 2));
       else if (r.reaped.length) c.out(formatTable(['work_item_id', 'agent_id', 'reason'], r.reaped.map((x) => [x.work_item_id, x.agent_id, x.reason])));
       c.say(`reaped ${r.reaped.length} claim(s); ${r.agents.length} agent status change(s); ${r.promoted} waiting item(s) now queued`);
@@ -148,7 +148,7 @@ export function registerQueueCommands(program: Command, ctx: Ctx): void {
     .description('registered agents with liveness: active, stale (no heartbeat for AGENT_STALE_SECONDS) or gone (process ended)')
     .action(async () => {
       const c = ctx();
-      const agents = await (await c.coordinator()).agents();
+      const agents = await (await c.coordinator('read')).agents();
       if (c.json) c.out(JSON.stringify(agents, null, 2));
       else if (agents.length) {
         const headers = ['agent_id', 'liveness', 'team', 'claims', 'pid', 'host', 'alive', 'last_seen', 'capacity', 'specialization'];
@@ -163,7 +163,7 @@ export function registerQueueCommands(program: Command, ctx: Ctx): void {
     .option('--dry-run', 'only count what would be archived')
     .action(async (opts: { olderThan: string; dryRun?: boolean }) => {
       const c = ctx();
-      const r = await (await c.coordinator()).cleanup({ olderThan: opts.olderThan, dryRun: opts.dryRun });
+      const r = await (await c.coordinator('read')).cleanup({ olderThan: opts.olderThan, dryRun: opts.dryRun });
       if (c.json) c.out(JSON.stringify(r, null, 2));
       c.say(`${r.dry_run ? 'would archive' : 'archived'} ${r.archived} item(s) finished before ${r.cutoff}${r.archive ? ` into ${r.archive}` : ''}`);
     });

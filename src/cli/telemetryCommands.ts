@@ -2,6 +2,7 @@
  * `coordination_helper telemetry ...`: read, verify, maintain and ship the journal, and start a
  * trace for a script. These commands open no coordinator and record no span of their own.
  */
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { SwarmError } from '../errors.js';
 import { journalPaths } from '../journal/journalPaths.js';
@@ -27,6 +28,13 @@ interface FilterOpts {
 function telemetryConfig(c: CliContext): TelemetryConfig {
   const tc = resolveTelemetryConfig(c.config.env, c.config.telemetryDir);
   for (const w of tc.warnings) c.say(`telemetry: ${w}`);
+  return tc;
+}
+
+/** Readers of the journal: a missing journal directory is NOT_FOUND (a mistyped TELEMETRY_DIR), not "no spans". */
+function existingJournal(c: CliContext): TelemetryConfig {
+  const tc = telemetryConfig(c);
+  if (!existsSync(tc.journal.dir)) throw new SwarmError('NOT_FOUND', `no telemetry journal at ${tc.journal.dir} (TELEMETRY_DIR); the first command that runs with telemetry on creates it`, { path: tc.journal.dir });
   return tc;
 }
 
@@ -61,7 +69,7 @@ export function registerTelemetryCommands(program: Command, ctx: Ctx): void {
 
   withFilters(tel.command('stats').description('per-operation count, success rate, throughput, latency and lock-wait percentiles, re-weighted for sampling')).action(async (o: FilterOpts) => {
     const c = ctx();
-    const tc = telemetryConfig(c);
+    const tc = existingJournal(c);
     const f = toFilter(o);
     const { acc, bad } = await accumulateSpans(tc.journal.dir, f);
     const window = f.sinceMs !== undefined || f.untilMs !== undefined ? { fromMs: f.sinceMs ?? acc.firstStartMs, toMs: f.untilMs ?? Date.now() } : undefined;
@@ -90,7 +98,7 @@ export function registerTelemetryCommands(program: Command, ctx: Ctx): void {
 
   withFilters(tel.command('query').description('print matching spans as JSON, one per line (for jq)')).option('--trace <trace_id>', 'only this trace').action(async (o: FilterOpts & { trace?: string }) => {
     const c = ctx();
-    const tc = telemetryConfig(c);
+    const tc = existingJournal(c);
     const f = toFilter(o);
     await scanJournal(tc.journal.dir, (content) => {
       const lines: string[] = [];
@@ -105,7 +113,7 @@ export function registerTelemetryCommands(program: Command, ctx: Ctx): void {
     .option('--json', 'machine-readable report')
     .action(async (o: { json?: boolean }) => {
       const c = ctx();
-      const tc = telemetryConfig(c);
+      const tc = existingJournal(c);
       const files: { file: string; compressed: boolean; records: number; bad: { offset: number; bytes: number; kind: string }[] }[] = [];
       await scanJournal(tc.journal.dir, (content) => {
         files.push({ file: content.file.path, compressed: content.file.compressed, records: content.records.length, bad: content.bad });

@@ -26,7 +26,7 @@ export function registerWorkCommands(program: Command, ctx: Ctx): void {
     .argument('<work_id>', 'the item')
     .action(async (workId: string) => {
       const c = ctx();
-      const item = await (await c.coordinator()).show(workId);
+      const item = await (await c.coordinator('read')).show(workId);
       c.out(c.json ? JSON.stringify(item, null, 2) : Object.entries(item).map(([k, v]) => `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`).join('\n'));
     });
 
@@ -40,7 +40,7 @@ export function registerWorkCommands(program: Command, ctx: Ctx): void {
     .option('--archived', 'read the cleanup archives instead')
     .action(async (opts: { status?: string; team?: string; agent?: string; all?: boolean; archived?: boolean }) => {
       const c = ctx();
-      const items = await (await c.coordinator()).list({ status: opts.status, team: opts.team, agentId: opts.agent, all: opts.all, archived: opts.archived });
+      const items = await (await c.coordinator('read')).list({ status: opts.status, team: opts.team, agentId: opts.agent, all: opts.all, archived: opts.archived });
       if (c.json) c.out(JSON.stringify(items, null, 2));
       else if (items.length) c.out(formatTable(ITEM_HEADERS, items.map(itemRow)));
       else c.say('no work items');

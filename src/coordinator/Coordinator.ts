@@ -42,6 +42,8 @@ export interface CoordinatorOptions extends ConfigOverrides {
   /** Where spans go; default: none. The CLI passes the journal tracer. */
   tracer?: Tracer;
   /** Environment to resolve settings from; default process.env (resolved by config.ts). */
+  /** Create the store if it does not exist (default true); false: NOT_FOUND instead. */
+  create?: boolean;
   env?: Record<string, string | undefined>;
   /** An already resolved configuration (skips resolution). */
   config?: Readonly<Config>;
@@ -65,11 +67,16 @@ export class Coordinator {
   }
 
   static async open(options: CoordinatorOptions = {}): Promise<Coordinator> {
-    const { tracer, env, config: given, ...overrides } = options;
+    const { tracer, env, config: given, create, ...overrides } = options;
     const config = given ?? resolveConfig(overrides, env);
     // AGENT_ID names a key in the store like any other name: the same rules (README, Input rules).
     if (config.agentId !== undefined) validateName('AGENT_ID', config.agentId);
-    return new Coordinator(config, await openStore(config), tracer ?? noopTracer);
+    return new Coordinator(config, await openStore(config, create ?? true), tracer ?? noopTracer);
+  }
+
+  /** Whether opening this coordinator created its store. */
+  get createdStore(): boolean {
+    return this.store.created;
   }
 
   get shards(): number {

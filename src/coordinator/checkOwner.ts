@@ -35,7 +35,11 @@ export function checkOwner(item: WorkItem, ctx: OpContext, action: string, proof
       fencing_token: item.fencing_token,
     });
   }
-  throw new SwarmError('NOT_OWNER', `cannot ${action} ${item.work_item_id}: fencing token ${token} is stale (the item was claimed again; current token ${item.fencing_token})`, {
+  const why =
+    (token ?? 0) > (item.fencing_token ?? 0)
+      ? `fencing token ${token} was never issued for it (the current token is ${item.fencing_token ?? 0}; tokens come from claim-next --json)`
+      : `fencing token ${token} is stale (the item was claimed again since; the current token is ${item.fencing_token})`;
+  throw new SwarmError('NOT_OWNER', `cannot ${action} ${item.work_item_id}: ${why}`, {
     work_item_id: item.work_item_id,
     owner: item.agent_id,
     fencing_token: item.fencing_token,

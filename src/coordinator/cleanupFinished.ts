@@ -7,6 +7,7 @@ import { FINISHED_STATUSES as FINISHED, type WorkItem } from '../model/types.js'
 import { ARCHIVE_DIR, completedFile, WAITING_FILE } from '../store/storeFiles.js';
 import type { OpContext } from './OpContext.js';
 import { readWaiting } from './storeShapes.js';
+import { mkdirs } from '../mkdirs.js';
 
 export interface CleanupInput {
   /** Finished longer ago than this: seconds, or a duration such as 7d, 12h. Default 7d. */
@@ -98,7 +99,7 @@ export async function cleanupFinished(ctx: OpContext, input: CleanupInput = {}):
       }
       let moved = 0;
       const archiveName = `${ARCHIVE_DIR}/finished-${stamp}-${process.pid}-${String(i).padStart(3, '0')}.jsonl.gz`;
-      await fs.mkdir(ctx.store.path(ARCHIVE_DIR), { recursive: true }).catch((err) => {
+      await Promise.resolve().then(() => mkdirs(ctx.store.path(ARCHIVE_DIR))).catch((err) => {
         throw ioError(err, 'creating', ctx.store.path(ARCHIVE_DIR));
       });
       let archiveTemp: string | undefined;

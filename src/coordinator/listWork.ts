@@ -1,3 +1,4 @@
+import { SwarmError } from '../errors.js';
 import { compareIds } from '../model/claimOrder.js';
 import { FINISHED_STATUSES as FINISHED, type WorkItem } from '../model/types.js';
 import { completedFile } from '../store/storeFiles.js';
@@ -22,8 +23,20 @@ export interface ListFilter {
 
 
 /** Items by creation order, as a consistent per-file snapshot: by default every unfinished one. */
+/** The dashboard's words for statuses, accepted by `--status`. */
+export const STATUS_ALIASES: Readonly<Record<string, string>> = { queued: 'pending', backlog: 'pending', claimed: 'active', finished: 'completed', done: 'completed' };
+const LIFECYCLE = ['pending', 'waiting', 'dead', 'active', 'completed', 'cancelled'];
+
 export async function listWork(ctx: OpContext, filter: ListFilter = {}): Promise<WorkItem[]> {
-  const { status } = filter;
+  const status = filter.status === undefined ? undefined : (STATUS_ALIASES[filter.status] ?? filter.status);
+  if (status !== undefined && !LIFECYCLE.includes(status)) {
+    // A claim's progress status is free (`progress ID 50 review`): valid when some claim has it now.
+    const inUse = new Set<string>();
+    for (let i = 0; i < ctx.store.shards; i++) for (const w of await unlessDamaged('list', () => readShard(ctx.store, i), [])) inUse.add(w.status);
+    if (!inUse.has(status)) {
+      throw new SwarmError('INVALID_INPUT', `unknown status ${JSON.stringify(filter.status)}: use one of ${[...LIFECYCLE, ...[...inUse].filter((x) => !LIFECYCLE.includes(x)).sort()].join(', ')} (or ${Object.keys(STATUS_ALIASES).join(', ')})`, { status: filter.status });
+    }
+  }
   let items: WorkItem[];
   if (filter.archived) {
     items = await readArchived(ctx.store);

@@ -3,7 +3,8 @@
  * O_APPEND and each record is written with one write(2), so records never interleave. Throws on
  * I/O failure (the tracer catches: telemetry never fails an operation).
  */
-import { closeSync, fdatasyncSync, fstatSync, mkdirSync, statSync, writeSync } from 'node:fs';
+import { closeSync, fdatasyncSync, fstatSync, statSync, writeSync } from 'node:fs';
+import { mkdirs } from '../mkdirs.js';
 import { openAppendNoFollow, touchNoFollow } from './noFollow.js';
 import type { JournalOptions } from './JournalOptions.js';
 import type { JournalPaths } from './journalPaths.js';
@@ -21,7 +22,7 @@ function openWal(paths: JournalPaths): number {
     return openAppendNoFollow(paths.wal);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    mkdirSync(paths.walDir, { recursive: true });
+    mkdirs(paths.walDir);
     return openAppendNoFollow(paths.wal);
   }
 }

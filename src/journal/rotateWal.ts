@@ -1,4 +1,5 @@
-import { mkdirSync, renameSync, statSync } from 'node:fs';
+import { renameSync, statSync } from 'node:fs';
+import { mkdirs } from '../mkdirs.js';
 import { join } from 'node:path';
 import { segmentName, type JournalPaths } from './journalPaths.js';
 import { tryDirLock } from './tryDirLock.js';
@@ -16,7 +17,7 @@ export function rotateWal(paths: JournalPaths, minBytes: number): boolean {
   try {
     const st = statSync(paths.wal);
     if (st.size === 0 || st.size < minBytes) return false;
-    mkdirSync(paths.segments, { recursive: true });
+    mkdirs(paths.segments);
     renameSync(paths.wal, join(paths.segments, segmentName(Date.now(), st.ino)));
     return true;
   } catch {

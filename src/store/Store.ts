@@ -73,6 +73,8 @@ let txCounter = 0;
 export class Store {
   readonly dir: string;
   readonly shards: number;
+  /** This process created the store when it opened it (openStore). */
+  created = false;
   private readonly config: Readonly<Config>;
 
   constructor(config: Readonly<Config>, shards: number) {

@@ -9,6 +9,7 @@ import { SwarmError, ioError } from '../errors.js';
 import * as fs from '../fsAsync.js';
 import { Store } from './Store.js';
 import { FORMAT_FILE, FORMAT_NAME, FORMAT_VERSION } from './storeFiles.js';
+import { mkdirs } from '../mkdirs.js';
 
 export interface FormatRecord {
   format: string;
@@ -57,12 +58,21 @@ async function createFormat(path: string, shards: number): Promise<void> {
   }
 }
 
-export async function openStore(config: Readonly<Config>): Promise<Store> {
+/**
+ * With `create` false (commands that only read or act on existing items), a missing store is
+ * NOT_FOUND instead of a new empty one: a mistyped COORDINATION_DIR must not look like an empty store.
+ */
+export async function openStore(config: Readonly<Config>, create = true): Promise<Store> {
   const path = join(config.dir, FORMAT_FILE);
   let rec = await readFormat(path);
+  if (!rec && !create) {
+    throw new SwarmError('NOT_FOUND', `no swarmfile store at ${config.dir} (COORDINATION_DIR or --dir); a command that writes (claim, add, register, import-swarmsh) creates it`, { path: config.dir });
+  }
+  let created = false;
   if (!rec) {
+    created = true;
     try {
-      await fs.mkdir(config.dir, { recursive: true });
+      mkdirs(config.dir);
     } catch (err) {
       throw ioError(err, 'creating directory', config.dir);
     }
@@ -70,5 +80,7 @@ export async function openStore(config: Readonly<Config>): Promise<Store> {
     rec = await readFormat(path);
     if (!rec) throw new SwarmError('INTERNAL', `${path} vanished right after it was created`);
   }
-  return new Store(config, rec.shards);
+  const store = new Store(config, rec.shards);
+  store.created = created;
+  return store;
 }
