@@ -2,7 +2,7 @@
  * Who is running, and is a recorded process still alive? A claim records pid, host and (on Linux)
  * the process's start time, because a bare pid can be reused by an unrelated process.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 
 let host: string | undefined;
@@ -31,11 +31,45 @@ function readProc(pid: number, what: 'stat' | 'cmdline'): string | null {
   }
 }
 
+/** The pipe inode behind a process's stdout (`pipe:[123]`), or null when stdout is not a pipe. */
+function stdoutPipe(pid: number): string | null {
+  try {
+    const link = readlinkSync(`/proc/${pid}/fd/1`);
+    return link.startsWith('pipe:') ? link : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Whether `pid` holds the reading end of `pipe` (as a shell does for `$(...)`). Both ends of a
+ * pipe show the same `pipe:[inode]`; the open flags in fdinfo tell the reader (O_RDONLY) from a
+ * writer such as a parent whose own stdout is that pipe.
+ */
+function readsPipe(pid: number, pipe: string): boolean {
+  try {
+    for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+      try {
+        if (readlinkSync(`/proc/${pid}/fd/${fd}`) !== pipe) continue;
+        const flags = /^flags:\s*([0-7]+)/m.exec(readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8'));
+        if (flags && (parseInt(flags[1]!, 8) & 3) === 0) return true;
+      } catch {
+        /* closed meanwhile */
+      }
+    }
+  } catch {
+    /* not ours to read */
+  }
+  return false;
+}
+
 /**
  * The process that stands for the agent, starting from `pid` (the CLI's parent). A shell runs
- * pipelines and compound `$(...)` substitutions in forked subshells that exit right after, and a
- * forked subshell has exactly its parent's command line; so while a process's command line equals
- * its parent's, the parent is taken instead. Without /proc, `pid` itself.
+ * `$(...)` substitutions and pipelines in forked subshells that exit right after; such a subshell
+ * has its parent's command line and writes its output into a pipe that its parent reads. Only
+ * those are looked through: a long-lived worker subshell (`worker &`, a bash function run in the
+ * background) has its parent's command line too, but its output goes where the parent's goes,
+ * so it is the agent itself, and killing it is detected. Without /proc, `pid` itself.
  */
 export function agentProcess(pid: number): number {
   let current = pid;
@@ -45,6 +79,8 @@ export function agentProcess(pid: number): number {
     if (!(parent > 1)) break;
     const mine = readProc(current, 'cmdline');
     if (!mine || mine !== readProc(parent, 'cmdline')) break;
+    const pipe = stdoutPipe(current);
+    if (!pipe || !readsPipe(parent, pipe)) break;
     current = parent;
   }
   return current;
