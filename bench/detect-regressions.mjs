@@ -62,8 +62,8 @@ export async function main(argv) {
     if (o.telemetry) {
       if (!o['baseline-since'] || !o['current-since']) throw new Error('--telemetry needs --baseline-since and --current-since');
       const dir = o['telemetry-dir'];
-      base = await fromTelemetryWindow({ since: o['baseline-since'], until: o['baseline-until'], telemetryDir: dir });
-      cur = await fromTelemetryWindow({ since: o['current-since'], until: o['current-until'], telemetryDir: dir });
+      base = await fromTelemetryWindow({ since: o['baseline-since'], until: o['baseline-until'], telemetryDir: dir, minSpans: minSamples, label: 'baseline' });
+      cur = await fromTelemetryWindow({ since: o['current-since'], until: o['current-until'], telemetryDir: dir, minSpans: minSamples, label: 'current' });
     } else {
       if (!o.baseline || !o.current) throw new Error('give --baseline and --current (or --telemetry with windows)');
       base = await fromResultsFile(o.baseline);

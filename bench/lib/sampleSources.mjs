@@ -11,8 +11,10 @@ export async function fromResultsFile(path) {
   return { kind: 'results', path, label: json.label ?? null, git: json.git ?? null, started_at: json.started_at ?? null, metrics: json.metrics };
 }
 
-export async function fromTelemetryWindow({ since, until, telemetryDir, storeDir }) {
+export async function fromTelemetryWindow({ since, until, telemetryDir, storeDir, minSpans = 1, label = 'window' }) {
   const spans = await querySpans({ since, until, telemetryDir, storeDir });
   if (spans === null) throw new Error('the telemetry journal cannot be queried: this build has no `coordination_helper telemetry query` yet');
+  // An empty or tiny window proves nothing: comparing against it would report "no regression".
+  if (spans.length < minSpans) throw new Error(`the ${label} window (since ${since ?? 'the start'}${until ? ` until ${until}` : ''}) holds ${spans.length} span(s); at least ${minSpans} are needed`);
   return { kind: 'telemetry', since: since ?? null, until: until ?? null, spans: spans.length, metrics: spansToMetrics(spans) };
 }

@@ -5,6 +5,7 @@
  * Spans become the same metrics map as a results file, so the regression detector compares two
  * time windows exactly as it compares two benchmark runs.
  */
+import { existsSync } from 'node:fs';
 import { runTimed } from './runTimed.mjs';
 import { CLI } from './targets.mjs';
 
@@ -66,6 +67,8 @@ export function normalizeSpan(s) {
 /** Spans recorded in `telemetryDir`, optionally within [since, until]. Null when unavailable. */
 export async function querySpans({ telemetryDir, storeDir, since, until, env = {} } = {}) {
   if (!(await telemetryAvailable())) return null;
+  // No journal there (telemetry was off): no spans. The CLI says NOT_FOUND for a missing journal.
+  if (telemetryDir && !existsSync(telemetryDir)) return [];
   const args = ['telemetry', 'query', '--json'];
   if (since) args.push('--since', since);
   if (until) args.push('--until', until);
@@ -73,7 +76,8 @@ export async function querySpans({ telemetryDir, storeDir, since, until, env = {
   if (telemetryDir) e.TELEMETRY_DIR = telemetryDir;
   if (storeDir) e.COORDINATION_DIR = storeDir;
   const r = await runTimed([process.execPath, CLI, ...args], { env: e });
-  if (r.code !== 0) return null;
+  // The query's own error (a bad time, a missing journal) is the answer, not "unavailable".
+  if (r.code !== 0) throw new Error(`telemetry query ${args.slice(3).join(' ')} failed (exit ${r.code}): ${r.stderr.trim()}`);
   return parseSpans(r.stdout);
 }
 

@@ -108,6 +108,17 @@ describe('detect-regressions (issue 5)', () => {
     const sameOut = join(dir, 'windows-same.json');
     expect(windows([t0, t1], sameOut).status).toBe(0);
     expect(readJson(sameOut).regressions).toEqual([]);
+
+    // Issue 16, defect 5: a bad time is said to be one, and an empty window is an error (exit 2)
+    // naming the window and its span count, never "no significant regression".
+    const badTime = runNode('bench/detect-regressions.mjs', ['--telemetry', '--telemetry-dir', tel, '--baseline-since', 'yesterday', '--current-since', t1]);
+    expect(badTime.status).toBe(2);
+    expect(badTime.stderr).toMatch(/yesterday/);
+    expect(badTime.stderr).not.toMatch(/has no .*telemetry query/);
+    const empty = runNode('bench/detect-regressions.mjs', ['--telemetry', '--telemetry-dir', tel, '--baseline-since', '2020-01-01T00:00:00Z', '--baseline-until', '2020-01-02T00:00:00Z', '--current-since', t1, '--current-until', t2]);
+    expect(empty.status).toBe(2);
+    expect(empty.stderr).toMatch(/baseline window .* holds 0 span/);
+    expect(empty.stdout).not.toMatch(/no significant regression/);
   });
 
   it('refuses bad usage with status 2', () => {
