@@ -465,8 +465,8 @@ async function latency(ctx, env) {
   const stores = [];
   for (const n of sizes) {
     const dir = ctx.tmp(`claimnext-queue-${n}`);
-    const init = await ctx.cli(['ready', '--limit', '1'], { ...env, COORDINATION_DIR: dir }); // creates the store
-    if (init.code !== 0) throw new Error(`claimnext: ready exited ${init.code}: ${init.stderr.trim()}`);
+    const init = await ctx.cli(['register', 'store_creator'], { ...env, COORDINATION_DIR: dir }); // creates the store (reads do not)
+    if (init.code !== 0) throw new Error(`claimnext: register exited ${init.code}: ${init.stderr.trim()}`);
     const t = performance.now();
     const ids = await writeBacklogSegments(dir, n);
     const seedMs = performance.now() - t;

@@ -46,7 +46,7 @@ export function createCliSession(io: RunIO): CliSession {
         coordinator: async (mode = 'write') => {
           if (coordinator) return coordinator;
           // Opened before the tracer is made: a read of a missing store leaves no journal behind either.
-          const opened = await Coordinator.open({ config: cfg, create: mode === 'write', tracer: io.makeTracer ? await io.makeTracer(cfg) : noopTracer });
+          const opened = await Coordinator.open({ config: cfg, create: mode === 'write', cliStartup: true, tracer: io.makeTracer ? await io.makeTracer(cfg) : noopTracer });
           coordinator = opened;
           if (opened.createdStore) io.stderr(`coordination_helper: created a new store at ${cfg.dir}\n`);
           return opened;

@@ -86,11 +86,11 @@ export function registerTelemetryCommands(program: Command, ctx: Ctx): void {
     } else {
       c.out(
         formatTable(
-          ['operation', 'count', 'success', 'ops/s', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'lock p95 ms', 'lock max ms'],
-          stats.operations.map((s) => [s.operation, String(s.count), `${(s.successRate * 100).toFixed(1)}%`, String(s.throughputPerSec), ...[s.latencyMs.p50, s.latencyMs.p95, s.latencyMs.p99, s.latencyMs.max, s.lockWaitMs.p95, s.lockWaitMs.max].map(String)]),
+          ['operation', 'count', 'success', 'ops/s', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'lock p95 ms', 'lock max ms', 'wait p95 ms', 'startup p50 ms'],
+          stats.operations.map((s) => [s.operation, String(s.count), `${(s.successRate * 100).toFixed(1)}%`, String(s.throughputPerSec), ...[s.latencyMs.p50, s.latencyMs.p95, s.latencyMs.p99, s.latencyMs.max, s.lockWaitMs.p95, s.lockWaitMs.max, s.waitMs.p95, s.startupMs.p50].map(String)]),
         ),
       );
-      c.say(`window ${stats.window.from} .. ${stats.window.to}; counts are estimates re-weighted by each span's sampling rate`);
+      c.say(`window ${stats.window.from} .. ${stats.window.to}; counts are estimates re-weighted by each span's sampling rate; latency is the work alone (waiting for work is 'wait'); startup is the CLI process's start-up before the operation`);
     }
     if (bad) c.say(`warning: ${bad} torn or corrupt region(s) skipped; run 'telemetry verify'`);
     if (droppedSummary.diskBudget) c.say(`warning: ${droppedSummary.diskBudget} span(s) were removed to stay within JOURNAL_MAX_MB`);

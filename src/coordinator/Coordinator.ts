@@ -42,6 +42,8 @@ export interface CoordinatorOptions extends ConfigOverrides {
   /** Where spans go; default: none. The CLI passes the journal tracer. */
   tracer?: Tracer;
   /** Environment to resolve settings from; default process.env (resolved by config.ts). */
+  /** Record this process's start-up time on the first operation's span (the CLI sets it). */
+  cliStartup?: boolean;
   /** Create the store if it does not exist (default true); false: NOT_FOUND instead. */
   create?: boolean;
   env?: Record<string, string | undefined>;
@@ -58,6 +60,7 @@ export class Coordinator {
   /** Fencing tokens of the claims this coordinator made (claim, claimNext): used automatically. */
   private readonly tokens = new Map<string, number>();
   private closed = false;
+  private startupPending = false;
 
   private constructor(config: Readonly<Config>, store: Store, tracer: Tracer) {
     this.config = config;
@@ -67,11 +70,13 @@ export class Coordinator {
   }
 
   static async open(options: CoordinatorOptions = {}): Promise<Coordinator> {
-    const { tracer, env, config: given, create, ...overrides } = options;
+    const { tracer, env, config: given, create, cliStartup: _startup, ...overrides } = options;
     const config = given ?? resolveConfig(overrides, env);
     // AGENT_ID names a key in the store like any other name: the same rules (README, Input rules).
     if (config.agentId !== undefined) validateName('AGENT_ID', config.agentId);
-    return new Coordinator(config, await openStore(config, create ?? true), tracer ?? noopTracer);
+    const c = new Coordinator(config, await openStore(config, create ?? true), tracer ?? noopTracer);
+    c.startupPending = !!options.cliStartup;
+    return c;
   }
 
   /** Whether opening this coordinator created its store. */
@@ -213,17 +218,28 @@ export class Coordinator {
 
   private async run<T>(operation: string, attrs: Record<string, AttrValue>, fn: (ctx: OpContext) => Promise<T>): Promise<T> {
     const span = this.tracer.startSpan(`swarmfile.${operation}`, { 'swarmfile.operation': operation, 'agent.id': this.agentId, ...attrs });
-    const ctx: OpContext = { store: this.store, config: this.config, agentId: this.agentId, lockStats: newLockStats(), span };
+    const ctx: OpContext = { store: this.store, config: this.config, agentId: this.agentId, lockStats: newLockStats(), span, waitMs: 0 };
+    // A CLI call's process start-up (Node, loading, config) before its first operation: the cost
+    // each call pays on top of the work, visible per call in `telemetry stats`.
+    if (this.startupPending) {
+      this.startupPending = false;
+      span.setAttribute('cli.startup_ms', Math.round(process.uptime() * 1000 * 1000) / 1000);
+    }
     let errorCode: string | undefined;
     try {
       if (this.config.injectDelayMs > 0) await new Promise((r) => setTimeout(r, this.config.injectDelayMs));
       return await fn(ctx);
     } catch (err) {
-      errorCode = isSwarmError(err) ? err.code : 'INTERNAL';
+      // "Nothing to claim" is claim-next's normal answer, not a failed operation.
+      if (isSwarmError(err, 'NOTHING_CLAIMABLE')) span.setAttribute('swarmfile.outcome', 'NOTHING_CLAIMABLE');
+      else errorCode = isSwarmError(err) ? err.code : 'INTERNAL';
       throw err;
     } finally {
       span.setAttribute('lock.wait_ms', Math.round(ctx.lockStats.waitMs * 1000) / 1000);
       span.setAttribute('lock.retries', ctx.lockStats.retries);
+      if (ctx.lockStats.takeovers) span.setAttribute('lock.takeovers', ctx.lockStats.takeovers);
+      if (ctx.lockStats.kills) span.setAttribute('lock.kills', ctx.lockStats.kills);
+      if (ctx.waitMs) span.setAttribute('wait_ms', Math.round(ctx.waitMs * 1000) / 1000);
       span.end(errorCode);
     }
   }

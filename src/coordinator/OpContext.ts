@@ -10,4 +10,6 @@ export interface OpContext {
   readonly agentId: string;
   readonly lockStats: LockStats;
   readonly span: OperationSpan;
+  /** Time spent waiting for work (claim-next --wait), ms: recorded apart from the work itself. */
+  waitMs: number;
 }

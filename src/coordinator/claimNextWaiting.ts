@@ -32,6 +32,7 @@ export async function claimNextWaiting(ctx: OpContext, input: ClaimNextInput, wa
   } catch (err) {
     if (!isSwarmError(err, 'NOTHING_CLAIMABLE')) throw err;
   }
+  const watchFrom = monotonicMs();
   const { watch } = await import('chokidar');
   let dirty = false;
   let lastEventAt = 0;
@@ -51,6 +52,7 @@ export async function claimNextWaiting(ctx: OpContext, input: ClaimNextInput, wa
       watcher.once('ready', resolve);
       watcher.once('error', reject);
     });
+    ctx.waitMs += monotonicMs() - watchFrom; // setting up to wait is waiting too
     // The first pass after 'ready' catches anything added before the watcher saw it.
     let idle = 0;
     for (;;) {
@@ -75,6 +77,7 @@ export async function claimNextWaiting(ctx: OpContext, input: ClaimNextInput, wa
       // reaped yet, a retry time in the past): back off instead of spinning.
       idle = due > MIN_WAIT_MS ? 0 : idle + 1;
       const delay = Math.max(due, Math.min(LIVENESS_RECHECK_MS, MIN_WAIT_MS * 2 ** Math.min(idle, 8)));
+      const slept = monotonicMs();
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, Math.min(delay, deadline - now));
         wake = () => {
@@ -83,6 +86,7 @@ export async function claimNextWaiting(ctx: OpContext, input: ClaimNextInput, wa
         };
       });
       wake = undefined;
+      ctx.waitMs += monotonicMs() - slept;
     }
   } finally {
     await watcher.close();

@@ -22,8 +22,13 @@ export interface OperationStats {
   successRate: number;
   /** Estimated operations per second over the window. */
   throughputPerSec: number;
+  /** Time of the work itself: the span's duration less any waiting for work (`wait_ms`). */
   latencyMs: Distribution;
   lockWaitMs: Distribution;
+  /** Waiting for work (claim-next --wait), apart from the work. */
+  waitMs: Distribution;
+  /** CLI process start-up before the operation (`cli.startup_ms`; spans of library calls have none). */
+  startupMs: Distribution;
   lockRetries: number;
   errorCodes: Record<string, number>;
 }
@@ -91,6 +96,9 @@ interface OperationAcc {
   latency: Column;
   wait: Column;
   weight: Column;
+  idle: Column;
+  startup: Column;
+  startupWeight: Column;
 }
 
 /**
@@ -106,7 +114,7 @@ export class StatsAccumulator {
     const op = operationOf(r);
     let g = this.groups.get(op);
     if (!g) {
-      g = { spans: 0, count: 0, errors: 0, lockRetries: 0, errorCodes: Object.create(null) as Record<string, number>, latency: new Column(), wait: new Column(), weight: new Column() };
+      g = { spans: 0, count: 0, errors: 0, lockRetries: 0, errorCodes: Object.create(null) as Record<string, number>, latency: new Column(), wait: new Column(), weight: new Column(), idle: new Column(), startup: new Column(), startupWeight: new Column() };
       this.groups.set(op, g);
     }
     const w = r.sampleRate > 0 ? 1 / r.sampleRate : 1;
@@ -117,9 +125,16 @@ export class StatsAccumulator {
       const code = r.status.message ?? 'UNKNOWN';
       g.errorCodes[code] = (g.errorCodes[code] ?? 0) + w;
     }
-    g.latency.push(r.durationMs);
+    const idle = Number(r.attributes['wait_ms'] ?? 0);
+    g.latency.push(Math.max(0, r.durationMs - idle));
     g.wait.push(Number(r.attributes['lock.wait_ms'] ?? 0));
+    g.idle.push(idle);
     g.weight.push(w);
+    const startup = r.attributes['cli.startup_ms'];
+    if (typeof startup === 'number') {
+      g.startup.push(startup);
+      g.startupWeight.push(w);
+    }
     g.lockRetries += Number(r.attributes['lock.retries'] ?? 0) * w;
     this.first = Math.min(this.first, startMs(r));
     this.last = Math.max(this.last, Number(BigInt(r.endTimeUnixNano) / 1_000_000n));
@@ -145,6 +160,8 @@ export class StatsAccumulator {
         throughputPerSec: Math.round((g.count / seconds) * 1000) / 1000,
         latencyMs: weightedQuantiles(g.latency, g.weight),
         lockWaitMs: weightedQuantiles(g.wait, g.weight),
+        waitMs: weightedQuantiles(g.idle, g.weight),
+        startupMs: weightedQuantiles(g.startup, g.startupWeight),
         lockRetries: Math.round(g.lockRetries),
         errorCodes: { ...g.errorCodes },
       }));

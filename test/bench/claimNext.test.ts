@@ -42,7 +42,7 @@ describe('claimnext part: seeding', () => {
   it('writes backlog segments exactly as add does, and they read back through ready and list', async () => {
     const files = tempDir('cn-files');
     const added = tempDir('cn-add');
-    expect(cli(files, ['ready']).status).toBe(0); // creates the store
+    expect(cli(files, ['register', 'store_creator']).status).toBe(0); // creates the store (reads no longer do)
     const ids: string[] = await writeBacklogSegments(files, 300);
     const coord = await openLibrary(added, 'seeder');
     const addIds: string[] = [];
@@ -68,7 +68,7 @@ describe('claimnext part: seeding', () => {
 describe('claimnext part: queue invariants', () => {
   it('catches an item never completed, one completed twice and one handed out twice', async () => {
     const dir = tempDir('cn-inv');
-    expect(cli(dir, ['ready']).status).toBe(0);
+    expect(cli(dir, ['register', 'store_creator']).status).toBe(0); // creates the store
     const items: string[] = await writeBacklogSegments(dir, 4);
     const coord = await openLibrary(dir, 'worker');
     const ledger: Ledger = { claimed: new Set(), progressed: new Set(), completed: new Set() };

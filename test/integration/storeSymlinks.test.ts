@@ -30,7 +30,6 @@ function plant(dir: string, file: string, secret: string) {
 describe('symlinks planted in the store', () => {
   it.each([
     ['work_claims.000.json', ['claim', 'feature', 'second']],
-    ['work_claims.000.json', ['list']],
     ['agent_status.json', ['register', 'agent_x']],
     ['work_completed.000.jsonl', ['complete', 'ID']],
     ['agent_stats.000.json', ['complete', 'ID']],
@@ -53,12 +52,25 @@ describe('symlinks planted in the store', () => {
     expect(readdirSync(dir).filter((f) => f.endsWith('.intent'))).toEqual([]);
   });
 
-  it('a damaged file is reported without quoting its content', () => {
+  it('a damaged file is reported without quoting its content (failing its target, or passed by with a warning)', () => {
     const { dir, env } = store();
     writeFileSync(join(dir, 'work_claims.000.json'), SECRET);
+    const claim = runSync(['claim', 'feature', 'x'], env);
+    expect(claim.code).toBe(9);
+    expect(claim.stderr).not.toMatch(/SECRET|root:x/);
+    const list = runSync(['list'], env);
+    expect(list.code).toBe(0);
+    expect(list.stderr).toContain('work_claims.000.json');
+    expect(list.stderr + list.stdout).not.toMatch(/SECRET|root:x/);
+  });
+
+  it('a symlinked shard is passed by with a warning by list, and not followed', () => {
+    const { dir, env, secret } = store();
+    plant(dir, 'work_claims.000.json', secret);
     const r = runSync(['list'], env);
-    expect(r.code).toBe(9);
-    expect(r.stderr).not.toMatch(/SECRET|root:x/);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/warning: .*symbolic link/);
+    expect(r.stderr + r.stdout).not.toMatch(/SECRET|root:x/);
   });
 });
 
