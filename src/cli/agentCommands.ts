@@ -8,7 +8,7 @@ type Ctx = () => CliContext;
 function renderDashboard(d: Dashboard): string {
   const out = [
     `swarmfile dashboard  ${d.generated_at}  shards=${d.shards}`,
-    `active work: ${d.totals.active_work}   queued: ${d.totals.queued}   waiting: ${d.totals.waiting}   dead: ${d.totals.dead}   completed: ${d.totals.tasks_completed}   velocity points: ${d.totals.velocity_points}`,
+    `active work: ${d.totals.active_work}   queued: ${d.totals.queued}   waiting: ${d.totals.waiting} (blocked by a dead dependency: ${d.totals.blocked})   dead: ${d.totals.dead}   completed: ${d.totals.tasks_completed}   velocity points: ${d.totals.velocity_points}`,
     '',
     'AGENTS',
     d.agents.length ? formatTable(['agent_id', 'team', 'status', 'active', 'completed', 'velocity', 'last_completed_at'], d.agents.map((a) => [a.agent_id, a.team, a.status ?? 'unregistered', a.active_work, a.tasks_completed, a.velocity_points, a.last_completed_at])) : '(none)',
@@ -35,6 +35,18 @@ export function registerAgentCommands(program: Command, ctx: Ctx): void {
       const rec = await (await c.coordinator()).register({ agentId, team, capacity, specialization });
       c.out(c.json ? JSON.stringify(rec, null, 2) : rec.agent_id);
       c.say(`registered ${rec.agent_id} in ${rec.team} (capacity ${rec.capacity}, ${rec.specialization})`);
+    });
+
+  program
+    .command('unregister')
+    .description('remove an agent from the registry; refused (exit 4) while it holds live claims, unless --force, which releases them')
+    .argument('<agent_id>', 'the agent')
+    .option('--force', 'release its live claims back to the backlog first')
+    .action(async (agentId: string, opts: { force?: boolean }) => {
+      const c = ctx();
+      const r = await (await c.coordinator('read')).unregister(agentId, { force: opts.force });
+      if (c.json) c.out(JSON.stringify(r, null, 2));
+      c.say(`unregistered ${agentId}${r.released.length ? `; released ${r.released.join(', ')}` : ''}`);
     });
 
   program

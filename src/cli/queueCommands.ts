@@ -145,9 +145,22 @@ export function registerQueueCommands(program: Command, ctx: Ctx): void {
 
   program
     .command('agents')
-    .description('registered agents with liveness: active, stale (no heartbeat for AGENT_STALE_SECONDS) or gone (process ended)')
-    .action(async () => {
+    .description('registered agents with liveness: active, stale (no sign of life for AGENT_STALE_SECONDS) or gone (process ended)')
+    .option('--prune', 'remove agents with no sign of life for --older-than (those holding claims only with --force)')
+    .option('--older-than <age>', 'with --prune: seconds, or 7d, 12h, 30m', '7d')
+    .option('--force', 'with --prune: also remove agents holding claims, releasing the claims')
+    .action(async (opts: { prune?: boolean; olderThan: string; force?: boolean }) => {
       const c = ctx();
+      if (opts.prune) {
+        const r = await (await c.coordinator('read')).pruneAgents({ olderThan: opts.olderThan, force: opts.force });
+        if (c.json) c.out(JSON.stringify(r, null, 2));
+        else {
+          if (r.removed.length) c.out(r.removed.join('\n'));
+          c.say(`removed ${r.removed.length} agent(s)${r.released.length ? `, released ${r.released.length} claim(s)` : ''}`);
+        }
+        for (const k of r.kept) c.say(`kept ${k.agent_id}: it holds ${k.claims.length} claim(s) (${k.claims.join(', ')}); --force releases them`);
+        return;
+      }
       const agents = await (await c.coordinator('read')).agents();
       if (c.json) c.out(JSON.stringify(agents, null, 2));
       else if (agents.length) {

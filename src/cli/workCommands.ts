@@ -9,7 +9,7 @@ import { HOT_COMMANDS, type HotOptions } from './hotCommands.js';
 type Ctx = () => CliContext;
 
 const ITEM_HEADERS = ['work_item_id', 'status', 'progress', 'priority', 'team', 'agent_id', 'work_type', 'description'];
-const itemRow = (w: WorkItem) => [w.work_item_id, w.status, `${w.progress}%`, w.priority, w.team, w.agent_id, w.work_type, w.description];
+const itemRow = (w: WorkItem) => [w.work_item_id, w.blocked_by ? `blocked (dead: ${w.blocked_by.join(', ')})` : w.status, `${w.progress}%`, w.priority, w.team, w.agent_id, w.work_type, w.description];
 
 export function registerWorkCommands(program: Command, ctx: Ctx): void {
   // claim, progress, complete: defined in hotCommands.ts, shared with the start-up fast path.

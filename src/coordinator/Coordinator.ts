@@ -37,6 +37,7 @@ import { parseWholeNumber } from '../model/validate.js';
 import { validateName } from '../model/validate.js';
 import { checkStore, type CheckReport } from './checkStore.js';
 import { repairStore, type RepairReport } from './repairStore.js';
+import { pruneAgents, unregisterAgent, type UnregisterReport } from './unregisterAgents.js';
 
 export interface CoordinatorOptions extends ConfigOverrides {
   /** Where spans go; default: none. The CLI passes the journal tracer. */
@@ -150,6 +151,16 @@ export class Coordinator {
   /** Returns expired, orphaned and stale claims to the backlog now. */
   reap(): Promise<ReapReport> {
     return this.run('reap', {}, (ctx) => reapClaims(ctx));
+  }
+
+  /** Removes an agent from the registry; its live claims refuse it unless `force` (which releases them). */
+  unregister(agentId: string, opts: { force?: boolean } = {}): Promise<UnregisterReport> {
+    return this.run('unregister', {}, (ctx) => unregisterAgent(ctx, agentId, !!opts.force));
+  }
+
+  /** Removes agents with no sign of life for `olderThan` (seconds or 7d, 12h ...); those with claims only with `force`. */
+  pruneAgents(opts: { olderThan: string | number; force?: boolean }): Promise<UnregisterReport> {
+    return this.run('prune_agents', {}, (ctx) => pruneAgents(ctx, opts.olderThan, !!opts.force));
   }
 
   agents(): Promise<AgentLiveness[]> {

@@ -16,8 +16,11 @@ export function agentLiveness(rec: AgentRecord, claims: readonly WorkItem[], las
   return { liveness, alive };
 }
 
-/** The latest sign of life per agent: registry heartbeats, and updates to the claims it holds. */
-export function lastSeenByAgent(agents: readonly AgentRecord[], claims: readonly WorkItem[]): Map<string, number> {
+/**
+ * The latest sign of life per agent: registry heartbeats, updates to the claims it holds (claim,
+ * progress, heartbeat), and its last completion (`lastCompleted`, from the counters).
+ */
+export function lastSeenByAgent(agents: readonly AgentRecord[], claims: readonly WorkItem[], lastCompleted: ReadonlyMap<string, string> = new Map()): Map<string, number> {
   const seen = new Map<string, number>();
   const bump = (id: string | null, iso: string | undefined) => {
     const t = iso ? Date.parse(iso) : Number.NaN;
@@ -25,5 +28,6 @@ export function lastSeenByAgent(agents: readonly AgentRecord[], claims: readonly
   };
   for (const a of agents) bump(a.agent_id, a.last_heartbeat);
   for (const w of claims) bump(w.agent_id, w.last_update);
+  for (const [id, at] of lastCompleted) bump(id, at);
   return seen;
 }

@@ -2,6 +2,7 @@ import type { AgentRecord, WorkItem } from '../model/types.js';
 import type { OpContext } from './OpContext.js';
 import { emptyStats, readBacklog, readDead, readRegistry, readShard, readStats, readWaiting, type TeamTotals } from './storeShapes.js';
 import { unlessDamaged } from './containDamage.js';
+import { markBlocked } from './markBlocked.js';
 
 export interface AgentView extends Partial<AgentRecord> {
   agent_id: string;
@@ -17,7 +18,8 @@ export interface Dashboard {
   agents: AgentView[];
   active_work: WorkItem[];
   teams: Array<{ team: string; active_work: number } & TeamTotals>;
-  totals: { active_work: number; queued: number; waiting: number; dead: number; tasks_completed: number; velocity_points: number };
+  /** `blocked`: waiting items of which a dependency is dead (see markBlocked). */
+  totals: { active_work: number; queued: number; waiting: number; blocked: number; dead: number; tasks_completed: number; velocity_points: number };
 }
 
 /**
@@ -77,6 +79,7 @@ export async function buildDashboard(ctx: OpContext): Promise<Dashboard> {
       active_work: active.length,
       queued,
       waiting: waiting.length,
+      blocked: markBlocked(waiting, new Set(dead.map((w) => w.work_item_id))).filter((w) => w.blocked_by).length,
       dead: dead.length,
       tasks_completed: teamList.reduce((s, t) => s + t.tasks_completed, 0),
       velocity_points: teamList.reduce((s, t) => s + t.velocity_points, 0),

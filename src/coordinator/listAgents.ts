@@ -1,14 +1,15 @@
 import type { AgentRecord } from '../model/types.js';
 import { agentLiveness, lastSeenByAgent, type Liveness } from './agentLiveness.js';
 import type { OpContext } from './OpContext.js';
-import { readRegistry, readShard } from './storeShapes.js';
+import { unlessDamaged } from './containDamage.js';
+import { readRegistry, readShard, readStats } from './storeShapes.js';
 
 export interface AgentLiveness extends AgentRecord {
   /** Computed now (the stored `status` is what the last reap recorded). */
   liveness: Liveness;
   /** Whether its process runs: null when it is on another host. */
   process_alive: boolean | null;
-  /** Latest heartbeat or progress on one of its claims. */
+  /** Its last sign of life: heartbeat, claim, progress or completion (not its registration). */
   last_seen: string | null;
   active_claims: number;
 }
@@ -18,7 +19,12 @@ export async function listAgents(ctx: OpContext): Promise<AgentLiveness[]> {
   await ctx.store.settle(ctx.lockStats);
   const registry = await readRegistry(ctx.store);
   const claims = (await Promise.all(Array.from({ length: ctx.store.shards }, (_, i) => readShard(ctx.store, i)))).flat();
-  const seen = lastSeenByAgent(registry, claims);
+  const completed = new Map<string, string>();
+  for (let i = 0; i < ctx.store.shards; i++) {
+    const stats = await unlessDamaged('agents', () => readStats(ctx.store, i), null);
+    for (const [id, a] of Object.entries(stats?.agents ?? {})) if (a.last_completed_at) completed.set(id, a.last_completed_at);
+  }
+  const seen = lastSeenByAgent(registry, claims, completed);
   const nowMs = Date.now();
   return registry.map((a) => {
     const last = seen.get(a.agent_id);

@@ -6,6 +6,7 @@ import type { OpContext } from './OpContext.js';
 import { readArchived } from './readArchived.js';
 import { readBacklog, readDead, readShard, readWaiting } from './storeShapes.js';
 import { unlessDamaged } from './containDamage.js';
+import { markBlocked } from './markBlocked.js';
 
 export interface ListFilter {
   /**
@@ -54,6 +55,10 @@ export async function listWork(ctx: OpContext, filter: ListFilter = {}): Promise
     if (claimedStatus) parts.push(...Array.from({ length: n }, (_, i) => readable(() => readShard(ctx.store, i))));
     if (want('completed') || want('cancelled')) parts.push(...Array.from({ length: n }, (_, i) => readable(() => ctx.store.readLog<WorkItem>(completedFile(i)))));
     items = (await Promise.all(parts)).flat();
+  }
+  if (items.some((w) => w.status === 'waiting')) {
+    const dead = new Set((await unlessDamaged('list', () => readDead(ctx.store), [])).map((w) => w.work_item_id));
+    items = markBlocked(items, dead);
   }
   return items
     .filter(

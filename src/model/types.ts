@@ -49,6 +49,8 @@ export interface WorkItem {
   /** Work queue fields (issue 3); absent on items made by SwarmSH's `claim` before this version. */
   /** Items that must be completed before this one can be claimed. */
   depends_on?: string[];
+  /** Dead dependencies of a waiting item (computed when shown, never stored): see markBlocked. */
+  blocked_by?: string[];
   /** Attempts that ended without completion (failed or reclaimed). */
   attempts?: number;
   /** Grows by one with every claim; owners pass it to prove their claim is current. */
