@@ -9,13 +9,20 @@ export function registerAdminCommands(program: Command, ctx: Ctx): void {
     .command('import-swarmsh')
     .description("import a SwarmSH directory (work_claims.json, work_claims_fast.jsonl, agent_status.json, coordination_log.json); ids already present are skipped; exits 0 even when some records could not be read, reporting them")
     .argument('<dir>', 'the SwarmSH coordination directory')
-    .action(async (dir: string) => {
+    .option('--dry-run', 'show what would be imported, changed and skipped; write nothing')
+    .option('--claims <mode>', 'imported active claims: keep (claimed, with a fresh lease from now) or release (back to the backlog)', 'keep')
+    .action(async (dir: string, o: { dryRun?: boolean; claims: string }) => {
       const c = ctx();
-      const r = await (await c.coordinator()).importSwarmsh(dir);
+      if (o.claims !== 'keep' && o.claims !== 'release') throw new SwarmError('INVALID_INPUT', `--claims must be keep or release, got ${JSON.stringify(o.claims)}`);
+      const r = await (await c.coordinator(o.dryRun ? 'read' : 'write')).importSwarmsh(dir, { dryRun: !!o.dryRun, claims: o.claims });
       if (c.json) c.out(JSON.stringify(r, null, 2));
       else {
-        c.out(`imported ${r.active_imported} active, ${r.completed_imported} completed, ${r.agents_imported} agents; skipped ${r.skipped_existing} already present; ${r.problems.length} problems`);
+        const would = r.dry_run ? 'would import' : 'imported';
+        c.out(`${would} ${r.active_imported} active, ${r.completed_imported} completed, ${r.agents_imported} agents; skipped ${r.skipped_existing} already present; ${r.changes.length} changed; ${r.problems.length} problems`);
+        if (r.claims.kept) c.out(`${r.claims.kept} claim(s) kept with a lease until ${r.claims.lease_until}: reclaimed then unless their agents renew them (heartbeat or progress)`);
+        if (r.claims.released) c.out(`${r.claims.released} claim(s) ${r.dry_run ? 'would be ' : ''}released to the backlog`);
       }
+      for (const ch of r.changes) c.say(`changed ${ch.work_item_id} ${ch.field}: ${JSON.stringify(ch.from)} -> ${JSON.stringify(ch.to)} (${ch.rule})`);
       for (const p of r.problems) c.say(`could not import ${p.file}${p.line ? `:${p.line}` : ''}${p.work_item_id ? ` (${p.work_item_id})` : ''}: ${p.reason}`);
     });
 

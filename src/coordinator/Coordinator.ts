@@ -13,7 +13,7 @@ import { noopTracer, type AttrValue, type Tracer } from '../telemetry/Tracer.js'
 import { buildDashboard, type Dashboard } from './buildDashboard.js';
 import { claimWork, type ClaimInput } from './claimWork.js';
 import { completeWork, type CompleteInput } from './completeWork.js';
-import { importSwarmsh, type ImportReport } from './importSwarmsh.js';
+import { importSwarmsh, type ImportOptions, type ImportReport } from './importSwarmsh.js';
 import { listWork, type ListFilter } from './listWork.js';
 import type { OpContext } from './OpContext.js';
 import { progressWork } from './progressWork.js';
@@ -204,8 +204,8 @@ export class Coordinator {
     return this.run('dashboard', {}, (ctx) => buildDashboard(ctx));
   }
 
-  importSwarmsh(sourceDir: string): Promise<ImportReport> {
-    return this.run('import_swarmsh', { 'import.source': sourceDir }, (ctx) => importSwarmsh(ctx, sourceDir));
+  importSwarmsh(sourceDir: string, opts: ImportOptions = {}): Promise<ImportReport> {
+    return this.run('import_swarmsh', { 'import.source': sourceDir }, (ctx) => importSwarmsh(ctx, sourceDir, opts));
   }
 
   /** Remembers the fencing token of a claim this coordinator made, so later calls prove it. */

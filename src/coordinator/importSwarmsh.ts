@@ -7,7 +7,8 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { SwarmError, ioError } from '../errors.js';
-import { isoSeconds } from '../model/now.js';
+import { isoMs, isoSeconds } from '../model/now.js';
+import { releaseWork } from './releaseWork.js';
 import { shardFor } from '../model/shardFor.js';
 import { PRIORITIES, type AgentRecord, type Priority, type WorkItem } from '../model/types.js';
 import { validateName, validateText, validateWorkId } from '../model/validate.js';
@@ -25,15 +26,43 @@ export interface ImportProblem {
   reason: string;
 }
 
+/** A value SwarmSH allowed that swarmfile stores differently, by a documented rule. */
+export interface ImportChange {
+  work_item_id: string;
+  field: string;
+  from: unknown;
+  to: unknown;
+  rule: string;
+}
+
+export interface ImportOptions {
+  /** Report what would be imported, changed and skipped; write nothing. */
+  dryRun?: boolean;
+  /**
+   * Imported active claims: `keep` them claimed, with a fresh lease from the import (reclaimed by
+   * lease like any claim if their agent does not renew it), or `release` them to the backlog.
+   */
+  claims?: 'keep' | 'release';
+}
+
 export interface ImportReport {
   source: string;
+  dry_run: boolean;
   files_read: string[];
   active_imported: number;
   completed_imported: number;
   agents_imported: number;
   skipped_existing: number;
+  /** Claims kept (with a lease until `lease_until`) or released to the backlog (`--claims`). */
+  claims: { mode: 'keep' | 'release'; kept: number; released: number; lease_until: string | null };
+  changes: ImportChange[];
   problems: ImportProblem[];
 }
+
+/** SwarmSH priorities swarmfile does not have, and what they become. */
+export const PRIORITY_MAP: Readonly<Record<string, Priority>> = { urgent: 'critical', highest: 'critical', p0: 'critical', p1: 'high', normal: 'medium', p2: 'medium', lowest: 'low', p3: 'low' };
+/** Fields of a SwarmSH record that swarmfile knows; any other is kept in `extra`. */
+const KNOWN = new Set(['work_item_id', 'agent_id', 'work_type', 'description', 'priority', 'team', 'status', 'progress', 'claimed_at', 'completed_at', 'last_update', 'result', 'velocity_points']);
 
 type Raw = Record<string, unknown>;
 const isObj = (v: unknown): v is Raw => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -52,35 +81,59 @@ async function readText(path: string): Promise<string | null> {
   }
 }
 
-/** Turns one SwarmSH record into a WorkItem, or throws INVALID_INPUT saying why not. */
-function toWorkItem(raw: Raw, now: string): WorkItem {
+/** Turns one SwarmSH record into a WorkItem, or throws INVALID_INPUT saying why not; records each change. */
+function toWorkItem(raw: Raw, now: string, changes: ImportChange[], teamOf: ReadonlyMap<string, string>): WorkItem {
+  if (raw.work_item_id === undefined || raw.work_item_id === null || raw.work_item_id === '') throw new Error('record has no work_item_id');
   const id = validateWorkId(raw.work_item_id);
-  const priority = (PRIORITIES as readonly string[]).includes(String(raw.priority)) ? (raw.priority as Priority) : 'medium';
+  const change = (field: string, from: unknown, to: unknown, rule: string) => changes.push({ work_item_id: id, field, from, to, rule });
+  let priority: Priority = 'medium';
+  if (raw.priority !== undefined) {
+    const p = String(raw.priority).toLowerCase();
+    if ((PRIORITIES as readonly string[]).includes(p)) priority = p as Priority;
+    else {
+      priority = PRIORITY_MAP[p] ?? 'medium';
+      change('priority', raw.priority, priority, PRIORITY_MAP[p] ? 'mapped (README: import-swarmsh)' : 'unknown priority: medium');
+    }
+  }
   const status = str(raw.status) ?? 'active';
-  const claimedAt = str(raw.claimed_at) ?? now;
+  const time = (field: string): string | undefined => {
+    const v = str(raw[field]);
+    if (v === undefined) return undefined;
+    if (Number.isFinite(Date.parse(v))) return v;
+    change(field, v, null, 'not a time: dropped');
+    return undefined;
+  };
+  const completedAt = time('completed_at');
+  // A record known only from the completion log has no claim time: its own times, never "now".
+  const claimedAt = time('claimed_at') ?? completedAt ?? now;
+  const agent = raw.agent_id == null ? null : validateName('agent_id', raw.agent_id);
   const item: WorkItem = {
     work_item_id: id,
-    agent_id: raw.agent_id == null ? null : validateName('agent_id', raw.agent_id),
+    agent_id: agent,
     work_type: validateName('work_type', str(raw.work_type) ?? 'imported'),
     description: validateText('description', str(raw.description) ?? '(no description)'),
     priority,
-    team: validateName('team', str(raw.team) ?? DEFAULT_TEAM),
+    team: validateName('team', str(raw.team) ?? (agent ? teamOf.get(agent) : undefined) ?? DEFAULT_TEAM),
     status: validateName('status', status),
     progress: Math.min(100, Math.max(0, Math.round(num(raw.progress) ?? (status === 'completed' ? 100 : 0)))),
     created_at: claimedAt,
     claimed_at: claimedAt,
-    last_update: str(raw.last_update) ?? str(raw.completed_at) ?? claimedAt,
+    last_update: time('last_update') ?? completedAt ?? claimedAt,
   };
   if (status === 'completed') {
-    item.completed_at = str(raw.completed_at) ?? item.last_update;
+    item.completed_at = completedAt ?? item.last_update;
     item.result = validateText('result', str(raw.result) ?? 'success');
     item.velocity_points = Math.max(0, Math.round(num(raw.velocity_points) ?? 0));
   }
+  const extra = Object.fromEntries(Object.entries(raw).filter(([k]) => !KNOWN.has(k)));
+  if (Object.keys(extra).length) item.extra = extra;
   return item;
 }
 
-export async function importSwarmsh(ctx: OpContext, sourceDir: string): Promise<ImportReport> {
-  const report: ImportReport = { source: sourceDir, files_read: [], active_imported: 0, completed_imported: 0, agents_imported: 0, skipped_existing: 0, problems: [] };
+export async function importSwarmsh(ctx: OpContext, sourceDir: string, opts: ImportOptions = {}): Promise<ImportReport> {
+  const mode = opts.claims ?? 'keep';
+  if (mode !== 'keep' && mode !== 'release') throw new SwarmError('INVALID_INPUT', `--claims must be keep or release, got ${JSON.stringify(mode)}`);
+  const report: ImportReport = { source: sourceDir, dry_run: !!opts.dryRun, files_read: [], active_imported: 0, completed_imported: 0, agents_imported: 0, skipped_existing: 0, claims: { mode, kept: 0, released: 0, lease_until: null }, changes: [], problems: [] };
   const problem = (p: ImportProblem) => report.problems.push(p);
   const now = isoSeconds();
   const raws: Array<{ raw: Raw; file: string; line?: number }> = [];
@@ -128,21 +181,6 @@ export async function importSwarmsh(ctx: OpContext, sourceDir: string): Promise<
     throw new SwarmError('NOT_FOUND', `${sourceDir} holds none of work_claims.json, work_claims_fast.jsonl, agent_status.json, coordination_log.json`, { path: sourceDir });
   }
 
-  const items = new Map<string, WorkItem>();
-  const add = (raw: Raw, file: string, line?: number) => {
-    try {
-      const item = toWorkItem(raw, now);
-      items.set(item.work_item_id, item);
-    } catch (err) {
-      problem({ file, ...(line ? { line } : {}), ...(typeof raw.work_item_id === 'string' ? { work_item_id: raw.work_item_id } : {}), reason: (err as Error).message });
-    }
-  };
-  for (const { raw, file, line } of raws) {
-    const done = typeof raw.work_item_id === 'string' ? completions.get(raw.work_item_id) : undefined;
-    add(done ? { ...raw, ...done, status: 'completed' } : raw, file, line);
-  }
-  for (const [id, done] of completions) if (!items.has(id)) add({ ...done, status: 'completed' }, 'coordination_log.json');
-
   const agents: AgentRecord[] = [];
   for (const [i, r] of agentsRaw.entries()) {
     try {
@@ -154,7 +192,9 @@ export async function importSwarmsh(ctx: OpContext, sourceDir: string): Promise<
         specialization: validateName('specialization', str(r.specialization) ?? 'general_development'),
         status: validateName('status', str(r.status) ?? 'active'),
         registered_at: str(r.registered_at) ?? str(r.last_heartbeat) ?? now,
-        last_heartbeat: str(r.last_heartbeat) ?? now,
+        // Kept claims get a fresh lease from the import; their agents count as heard from now, so
+        // the first scan after the import does not reclaim them all as stale without notice.
+        last_heartbeat: mode === 'keep' ? now : (str(r.last_heartbeat) ?? now),
         pid: 0,
         host: '',
       });
@@ -163,8 +203,26 @@ export async function importSwarmsh(ctx: OpContext, sourceDir: string): Promise<
     }
   }
 
+  const teamOf = new Map(agents.map((a) => [a.agent_id, a.team]));
+  const items = new Map<string, WorkItem>();
+  const add = (raw: Raw, file: string, line?: number) => {
+    try {
+      const item = toWorkItem(raw, now, report.changes, teamOf);
+      items.set(item.work_item_id, item);
+    } catch (err) {
+      problem({ file, ...(line ? { line } : {}), ...(typeof raw.work_item_id === 'string' ? { work_item_id: raw.work_item_id } : {}), reason: (err as Error).message });
+    }
+  };
+  for (const { raw, file, line } of raws) {
+    const done = typeof raw.work_item_id === 'string' ? completions.get(raw.work_item_id) : undefined;
+    add(done ? { ...raw, ...done, status: 'completed' } : raw, file, line);
+  }
+  for (const [id, done] of completions) if (!items.has(id)) add({ ...done, status: 'completed' }, 'coordination_log.json');
+
   const n = ctx.store.shards;
   const idx = Array.from({ length: n }, (_, i) => i);
+  const leaseUntil = isoMs(Date.now() + ctx.config.leaseTtlSeconds * 1000);
+  const imported: string[] = [];
   const files = [...idx.map(shardFile), ...idx.map(completedFile), ...idx.map(agentStatsFile), REGISTRY_FILE];
   await ctx.store.transact(files, ctx.lockStats, async (view) => {
     const shards = await Promise.all(idx.map((i) => readShard(view, i).then((a) => a.slice())));
@@ -183,8 +241,10 @@ export async function importSwarmsh(ctx: OpContext, sourceDir: string): Promise<
       }
       const s = shardFor(item.work_item_id, n);
       if (item.status !== 'completed') {
-        shards[s]!.push(item);
+        // An imported claim is a claim like any other: it has a lease, renewed by its agent or reclaimed.
+        shards[s]!.push({ ...item, fencing_token: 1, attempts: 0, lease_expires_at: leaseUntil, claim_pid: null, claim_host: null });
         report.active_imported++;
+        if (item.agent_id) imported.push(item.work_item_id);
         continue;
       }
       appends.set(completedFile(s), (appends.get(completedFile(s)) ?? '') + JSON.stringify(item) + '\n');
@@ -213,7 +273,17 @@ export async function importSwarmsh(ctx: OpContext, sourceDir: string): Promise<
       writes.set(agentStatsFile(i), stats[i]);
     }
     writes.set(REGISTRY_FILE, registry);
+    if (opts.dryRun) return { result: null };
     return { writes, appends, result: null };
   });
+  if (mode === 'keep') {
+    report.claims.kept = imported.length;
+    report.claims.lease_until = imported.length ? leaseUntil : null;
+  } else if (!opts.dryRun) {
+    for (const id of imported) {
+      await releaseWork(ctx, id, { force: true, reason: 'import-swarmsh --claims release' });
+      report.claims.released++;
+    }
+  } else report.claims.released = imported.length;
   return report;
 }

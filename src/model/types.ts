@@ -51,6 +51,8 @@ export interface WorkItem {
   depends_on?: string[];
   /** Dead dependencies of a waiting item (computed when shown, never stored): see markBlocked. */
   blocked_by?: string[];
+  /** Fields of an imported SwarmSH record that swarmfile does not know (reactor_id, telemetry ...), kept as they were. */
+  extra?: Record<string, unknown>;
   /** Attempts that ended without completion (failed or reclaimed). */
   attempts?: number;
   /** Grows by one with every claim; owners pass it to prove their claim is current. */

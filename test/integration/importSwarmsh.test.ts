@@ -89,4 +89,59 @@ describe('import-swarmsh', () => {
     expect(store.dead.has('work_1700000000000000004')).toBe(true);
     expect(runSync(['-q', 'claim-next'], env).stdout.trim()).toBe('work_1700000000000000001');
   });
+
+  it('says what it changed (issue 16): --dry-run writes nothing; priorities mapped, bad times dropped, unknown fields kept in extra; log-only items keep their times and team', () => {
+    const dir = join(tempDir(), 'store');
+    const env = storeEnv(dir);
+    expect(runSync(['register', 'seed_agent'], env).code).toBe(0);
+    const src = join(tempDir(), 'swarmsh2');
+    mkdirSync(src);
+    writeFileSync(
+      join(src, 'work_claims.json'),
+      JSON.stringify([
+        { work_item_id: 'work_1700000000000000101', agent_id: 'agent_x', work_type: 'feature', priority: 'urgent', description: 'u', status: 'active', team: 'red', claimed_at: 'yesterday-ish', reactor_id: 'r-7', estimated_duration: '2h', telemetry: { trace: 'abc' } },
+        { description: 'no id at all' },
+      ]),
+    );
+    writeFileSync(join(src, 'coordination_log.json'), JSON.stringify([{ work_item_id: 'work_1700000000000000102', completed_at: '2025-03-01T10:00:00Z', agent_id: 'agent_y', result: 'success', velocity_points: 3 }]));
+    writeFileSync(join(src, 'agent_status.json'), JSON.stringify([{ agent_id: 'agent_y', team: 'blue_team', last_heartbeat: '2025-01-01T00:00:00Z' }]));
+    const before = snapshot(dir);
+    const dry = runSync(['--json', 'import-swarmsh', src, '--dry-run'], env);
+    expect(dry.code).toBe(0);
+    expect(snapshot(dir)).toBe(before);
+    const plan = JSON.parse(dry.stdout);
+    expect(plan).toMatchObject({ dry_run: true, active_imported: 1, completed_imported: 1 });
+    expect(plan.changes.map((c: { field: string; to: unknown }) => [c.field, c.to])).toEqual([
+      ['priority', 'critical'],
+      ['claimed_at', null],
+    ]);
+    const noId = plan.problems.find((p: { reason: string }) => /no work_item_id/.test(p.reason));
+    expect(noId).toBeDefined();
+    expect(JSON.stringify(plan.problems)).not.toMatch(/CURRENT_WORK_ITEM/);
+
+    const r = runSync(['--json', 'import-swarmsh', src], env);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).claims).toMatchObject({ mode: 'keep', kept: 1 });
+    const active = JSON.parse(runSync(['--json', 'show', 'work_1700000000000000101'], env).stdout);
+    expect(active.priority).toBe('critical');
+    expect(active.extra).toEqual({ reactor_id: 'r-7', estimated_duration: '2h', telemetry: { trace: 'abc' } });
+    expect(Date.parse(active.lease_expires_at)).toBeGreaterThan(Date.now());
+    const done = JSON.parse(runSync(['--json', 'show', 'work_1700000000000000102'], env).stdout);
+    expect(done.team).toBe('blue_team');
+    expect(done.claimed_at <= done.completed_at).toBe(true);
+    // Kept claims are not reclaimed by the first scan after the import.
+    expect(JSON.parse(runSync(['--json', 'reap'], env).stdout).reaped).toEqual([]);
+    assertConsistent(readStore(dir));
+  });
+
+  it('--claims release puts imported claims in the backlog, claimable', () => {
+    const dir = join(tempDir(), 'store');
+    const env = storeEnv(dir);
+    const r = runSync(['--json', 'import-swarmsh', swarmshDir(), '--claims', 'release'], env);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.claims).toMatchObject({ mode: 'release', released: 2 });
+    expect(JSON.parse(runSync(['--json', 'list', '--status', 'pending'], env).stdout)).toHaveLength(2);
+    expect(runSync(['import-swarmsh', swarmshDir(), '--claims', 'sometimes'], env).code).toBe(2);
+  });
 });

@@ -17,7 +17,7 @@ describe('Coordinator (library)', () => {
     const err = await a.complete(items[0]!.work_item_id).catch((e: unknown) => e);
     expect(isSwarmError(err, 'WRONG_STATE')).toBe(true);
     const dash = await b.dashboard();
-    expect(dash.totals).toEqual({ active_work: 0, queued: 0, waiting: 0, dead: 0, tasks_completed: 60, velocity_points: 120 });
+    expect(dash.totals).toEqual({ active_work: 0, queued: 0, waiting: 0, blocked: 0, dead: 0, tasks_completed: 60, velocity_points: 120 });
     expect(a.shards).toBe(16);
     const store = readStore(dir);
     assertConsistent(store);
