@@ -31,7 +31,7 @@ chaos: build test-deps
 test-deps:
 	bash scripts/ensure-jq.sh >/dev/null
 	bash scripts/ensure-chromium.sh >/dev/null
-	bash scripts/ensure-strace.sh >/dev/null
+	bash scripts/ensure-command.sh strace >/dev/null
 
 demo: build
 	bash scripts/demo.sh

@@ -17,7 +17,7 @@ import type { OpContext } from './OpContext.js';
 import { DEFAULT_TEAM } from './claimWork.js';
 import { readArchived } from './readArchived.js';
 import { readBacklog, readDead, readRegistry, readShard, readStats, readWaiting } from './storeShapes.js';
-import { ownEntry } from '../model/ownEntry.js';
+import { creditCompletion } from './creditCompletion.js';
 
 export interface ImportProblem {
   file: string;
@@ -249,15 +249,7 @@ export async function importSwarmsh(ctx: OpContext, sourceDir: string, opts: Imp
       }
       appends.set(completedFile(s), (appends.get(completedFile(s)) ?? '') + JSON.stringify(item) + '\n');
       report.completed_imported++;
-      const owner = item.agent_id ?? 'unknown_agent';
-      const st = stats[shardFor(owner, n)]!;
-      const a = ownEntry(st.agents, owner, () => ({ tasks_completed: 0, velocity_points: 0, last_completed_at: null }));
-      a.tasks_completed++;
-      a.velocity_points += item.velocity_points ?? 0;
-      if (!a.last_completed_at || (item.completed_at ?? '') > a.last_completed_at) a.last_completed_at = item.completed_at ?? null;
-      const t = ownEntry(st.teams, item.team, () => ({ tasks_completed: 0, velocity_points: 0 }));
-      t.tasks_completed++;
-      t.velocity_points += item.velocity_points ?? 0;
+      creditCompletion(stats, item);
     }
     const registry = (await readRegistry(view)).slice();
     const known = new Set(registry.map((a) => a.agent_id));

@@ -14,14 +14,13 @@
  */
 import { isSwarmError } from '../errors.js';
 import * as fs from '../fsAsync.js';
-import { shardFor } from '../model/shardFor.js';
 import type { WorkItem } from '../model/types.js';
 import { agentStatsFile, completedFile, shardFile } from '../store/storeFiles.js';
 import { checkStore, kindOf, type CheckReport, type FileKind } from './checkStore.js';
 import type { OpContext } from './OpContext.js';
 import { readArchived } from './readArchived.js';
 import { emptyStats, isAgentArray, isItemArray, isStatsShard, type StatsShard } from './storeShapes.js';
-import { ownEntry } from '../model/ownEntry.js';
+import { creditCompletion } from './creditCompletion.js';
 
 export interface RepairAction {
   file: string;
@@ -198,18 +197,7 @@ export async function repairStore(ctx: OpContext, { dryRun = false } = {}): Prom
     if (statsDamaged || before.findings.some((f) => f.kind === 'counters') || actions.some((a) => a.action === 'deduplicated')) {
       const rebuilt = Array.from({ length: n }, (): StatsShard => ({ agents: {}, teams: {} }));
       const finished = [...[...logs.values()].flat(), ...(await readArchived(store)).filter((w) => !keptInLog.has(w.work_item_id))];
-      for (const w of finished) {
-        if (w.status !== 'completed') continue;
-        const owner = w.agent_id ?? 'unknown_agent';
-        const st = rebuilt[shardFor(owner, n)]!;
-        const a = ownEntry(st.agents, owner, () => ({ tasks_completed: 0, velocity_points: 0, last_completed_at: null as string | null }));
-        a.tasks_completed++;
-        a.velocity_points += w.velocity_points ?? 0;
-        if (!a.last_completed_at || (w.completed_at ?? '') > a.last_completed_at) a.last_completed_at = w.completed_at ?? null;
-        const t = ownEntry(st.teams, w.team, () => ({ tasks_completed: 0, velocity_points: 0 }));
-        t.tasks_completed++;
-        t.velocity_points += w.velocity_points ?? 0;
-      }
+      for (const w of finished) if (w.status === 'completed') creditCompletion(rebuilt, w);
       rebuilt.forEach((st, i) => writes.set(agentStatsFile(i), st));
       actions.push({ file: 'agent_stats.*.json', action: 'rebuilt_counters', detail: `agent and team counters recounted from ${finished.length} finished item(s)` });
     }
