@@ -53,10 +53,14 @@ export function registerQueueCommands(program: Command, ctx: Ctx): void {
     .option('--limit <n>', 'at most this many')
     .action(async (opts: { type?: string; team?: string; limit?: string }) => {
       const c = ctx();
-      const items = await (await c.coordinator('read')).ready({ workType: opts.type, team: opts.team, limit: opts.limit });
+      const coordinator = await c.coordinator('read');
+      const items = await coordinator.ready({ workType: opts.type, team: opts.team, limit: opts.limit });
       if (c.json) c.out(JSON.stringify(items, null, 2));
       else if (items.length) c.out(formatTable(READY_HEADERS, items.map(readyRow)));
       else c.say('nothing is claimable');
+      // Blocked items are never ready: say why they are missing, so nobody waits for them in vain.
+      const blocked = (await coordinator.list({ status: 'waiting', team: opts.team })).filter((w) => w.blocked_by && (!opts.type || w.work_type === opts.type));
+      for (const w of blocked) c.say(`blocked: ${w.work_item_id} waits on dead ${w.blocked_by!.join(', ')} (requeue or cancel it)`);
     });
 
   program

@@ -74,6 +74,7 @@ describe('blocked items', () => {
     expect(JSON.parse(runSync(['--json', 'show', b], env).stdout).blocked_by).toEqual([a]);
     expect(runSync(['list'], env).stdout).toContain(`blocked (dead: ${a})`);
     expect(JSON.parse(runSync(['--json', 'dashboard'], env).stdout).totals.blocked).toBe(1);
+    expect(runSync(['ready'], env).stderr).toContain(`blocked: ${b} waits on dead ${a}`);
     // Revived, the dependency no longer blocks.
     expect(runSync(['requeue', a], env).code).toBe(0);
     expect(JSON.parse(runSync(['--json', 'show', b], env).stdout).blocked_by).toBeUndefined();
