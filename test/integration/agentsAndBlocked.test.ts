@@ -50,15 +50,16 @@ describe('agents', () => {
     runSync(['register', 'agent_idle'], { ...env, AGENT_ID: 'agent_idle' });
     runSync(['register', 'agent_busy'], { ...env, AGENT_ID: 'agent_busy' });
     runSync(['-q', 'claim', 'feature', 'held'], { ...env, AGENT_ID: 'agent_busy' });
-    await new Promise((r) => setTimeout(r, 2100));
+    // Times are stored to the second: 5 s of silence against a 3 s limit leaves a wide margin both ways.
+    await new Promise((r) => setTimeout(r, 5000));
     runSync(['register', 'agent_fresh'], { ...env, AGENT_ID: 'agent_fresh' });
-    const r = runSync(['--json', 'agents', '--prune', '--older-than', '2s'], env);
+    const r = runSync(['--json', 'agents', '--prune', '--older-than', '3s'], env);
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout) as { removed: string[]; kept: { agent_id: string }[] };
     expect(report.removed).toEqual(['agent_idle']);
     expect(report.kept.map((k) => k.agent_id)).toEqual(['agent_busy']);
     expect(agents(env).map((a) => a.agent_id).sort()).toEqual(['agent_busy', 'agent_fresh']);
-    const forced = JSON.parse(runSync(['--json', 'agents', '--prune', '--older-than', '2s', '--force'], env).stdout);
+    const forced = JSON.parse(runSync(['--json', 'agents', '--prune', '--older-than', '3s', '--force'], env).stdout);
     expect(forced.removed).toEqual(['agent_busy']);
     expect(forced.released).toHaveLength(1);
   });
