@@ -38,7 +38,14 @@ agent() {
   done
 }
 
-count() { "$H" --json dashboard | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).totals.tasks_completed))'; }
+# Completed items so far; 0 while the store does not exist yet (reads never create it: exit 3).
+count() {
+  local out st=0
+  out=$("$H" --json dashboard 2>/dev/null) || st=$?
+  if [ "$st" -eq 3 ]; then echo 0; return; fi
+  [ "$st" -eq 0 ] || { "$H" dashboard >&2; return "$st"; }
+  node -e 'console.log(JSON.parse(process.argv[1]).totals.tasks_completed)' "$out"
+}
 
 expected=$(( AGENTS * CYCLES ))
 echo "== queueing $expected items on $COORDINATION_DIR"
