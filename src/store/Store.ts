@@ -213,7 +213,9 @@ export class Store {
       fd = await fs.open(path, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_NOFOLLOW, 0o666);
       await fs.futimes(fd, new Date(now), new Date(now));
     } catch (err) {
-      throw ioError(err, 'touching', path);
+      // A throttle that cannot be kept (a directory planted in its place, a read-only file) must
+      // not stop the work it throttles: do it every time, and say so.
+      reportWarning('SwarmfileStampWarning', `${ioError(err, 'touching', path).message}; the scan it throttles runs on every call until it is fixed`);
     } finally {
       if (fd !== undefined) await fs.close(fd).catch(() => undefined);
     }

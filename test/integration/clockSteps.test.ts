@@ -3,7 +3,7 @@
  * throttled by `reap.stamp`'s mtime; a stamp from the future (written before the clock was set
  * back) counts as due. The stamp is never followed through a symlink.
  */
-import { existsSync, lstatSync, readFileSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runSync, storeEnv, tempDir } from '../helpers/cli.js';
@@ -61,5 +61,15 @@ describe('reap.stamp and clock steps', () => {
     runSync(['-q', 'claim-next'], { ...env, AGENT_ID: 'agent_new' });
     expect(readFileSync(target, 'utf8')).toBe('keep');
     expect(Math.abs(lstatSync(target).mtimeMs - old.getTime())).toBeLessThan(1000);
+  });
+
+  it('a directory planted at reap.stamp does not stop claim-next: it reaps anyway and warns', () => {
+    const { dir, env, id } = storeWithOrphanedClaim();
+    unlinkSync(join(dir, 'reap.stamp'));
+    mkdirSync(join(dir, 'reap.stamp'));
+    const r = runSync(['-q', 'claim-next'], { ...env, AGENT_ID: 'agent_new' });
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toBe(id);
+    expect(r.stderr).toMatch(/warning: .*reap\.stamp/);
   });
 });
