@@ -10,7 +10,7 @@ export const ERROR_CODES = {
   NOT_FOUND: [3, 'no work item or agent has that id'],
   WRONG_STATE: [4, 'the item is not in a state that allows this (e.g. completing twice)'],
   LOCK_TIMEOUT: [5, 'a file lock could not be acquired within FLOCK_TIMEOUT / FLOCK_RETRIES'],
-  LOCK_COMPROMISED: [6, 'a lock was lost while held (holder stalled past the stale limit); the write was abandoned'],
+  LOCK_COMPROMISED: [6, 'the lock was no longer held when the write was due (its entry was removed); nothing was committed'],
   NOTHING_CLAIMABLE: [7, 'no backlog item can be claimed now'],
   NOT_OWNER: [8, 'the caller does not own the claim, or its fencing token is stale'],
   STORE_CORRUPT: [9, 'a store file is not valid; it was left untouched for inspection'],
