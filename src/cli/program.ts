@@ -38,8 +38,11 @@ Environment:
   FLOCK_TIMEOUT         seconds to wait for a lock (default 30)
   FLOCK_RETRIES         lock attempts after the first (default 10000)
   FLOCK_BACKOFF_MS      first backoff step in ms, doubled with jitter (default 2, capped by FLOCK_BACKOFF_MAX_MS=100)
-  LOCK_STALE_MS         a lock not refreshed for this long is taken over (default 10000, min 2000)
-  SWARMFILE_FSYNC       0 to skip fsync (faster, not crash-safe against power loss; default 1)
+  LOCK_STALE_MS         a live lock holder silent this long is hung (default 30000, min 2000);
+                        dead holders' locks are taken over at once
+  LOCK_HUNG_ACTION      kill (default: SIGKILL a hung holder, then take its lock) or wait
+  SWARMFILE_FSYNC       0 to skip fsync (faster, not crash-safe against power loss; default 1);
+                        SWARMFILE_FSYNC_DIR=0 skips only the directory fsync (to measure its cost)
   TELEMETRY_DIR         telemetry journal directory (default ./telemetry); OTEL_SDK_DISABLED=true turns
                         telemetry off; OTEL_*, TELEMETRY_SAMPLE_RATE, WAL_SYNC_INTERVAL, JOURNAL_*: docs/telemetry.md
 `;
