@@ -16,7 +16,7 @@ import { runTimed } from '../../bench/lib/runTimed.mjs';
 import { PROFILES } from '../../bench/lib/sizes.mjs';
 // @ts-expect-error plain .mjs modules without types
 import { CLI, LIBRARY, swarmfileTarget } from '../../bench/lib/targets.mjs';
-import { tempDir } from './benchHelpers';
+import { tempDir } from './benchHelpers.js';
 
 type Item = Record<string, unknown> & { work_item_id: string };
 type Ledger = { claimed: Set<string>; progressed: Set<string>; completed: Set<string> };

@@ -9,7 +9,7 @@
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readJson, runBench, runNode, tempDir, ROOT } from './benchHelpers';
+import { readJson, runBench, runNode, tempDir, ROOT } from './benchHelpers.js';
 import { spawnSync } from 'node:child_process';
 
 const ROUNDS = ['--only', 'startup', '--rounds', '12'];

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error plain .mjs module without types
 import { renderInChromium } from '../../bench/lib/renderInChromium.mjs';
-import { ROOT, readJson, runBench, runNode, tempDir } from './benchHelpers';
+import { ROOT, readJson, runBench, runNode, tempDir } from './benchHelpers.js';
 
 const FIXTURE = join(ROOT, 'test/fixtures/swarmsh_like.sh');
 const dir = tempDir('report');

@@ -14,7 +14,7 @@ import { runLibraryAgents } from '../../bench/lib/runAgents.mjs';
 import { checkSwarmfileStore } from '../../bench/lib/invariants.mjs';
 // @ts-expect-error plain .mjs modules without types
 import { compareMetrics } from '../../bench/lib/compareMetrics.mjs';
-import { tempDir } from './benchHelpers';
+import { tempDir } from './benchHelpers.js';
 
 describe('bench statistics', () => {
   it('percentiles interpolate linearly', () => {

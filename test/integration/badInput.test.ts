@@ -2,7 +2,7 @@
  * Every row: a clear message on stderr, the documented exit status, and not one byte of the store
  * changed.
  */
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { acquireLocks, newLockStats, releaseLocks } from '../../src/lock/acquireLocks.js';

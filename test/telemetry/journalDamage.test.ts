@@ -29,7 +29,9 @@ function fill(dir: string, n: number) {
 
 async function values(dir: string): Promise<number[]> {
   const out: number[] = [];
-  await scanJournal(dir, (c) => out.push(...c.records.map((r) => (r.value as { i: number }).i)));
+  await scanJournal(dir, (c) => {
+    out.push(...c.records.map((r) => (r.value as { i: number }).i));
+  });
   return out.sort((a, b) => a - b);
 }
 

@@ -23,7 +23,9 @@ function fill(dir: string, env: Record<string, string>, n: number, from = 0) {
 
 async function values(dir: string): Promise<number[]> {
   const out: number[] = [];
-  await scanJournal(dir, (c) => out.push(...c.records.map((r) => (r.value as { i: number }).i)));
+  await scanJournal(dir, (c) => {
+    out.push(...c.records.map((r) => (r.value as { i: number }).i));
+  });
   return out;
 }
 

@@ -9,7 +9,9 @@ import { cliSync, tempDir } from './helpers.js';
 
 async function spans(dir: string): Promise<SpanRecord[]> {
   const out: SpanRecord[] = [];
-  await scanJournal(dir, (c) => out.push(...c.records.map((r) => r.value as SpanRecord)));
+  await scanJournal(dir, (c) => {
+    out.push(...c.records.map((r) => r.value as SpanRecord));
+  });
   return out;
 }
 
