@@ -3,7 +3,7 @@ SHELL := /bin/bash
 NODE_MODULES := node_modules/.package-lock.json
 SOURCES := $(shell find src -name '*.ts') tsconfig.json scripts/build-cli.mjs scripts/cli-loader.cjs scripts/warm-code-cache.cjs
 
-.PHONY: install build test test-deps lint demo benchmark baseline report clean chaos
+.PHONY: install build test test-deps lint demo benchmark baseline report clean chaos settings-docs
 
 install: $(NODE_MODULES)
 $(NODE_MODULES): package.json package-lock.json
@@ -17,9 +17,11 @@ dist/.built: $(NODE_MODULES) $(SOURCES)
 	chmod +x dist/coordination_helper.cjs
 	@touch $@
 
-# Type-checks src/ and test/ (tsconfig.test.json: tests are checked like the code they test).
+# Type-checks src/ and test/ (tsconfig.test.json: tests are checked like the code they test), and
+# bench/ + scripts/ as JavaScript against bench/types.d.ts (tsconfig.bench.json).
 lint: $(NODE_MODULES)
 	npx tsc -p tsconfig.test.json
+	npx tsc -p tsconfig.bench.json
 
 test: build test-deps
 	npx vitest run
@@ -42,6 +44,10 @@ benchmark: build
 
 baseline: build
 	node bench/run.mjs --label baseline --out bench/results/baseline.json $(BENCH_ARGS)
+
+# The settings tables of README.md and docs/telemetry.md, printed from src/settings.ts.
+settings-docs: build
+	node scripts/settings-docs.mjs
 
 report:
 	node bench/report.mjs $(REPORT_ARGS)

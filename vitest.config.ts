@@ -9,5 +9,6 @@ export default defineConfig({
     // Integration tests spawn dozens of processes each; running files one at a time keeps a
     // 2-core machine from starving them into lock timeouts.
     fileParallelism: false,
+    setupFiles: ['test/support/setup.ts'],
   },
 });

@@ -8,10 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const dist = new URL('../dist/', import.meta.url);
-const { resolveConfig } = await import(new URL('config.js', dist));
-const { makeTracer } = await import(new URL('telemetry/makeTracer.js', dist));
-const { resolveTelemetryConfig } = await import(new URL('telemetry/resolveTelemetryConfig.js', dist));
-const { maintainJournal } = await import(new URL('journal/maintainJournal.js', dist));
+/** @param {string} file */
+const at = (file) => new URL(file, dist).href;
+const { resolveConfig } = await import(at('config.js'));
+const { makeTracer } = await import(at('telemetry/makeTracer.js'));
+const { resolveTelemetryConfig } = await import(at('telemetry/resolveTelemetryConfig.js'));
+const { maintainJournal } = await import(at('journal/maintainJournal.js'));
 
 const i = process.argv.indexOf('--spans');
 const spans = i > 0 ? Number(process.argv[i + 1]) : 86_400;

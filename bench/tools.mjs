@@ -29,6 +29,7 @@ target or operations fail. Prints per-step achieved ops/s, latency and success.`
 Doubles the agent count from 1 until throughput stops improving by 5%; prints each step and the best.`,
 };
 
+/** @type {{ against: { type: 'string' }, json: { type: 'boolean' }, dir: { type: 'string' }, help: { type: 'boolean', short: 'h' } }} */
 const common = { against: { type: 'string' }, json: { type: 'boolean' }, dir: { type: 'string' }, help: { type: 'boolean', short: 'h' } };
 const f = (v, d = 1) => (v === null || v === undefined ? '-' : Number(v).toFixed(d));
 const tmp = () => mkdtempSync(join(os.tmpdir(), 'swarmfile-tool-'));

@@ -1,67 +1,72 @@
 /**
- * The only module that reads the environment. Layers, later wins: DEFAULTS, then environment,
- * then explicit options (CLI flags or library options). The result is frozen and passed down.
+ * The only module that reads the environment (through readSetting and the settings table,
+ * settings.ts, where every variable's default and bounds live). Layers, later wins: the table's
+ * defaults, then the environment, then explicit options (CLI flags or library options). The
+ * result is frozen and passed down; telemetry settings are resolved here too, once.
  */
 import { SwarmError } from './errors.js';
+import { readSetting, type Env } from './readSetting.js';
+import { SETTINGS, type SettingName } from './settings.js';
+import { resolveTelemetryConfig, type TelemetryConfig } from './telemetry/resolveTelemetryConfig.js';
 
 export interface LockConfig {
-  /** Total time to wait for one lock, ms. Env FLOCK_TIMEOUT (seconds). Default 30 s. */
+  /** Total time to wait for one lock, ms. Env FLOCK_TIMEOUT (seconds). */
   timeoutMs: number;
-  /** Attempts after the first before giving up. Env FLOCK_RETRIES. Default 10000 (time usually bounds first). */
+  /** Attempts after the first before giving up. Env FLOCK_RETRIES. */
   retries: number;
-  /** First backoff step, ms; doubles per attempt with jitter. Env FLOCK_BACKOFF_MS. Default 2. */
+  /** First backoff step, ms; doubles per attempt with jitter. Env FLOCK_BACKOFF_MS. */
   backoffMs: number;
-  /** Largest backoff step, ms. Env FLOCK_BACKOFF_MAX_MS. Default 100. */
+  /** Largest backoff step, ms. Env FLOCK_BACKOFF_MAX_MS. */
   backoffMaxMs: number;
   /**
    * A live holder that shows no sign of life (no refresh of its lock) for this long is hung. Dead
-   * holders are recognised at once, whatever this says. Env LOCK_STALE_MS. Default 30000, minimum 2000.
+   * holders are recognised at once, whatever this says. Env LOCK_STALE_MS.
    */
   staleMs: number;
   /**
    * What a waiter does about a hung holder on this host: `kill` (SIGKILL it, then take the lock once
-   * it is gone) or `wait` (never; waiters time out until it resumes). Env LOCK_HUNG_ACTION. Default kill.
+   * it is gone) or `wait` (never; waiters time out until it resumes). Env LOCK_HUNG_ACTION.
    */
   hungAction: 'kill' | 'wait';
 }
 
 export interface Config {
-  /** Store directory. Env COORDINATION_DIR. Default ./agent_coordination. */
+  /** Store directory. Env COORDINATION_DIR. */
   dir: string;
-  /** Telemetry journal directory. Env TELEMETRY_DIR. Default ./telemetry. */
+  /** Telemetry journal directory. Env TELEMETRY_DIR. */
   telemetryDir: string;
-  /** This process's agent id. Env AGENT_ID. Default agent_<nanoseconds> (fresh per process). */
+  /** This process's agent id. Env AGENT_ID. */
   agentId: string | undefined;
   /** Default work id for progress/complete when none is given. Env CURRENT_WORK_ITEM. */
   currentWorkItem: string | undefined;
-  /** Shard count used when a store is created; an existing store keeps its own. Env WORK_QUEUE_SHARDING. Default 16 (chosen from the shard sweep in `make benchmark`). */
+  /** Shard count used when a store is created; an existing store keeps its own. Env WORK_QUEUE_SHARDING. */
   shards: number;
-  /** fsync every written file before rename. Env SWARMFILE_FSYNC (0/1). Default on. */
+  /** fsync every written file before rename. Env SWARMFILE_FSYNC (0/1). */
   fsync: boolean;
   /**
    * With fsync on, also fsync the store directory after renames, creates and deletes, so they
-   * survive a power loss. Env SWARMFILE_FSYNC_DIR (0/1). Default on; off only to measure its cost.
+   * survive a power loss. Env SWARMFILE_FSYNC_DIR (0/1).
    */
   fsyncDir: boolean;
   lock: LockConfig;
-  /** Lease length of a claim, seconds. Env LEASE_TTL_SECONDS. Default 300. */
+  /** Lease length of a claim, seconds. Env LEASE_TTL_SECONDS. */
   leaseTtlSeconds: number;
-  /** Attempts before a failing item becomes dead. Env MAX_RETRY_ATTEMPTS. Default 3. */
+  /** Attempts before a failing item becomes dead. Env MAX_RETRY_ATTEMPTS. */
   maxRetryAttempts: number;
-  /** First retry delay after `fail`, seconds; doubles per attempt, with jitter. Env RETRY_BACKOFF_SECONDS. Default 5. */
+  /** First retry delay after `fail`, seconds; doubles per attempt, with jitter. Env RETRY_BACKOFF_SECONDS. */
   retryBackoffSeconds: number;
-  /** Longest retry delay, seconds. Env RETRY_BACKOFF_MAX_SECONDS. Default 900. */
+  /** Longest retry delay, seconds. Env RETRY_BACKOFF_MAX_SECONDS. */
   retryBackoffMaxSeconds: number;
-  /** An agent with no heartbeat for this long is stale. Env AGENT_STALE_SECONDS. Default: the lease TTL. */
+  /** An agent with no heartbeat for this long is stale. Env AGENT_STALE_SECONDS. */
   agentStaleSeconds: number;
-  /** claim-next and ready scan leases at most this often per store, ms. Env REAP_INTERVAL_MS. Default 1000. */
+  /** claim-next and ready scan leases at most this often per store, ms. Env REAP_INTERVAL_MS. */
   reapIntervalMs: number;
   /**
    * The agent's process, recorded at claim and registration for liveness checks. Env AGENT_PID;
    * else `defaultAgentPid` (the CLI passes its parent, the agent script); else this process.
    */
   agentPid: number;
-  /** Test hook: sleep this long inside every operation, to prove regression detection. Env SWARMFILE_INJECT_DELAY_MS. Default 0. */
+  /** Test hook: sleep this long inside every operation, to prove regression detection. Env SWARMFILE_INJECT_DELAY_MS. */
   injectDelayMs: number;
   /** Test hook: SIGKILL this process at the named commit step (see Store.faultPoint). Env SWARMFILE_CRASH_AT. */
   crashAt: string | undefined;
@@ -69,81 +74,56 @@ export interface Config {
   stallAt: string | undefined;
   /** Test hook: `apply` makes applying a committed change fail as a full disk would. Env SWARMFILE_FAIL_AT. */
   failAt: string | undefined;
-  /** Raw environment snapshot handed to sub-systems that resolve their own keys (telemetry). */
-  env: Readonly<Record<string, string | undefined>>;
+  /** Telemetry and journal settings, resolved from the same environment (never failing: see its warnings). */
+  telemetry: TelemetryConfig;
 }
 
-export type ConfigOverrides = Partial<Omit<Config, 'lock' | 'env'>> & {
+export type ConfigOverrides = Partial<Omit<Config, 'lock'>> & {
   lock?: Partial<LockConfig>;
   /** Used for agentPid when neither the override nor AGENT_PID gives one. */
   defaultAgentPid?: number;
 };
 
-export const DEFAULT_SHARDS = 16;
-export const MAX_SHARDS = 256;
+export const DEFAULT_SHARDS = SETTINGS.WORK_QUEUE_SHARDING.default;
+export const MAX_SHARDS = SETTINGS.WORK_QUEUE_SHARDING.max;
+/** LOCK_STALE_MS below this is raised to it: a shorter silence is ordinary scheduling on a busy host. */
+export const MIN_STALE_MS = 2000;
 
-function intFromEnv(env: Record<string, string | undefined>, key: string, min: number, max: number): number | undefined {
-  const raw = env[key];
-  if (raw === undefined || raw === '') return undefined;
-  if (!/^\d+$/.test(raw.trim())) throw new SwarmError('INVALID_INPUT', `${key} must be a whole number, got ${JSON.stringify(raw)}`, { key });
-  const n = Number(raw.trim());
-  if (n < min || n > max) throw new SwarmError('INVALID_INPUT', `${key} must be between ${min} and ${max}, got ${n}`, { key });
-  return n;
-}
-
-function numberFromEnv(env: Record<string, string | undefined>, key: string, min: number, max: number): number | undefined {
-  const raw = env[key];
-  if (raw === undefined || raw === '') return undefined;
-  const n = Number(raw.trim());
-  if (!Number.isFinite(n) || raw.trim() === '') throw new SwarmError('INVALID_INPUT', `${key} must be a number, got ${JSON.stringify(raw)}`, { key });
-  if (n < min || n > max) throw new SwarmError('INVALID_INPUT', `${key} must be between ${min} and ${max}, got ${n}`, { key });
-  return n;
-}
-
-function boolFromEnv(env: Record<string, string | undefined>, key: string): boolean | undefined {
-  const raw = env[key];
-  if (raw === undefined || raw === '') return undefined;
-  if (/^(1|true|yes|on)$/i.test(raw)) return true;
-  if (/^(0|false|no|off)$/i.test(raw)) return false;
-  throw new SwarmError('INVALID_INPUT', `${key} must be 0 or 1, got ${JSON.stringify(raw)}`, { key });
-}
-
-export function resolveConfig(overrides: ConfigOverrides = {}, env: Record<string, string | undefined> = process.env): Readonly<Config> {
-  const timeoutS = numberFromEnv(env, 'FLOCK_TIMEOUT', 0, 86_400);
-  const staleMs = Math.max(overrides.lock?.staleMs ?? intFromEnv(env, 'LOCK_STALE_MS', 0, 3_600_000) ?? 30_000, 2000);
-  const hungRaw = env.LOCK_HUNG_ACTION || 'kill';
-  if (hungRaw !== 'kill' && hungRaw !== 'wait') throw new SwarmError('INVALID_INPUT', `LOCK_HUNG_ACTION must be kill or wait, got ${JSON.stringify(hungRaw)}`, { key: 'LOCK_HUNG_ACTION' });
+export function resolveConfig(overrides: ConfigOverrides = {}, env: Env = process.env): Readonly<Config> {
+  const read = <N extends SettingName>(name: N) => readSetting(env, name);
+  const timeoutS = read('FLOCK_TIMEOUT');
   const lock: LockConfig = {
-    timeoutMs: overrides.lock?.timeoutMs ?? (timeoutS === undefined ? 30_000 : timeoutS * 1000),
-    retries: overrides.lock?.retries ?? intFromEnv(env, 'FLOCK_RETRIES', 0, 1_000_000) ?? 10_000,
-    backoffMs: overrides.lock?.backoffMs ?? intFromEnv(env, 'FLOCK_BACKOFF_MS', 1, 60_000) ?? 2,
-    backoffMaxMs: overrides.lock?.backoffMaxMs ?? intFromEnv(env, 'FLOCK_BACKOFF_MAX_MS', 1, 600_000) ?? 100,
-    staleMs,
-    hungAction: overrides.lock?.hungAction ?? hungRaw,
+    timeoutMs: overrides.lock?.timeoutMs ?? timeoutS * 1000,
+    retries: overrides.lock?.retries ?? read('FLOCK_RETRIES'),
+    backoffMs: overrides.lock?.backoffMs ?? read('FLOCK_BACKOFF_MS'),
+    backoffMaxMs: overrides.lock?.backoffMaxMs ?? read('FLOCK_BACKOFF_MAX_MS'),
+    staleMs: Math.max(overrides.lock?.staleMs ?? read('LOCK_STALE_MS'), MIN_STALE_MS),
+    hungAction: overrides.lock?.hungAction ?? (read('LOCK_HUNG_ACTION') as LockConfig['hungAction']),
   };
+  const leaseTtlSeconds = overrides.leaseTtlSeconds ?? read('LEASE_TTL_SECONDS');
+  const telemetryDir = overrides.telemetryDir ?? read('TELEMETRY_DIR');
   const config: Config = {
-    dir: overrides.dir ?? (env.COORDINATION_DIR || './agent_coordination'),
-    telemetryDir: overrides.telemetryDir ?? (env.TELEMETRY_DIR || './telemetry'),
-    agentId: overrides.agentId ?? (env.AGENT_ID || undefined),
-    currentWorkItem: overrides.currentWorkItem ?? (env.CURRENT_WORK_ITEM || undefined),
-    shards: overrides.shards ?? intFromEnv(env, 'WORK_QUEUE_SHARDING', 1, MAX_SHARDS) ?? DEFAULT_SHARDS,
-    fsync: overrides.fsync ?? boolFromEnv(env, 'SWARMFILE_FSYNC') ?? true,
-    fsyncDir: overrides.fsyncDir ?? boolFromEnv(env, 'SWARMFILE_FSYNC_DIR') ?? true,
+    dir: overrides.dir ?? read('COORDINATION_DIR'),
+    telemetryDir,
+    agentId: overrides.agentId ?? read('AGENT_ID'),
+    currentWorkItem: overrides.currentWorkItem ?? read('CURRENT_WORK_ITEM'),
+    shards: overrides.shards ?? read('WORK_QUEUE_SHARDING'),
+    fsync: overrides.fsync ?? read('SWARMFILE_FSYNC'),
+    fsyncDir: overrides.fsyncDir ?? read('SWARMFILE_FSYNC_DIR'),
     lock: Object.freeze(lock),
-    leaseTtlSeconds: overrides.leaseTtlSeconds ?? intFromEnv(env, 'LEASE_TTL_SECONDS', 1, 31_536_000) ?? 300,
-    maxRetryAttempts: overrides.maxRetryAttempts ?? intFromEnv(env, 'MAX_RETRY_ATTEMPTS', 1, 1000) ?? 3,
-    retryBackoffSeconds: overrides.retryBackoffSeconds ?? numberFromEnv(env, 'RETRY_BACKOFF_SECONDS', 0, 86_400) ?? 5,
-    retryBackoffMaxSeconds: overrides.retryBackoffMaxSeconds ?? numberFromEnv(env, 'RETRY_BACKOFF_MAX_SECONDS', 0, 31_536_000) ?? 900,
-    agentStaleSeconds: 0, // set below from the lease TTL when not given
-    reapIntervalMs: overrides.reapIntervalMs ?? intFromEnv(env, 'REAP_INTERVAL_MS', 0, 3_600_000) ?? 1000,
-    agentPid: overrides.agentPid ?? intFromEnv(env, 'AGENT_PID', 1, 2 ** 31 - 1) ?? overrides.defaultAgentPid ?? process.pid,
-    injectDelayMs: overrides.injectDelayMs ?? intFromEnv(env, 'SWARMFILE_INJECT_DELAY_MS', 0, 60_000) ?? 0,
-    crashAt: overrides.crashAt ?? (env.SWARMFILE_CRASH_AT || undefined),
-    stallAt: overrides.stallAt ?? (env.SWARMFILE_STALL_AT || undefined),
-    failAt: overrides.failAt ?? (env.SWARMFILE_FAIL_AT || undefined),
-    env: Object.freeze({ ...env }),
+    leaseTtlSeconds,
+    maxRetryAttempts: overrides.maxRetryAttempts ?? read('MAX_RETRY_ATTEMPTS'),
+    retryBackoffSeconds: overrides.retryBackoffSeconds ?? read('RETRY_BACKOFF_SECONDS'),
+    retryBackoffMaxSeconds: overrides.retryBackoffMaxSeconds ?? read('RETRY_BACKOFF_MAX_SECONDS'),
+    agentStaleSeconds: overrides.agentStaleSeconds ?? read('AGENT_STALE_SECONDS') ?? leaseTtlSeconds,
+    reapIntervalMs: overrides.reapIntervalMs ?? read('REAP_INTERVAL_MS'),
+    agentPid: overrides.agentPid ?? read('AGENT_PID') ?? overrides.defaultAgentPid ?? process.pid,
+    injectDelayMs: overrides.injectDelayMs ?? read('SWARMFILE_INJECT_DELAY_MS'),
+    crashAt: overrides.crashAt ?? read('SWARMFILE_CRASH_AT'),
+    stallAt: overrides.stallAt ?? read('SWARMFILE_STALL_AT'),
+    failAt: overrides.failAt ?? read('SWARMFILE_FAIL_AT'),
+    telemetry: overrides.telemetry ?? resolveTelemetryConfig(env, telemetryDir),
   };
-  config.agentStaleSeconds = overrides.agentStaleSeconds ?? intFromEnv(env, 'AGENT_STALE_SECONDS', 1, 31_536_000) ?? config.leaseTtlSeconds;
   if (!Number.isInteger(config.shards) || config.shards < 1 || config.shards > MAX_SHARDS) {
     throw new SwarmError('INVALID_INPUT', `shards must be a whole number from 1 to ${MAX_SHARDS}`);
   }

@@ -8,6 +8,11 @@ import { bootstrapChangeCI, mannWhitneyU, median } from './stats.mjs';
 
 export const DEFAULTS = { threshold: 10, alpha: 0.01, minSamples: 5 };
 
+/**
+ * @param {Record<string, any>} baseline
+ * @param {Record<string, any>} current
+ * @param {{ threshold?: number, alpha?: number, minSamples?: number, filter?: string }} [options]
+ */
 export function compareMetrics(baseline, current, options = {}) {
   const { threshold, alpha, minSamples, filter } = { ...DEFAULTS, ...options };
   const re = filter ? new RegExp(filter) : null;

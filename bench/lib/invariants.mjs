@@ -7,6 +7,7 @@
  */
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
+import { consistencyProblems, ledgerProblems, placesOf, scanStore } from '../../test/support/storeInvariants.mjs';
 
 async function readJsonFile(path, problems) {
   let text;
@@ -29,67 +30,24 @@ function count(map, id) {
   map.set(id, (map.get(id) ?? 0) + 1);
 }
 
-/** swarmfile's layout: work_claims.NNN.json arrays, work_completed.NNN.jsonl logs, agent_stats.NNN.json. */
+/**
+ * swarmfile's layout, through the one store checker the tests use too
+ * (test/support/storeInvariants.mjs): every file valid, no id in two places or finished twice,
+ * counters equal to the completed logs, no intent left behind, and the ledger held.
+ * @param {string} dir
+ * @param {import('../types.js').Ledger} ledger
+ * @param {{ preexisting?: { active?: number, completed?: number } }} [options]
+ * @returns {Promise<import('../types.js').InvariantReport>}
+ */
 export async function checkSwarmfileStore(dir, ledger, { preexisting = { active: 0, completed: 0 } } = {}) {
-  const problems = [];
-  const names = await fs.readdir(dir).catch(() => []);
-  const active = new Map();
-  const completed = new Map();
-  const activeItems = new Map();
-  let statsTasks = 0;
-  let files = 0;
-  for (const name of names.sort()) {
-    const path = join(dir, name);
-    if (/^txn-.*\.intent$/.test(name)) problems.push(`${name}: intent left behind after every agent finished`);
-    if (/^work_claims\.\d+\.json$/.test(name)) {
-      files++;
-      const arr = await readJsonFile(path, problems);
-      if (arr !== undefined && !Array.isArray(arr)) problems.push(`${name}: not an array`);
-      for (const w of Array.isArray(arr) ? arr : []) {
-        count(active, w.work_item_id);
-        activeItems.set(w.work_item_id, w);
-      }
-    } else if (/^work_completed\.\d+\.jsonl$/.test(name)) {
-      files++;
-      const text = await fs.readFile(path, 'utf8');
-      const lines = text.split('\n');
-      if (lines[lines.length - 1] !== '') problems.push(`${name}: last line has no newline (torn append)`);
-      lines.forEach((line, i) => {
-        if (!line) return;
-        try {
-          const w = JSON.parse(line);
-          count(completed, w.work_item_id);
-          if (w.status !== 'completed') problems.push(`${name}:${i + 1}: status ${w.status} in completed log`);
-        } catch {
-          problems.push(`${name}:${i + 1}: not valid JSON`);
-        }
-      });
-    } else if (/^agent_stats\.\d+\.json$/.test(name)) {
-      files++;
-      const s = await readJsonFile(path, problems);
-      for (const a of Object.values(s?.agents ?? {})) statsTasks += a.tasks_completed ?? 0;
-    } else if (/\.json$/.test(name)) {
-      files++;
-      await readJsonFile(path, problems);
-    }
-  }
-  const lost = { claims: [], progress: [], completions: [] };
-  const duplicated = [];
-  for (const [id, n] of [...active, ...completed]) if ((active.get(id) ?? 0) + (completed.get(id) ?? 0) > 1) duplicated.push(id);
-  for (const id of ledger.claimed) {
-    if (ledger.completed.has(id)) {
-      if (!completed.has(id)) lost.completions.push(id); // reported complete, not in any completed log
-    } else if (!active.has(id) && !completed.has(id)) lost.claims.push(id);
-  }
-  for (const id of ledger.progressed) {
-    const w = activeItems.get(id);
-    if (w && !ledger.completed.has(id) && w.progress !== 50) lost.progress.push(id);
-  }
-  const phantom = [...completed.keys()].filter((id) => !ledger.completed.has(id)).length - preexisting.completed;
-  if (phantom > 0) problems.push(`${phantom} completion(s) on disk that no agent reported`);
-  const expectedTasks = completed.size;
-  if (statsTasks !== expectedTasks) problems.push(`agent_stats counts ${statsTasks} completions, completed logs hold ${expectedTasks}`);
-  return finish({ files, active: active.size, completed: completed.size, lost, duplicated: [...new Set(duplicated)], problems, ledger });
+  const s = scanStore(dir);
+  const problems = [...s.problems, ...consistencyProblems(s)];
+  for (const name of s.leftovers) if (name.endsWith('.intent')) problems.push(`${name}: intent left behind after every agent finished`);
+  const { lost, problems: ledgerIssues } = ledgerProblems(s, ledger, { preexistingCompleted: preexisting.completed ?? 0 });
+  problems.push(...ledgerIssues);
+  const duplicated = new Set(s.duplicates);
+  for (const [id, at] of placesOf(s)) if (at.length > 1) duplicated.add(id);
+  return finish({ files: s.files, active: s.active.size, completed: s.completed.size, lost, duplicated: [...duplicated], problems, ledger });
 }
 
 /** SwarmSH's layout: one work_claims.json array; a completed item keeps its place with status completed. */

@@ -7,6 +7,11 @@ import { runCommandAgents, runLibraryAgents } from './runAgents.mjs';
 import { summarize } from './stats.mjs';
 import { lockFigures, querySpans } from './telemetrySource.mjs';
 
+/**
+ * @param {import('../types.js').BenchContext} ctx
+ * @param {string} label
+ * @param {{ agents: number, cycles?: number, durationS?: number, rampUpS?: number, env?: Record<string, string>, mode?: string, target?: import('../types.js').Target, dir?: string, expectLoss?: boolean }} options
+ */
 export async function multiRun(ctx, label, { agents, cycles, durationS, rampUpS, env = {}, mode = 'cli', target, dir, expectLoss = false }) {
   const storeDir = dir ?? ctx.tmp(label);
   const telemetryDir = ctx.tmp(`${label}-telemetry`);

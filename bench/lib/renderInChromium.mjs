@@ -20,6 +20,10 @@ function run(bin, args, timeoutMs) {
   });
 }
 
+/**
+ * @param {string} htmlPath
+ * @param {{ bin?: string, screenshot?: string, width?: number, height?: number, timeoutMs?: number }} [options]
+ */
 export async function renderInChromium(htmlPath, { bin = '/usr/bin/chromium', screenshot, width = 1200, height = 2400, timeoutMs = 60_000 } = {}) {
   const url = pathToFileURL(htmlPath).href;
   const profile = () => mkdtempSync(join(os.tmpdir(), 'swarmfile-chromium-'));

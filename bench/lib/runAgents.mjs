@@ -13,11 +13,16 @@ import { LIBRARY, parseWorkId, ROOT } from './targets.mjs';
 
 const OPS = ['claim', 'progress', 'complete'];
 
+/** @returns {import('../types.js').Ledger} */
 export function newLedger() {
   return { claimed: new Set(), progressed: new Set(), completed: new Set() };
 }
 
-/** Runs the workload through a command target (swarmfile's CLI or --against). */
+/**
+ * Runs the workload through a command target (swarmfile's CLI or --against).
+ * @param {import('../types.js').Target} target
+ * @param {import('../types.js').AgentRunOptions} options
+ */
 export async function runCommandAgents(target, { dir, agents, cycles = Infinity, durationS, rampUpS = 0, env = {}, onCycle, agentPrefix = 'bench_agent' }) {
   const ledger = newLedger();
   const ops = [];
@@ -57,7 +62,10 @@ export async function runCommandAgents(target, { dir, agents, cycles = Infinity,
   return summarizeRun({ target: target.name, mode: 'cli', agents, wallMs, ops, cycleSamples, failures, invariants });
 }
 
-/** Runs the same workload through the library API: `agents` concurrent loops in one child process. */
+/**
+ * Runs the same workload through the library API: `agents` concurrent loops in one child process.
+ * @param {import('../types.js').AgentRunOptions} options
+ */
 export async function runLibraryAgents({ dir, agents, cycles = Infinity, durationS, env = {} }) {
   const spec = JSON.stringify({ dir, agents, cycles: Number.isFinite(cycles) ? cycles : null, durationS: durationS ?? null, library: LIBRARY });
   const out = await runOrThrow([process.execPath, join(ROOT, 'bench/libraryAgents.mjs'), spec], { env: { ...process.env, ...env } });

@@ -1,6 +1,11 @@
 /** Runs one command and times it from spawn to exit with the monotonic clock. */
 import { spawn } from 'node:child_process';
 
+/**
+ * @param {string[]} argv
+ * @param {{ env?: NodeJS.ProcessEnv, cwd?: string, timeoutMs?: number }} [options]
+ * @returns {Promise<import('../types.js').Timed>}
+ */
 export function runTimed(argv, { env = process.env, cwd, timeoutMs = 120_000 } = {}) {
   return new Promise((resolve) => {
     const t0 = performance.now();

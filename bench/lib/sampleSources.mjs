@@ -11,6 +11,7 @@ export async function fromResultsFile(path) {
   return { kind: 'results', path, label: json.label ?? null, git: json.git ?? null, started_at: json.started_at ?? null, metrics: json.metrics };
 }
 
+/** @param {{ since: string, until: string, telemetryDir?: string, storeDir?: string, minSpans?: number, label?: string }} options */
 export async function fromTelemetryWindow({ since, until, telemetryDir, storeDir, minSpans = 1, label = 'window' }) {
   const spans = await querySpans({ since, until, telemetryDir, storeDir });
   if (spans === null) throw new Error('the telemetry journal cannot be queried: this build has no `coordination_helper telemetry query` yet');

@@ -31,6 +31,7 @@ function legend(series, x, y) {
 }
 
 /** Grouped vertical bars: categories on x, one bar per series. Optional horizontal reference line. */
+/** @param {{ id: string, title: string, categories: string[], series: { name: string, values: number[], color?: string, colors?: string[] }[], yLabel: string, refLine?: { value: number, label: string }, width?: number, height?: number }} chart */
 export function barChart({ id, title, categories, series, yLabel, refLine, width = 640, height = 300 }) {
   const m = { l: 56, r: 150, t: 28, b: 46 };
   const vals = series.flatMap((s) => s.values).filter((v) => Number.isFinite(v));

@@ -18,10 +18,15 @@ export function parseWorkId(stdout) {
   return lines.length ? lines[lines.length - 1].trim() : null;
 }
 
+/** @returns {import('../types.js').Target} */
 export function swarmfileTarget() {
   return { name: 'swarmfile', kind: 'swarmfile', argv: (args) => [process.execPath, CLI, ...args], check: checkSwarmfileStore };
 }
 
+/**
+ * @param {string} command
+ * @returns {import('../types.js').Target}
+ */
 export function commandTarget(command) {
   return { name: command, kind: 'command', argv: (args) => ['bash', '-c', `${command} "$@"`, 'against', ...args], check: checkSwarmshStore };
 }

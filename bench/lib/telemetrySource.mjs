@@ -65,6 +65,7 @@ export function normalizeSpan(s) {
 }
 
 /** Spans recorded in `telemetryDir`, optionally within [since, until]. Null when unavailable. */
+/** @param {{ telemetryDir?: string, storeDir?: string, since?: string, until?: string, env?: Record<string, string> }} [options] */
 export async function querySpans({ telemetryDir, storeDir, since, until, env = {} } = {}) {
   if (!(await telemetryAvailable())) return null;
   // No journal there (telemetry was off): no spans. The CLI says NOT_FOUND for a missing journal.

@@ -7,6 +7,7 @@
 import { commandTarget } from '../lib/targets.mjs';
 import { fmt, multiRun } from '../lib/multiRun.mjs';
 
+/** @type {import('../types.js').BenchPart} */
 export default {
   name: 'against',
   title: 'Comparison against another tool (--against)',

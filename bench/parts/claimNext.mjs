@@ -187,7 +187,7 @@ function spawnCliWaiter(agent, env) {
     }
   });
   child.stderr.on('data', (d) => (w.stderr += d));
-  w.closed = new Promise((resolve) =>
+  w.closed = new Promise(/** @param {(v?: unknown) => void} resolve */ (resolve) =>
     child.on('close', (code, signal) => {
       w.exitAt = performance.now();
       w.code = code ?? (signal ? 128 : -1);
@@ -294,6 +294,9 @@ async function completedCounts(dir) {
  * checkSwarmfileStore plus the queue's own promise: each of `items` was handed out by claim-next
  * once (`claims`, every id any claim returned, repeats kept), completed exactly once, and no longer
  * queued; nothing else was completed.
+ * @param {string} dir
+ * @param {{ items: string[], claims: string[], ledger: import('../types.js').Ledger }} run
+ * @returns {Promise<import('../types.js').InvariantReport>}
  */
 export async function checkQueueStore(dir, { items, claims, ledger }) {
   const inv = await checkSwarmfileStore(dir, ledger);
@@ -509,7 +512,7 @@ async function latency(ctx, env) {
   // Each store must still hold exactly n queued items, nothing active, every round completed once.
   for (const s of stores) {
     const completions = libWarmup + libRounds + cliWarmup + cliRounds;
-    const inv = await checkSwarmfileStore(s.dir, newLedger(), { preexisting: { completed: completions } });
+    const inv = await checkSwarmfileStore(s.dir, newLedger(), { preexisting: { active: 0, completed: completions } });
     const queued = (await readBacklogIds(s.dir)).length;
     if (queued !== s.n) inv.problems.push(`${queued} items queued after the rounds, expected ${s.n}`);
     if (inv.on_disk.active !== 0) inv.problems.push(`${inv.on_disk.active} items left claimed`);
@@ -734,6 +737,7 @@ async function wake(ctx, env, mode, k) {
 const f = (v, d = 1) => (v === null || v === undefined || Number.isNaN(v) ? '-' : Number(v).toFixed(d));
 const via = (mode) => (mode === 'cli' ? 'CLI processes' : 'library');
 
+/** @type {import('../types.js').BenchPart} */
 export default {
   name: 'claimnext',
   title: 'Work queue: claim-next throughput, latency vs queue length, add -> wake-up (issue 3)',

@@ -7,12 +7,14 @@
 import { summarize } from '../lib/stats.mjs';
 import { libraryRounds, OPS } from './latency.mjs';
 
+/** @type {[string, Record<string, string>][]} */
 const MODES = [
   ['no fsync', { SWARMFILE_FSYNC: '0' }],
   ['files only', { SWARMFILE_FSYNC: '1', SWARMFILE_FSYNC_DIR: '0' }],
   ['files + dir (default)', { SWARMFILE_FSYNC: '1', SWARMFILE_FSYNC_DIR: '1' }],
 ];
 
+/** @type {import('../types.js').BenchPart} */
 export default {
   name: 'durability',
   title: 'Cost of fsync: none, files only, files + directory (library)',

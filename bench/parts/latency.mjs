@@ -51,6 +51,7 @@ export async function libraryRounds(dir, rounds, env = {}, { queue = false } = {
   return JSON.parse(out);
 }
 
+/** @type {import('../types.js').BenchPart} */
 export default {
   name: 'latency',
   title: 'Per-operation latency (CLI and library)',

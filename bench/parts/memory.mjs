@@ -8,6 +8,7 @@ import { libraryRounds } from './latency.mjs';
 
 const MB = 1024 * 1024;
 
+/** @type {import('../types.js').BenchPart} */
 export default {
   name: 'memory',
   title: 'Peak RSS per process',

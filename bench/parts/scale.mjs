@@ -17,6 +17,7 @@ export async function writeSwarmshSeed(dir, n) {
   await fs.writeFile(join(dir, 'work_claims.json'), JSON.stringify(items));
 }
 
+/** @type {import('../types.js').BenchPart} */
 export default {
   name: 'scale',
   title: 'Operation latency vs items in the store',

@@ -2,6 +2,7 @@
 import { fmt, multiRun } from '../lib/multiRun.mjs';
 import { median } from '../lib/stats.mjs';
 
+/** @type {import('../types.js').BenchPart} */
 export default {
   name: 'shards',
   title: 'Shard-count sweep (WORK_QUEUE_SHARDING)',

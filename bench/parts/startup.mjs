@@ -3,6 +3,7 @@ import { summarize, median } from '../lib/stats.mjs';
 
 const OPS = ['claim', 'progress', 'complete'];
 
+/** @type {import('../types.js').BenchPart} */
 export default {
   name: 'startup',
   title: 'CLI start-up vs node -e 0 (interleaved, paired)',

@@ -1,6 +1,7 @@
 /** Concurrency sweep: throughput, latency percentiles, success rate and lock figures per agent count. */
 import { fmt, multiRun } from '../lib/multiRun.mjs';
 
+/** @type {import('../types.js').BenchPart} */
 export default {
   name: 'sweep',
   title: 'Concurrency sweep (CLI agent processes)',

@@ -21,6 +21,7 @@ export function parseEnvAssignments(text) {
   return out;
 }
 
+/** @type {import('../types.js').BenchPart} */
 export default {
   name: 'telemetry',
   title: 'Telemetry overhead (100% sampling vs off)',

@@ -1,6 +1,7 @@
 /** Issue 2: full-cycle throughput with 1, 8, 32 agent processes, and through the library in one process. */
 import { fmt, multiRun } from '../lib/multiRun.mjs';
 
+/** @type {import('../types.js').BenchPart} */
 export default {
   name: 'throughput',
   title: 'Full-cycle throughput (claim -> progress -> complete)',

@@ -1,9 +1,13 @@
 import type { Config } from '../config.js';
 import type { Coordinator } from '../coordinator/Coordinator.js';
+import type { Env } from '../readSetting.js';
 
 /** What command handlers get: the resolved config, a lazily opened coordinator and output sinks. */
 export interface CliContext {
+  /** Resolved on first use: an invalid setting throws INVALID_INPUT there. */
   readonly config: Readonly<Config>;
+  /** The environment the settings come from. */
+  readonly env: Env;
   /** --json: print full records as JSON on stdout. */
   readonly json: boolean;
   /** --quiet: no human messages on stderr. */

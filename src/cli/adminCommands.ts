@@ -1,10 +1,27 @@
 import type { Command } from 'commander';
 import type { CliContext } from './CliContext.js';
 import { SwarmError } from '../errors.js';
+import { SETTINGS } from '../settings.js';
+import { formatSettingsReport, settingsReport } from './settingsText.js';
 
 type Ctx = () => CliContext;
 
 export function registerAdminCommands(program: Command, ctx: Ctx): void {
+  program
+    .command('settings')
+    .description('every environment variable swarmfile reads: the value in effect, whether it came from the environment or the default, and any value that would be refused or ignored')
+    .option('--group <group>', `only one group: ${[...new Set(Object.values(SETTINGS).map((s) => s.group))].join(', ')}`)
+    .addHelpText('after', '\nExit status: 0; 2 (INVALID_INPUT) when a store setting in the environment would be refused (every command would fail).')
+    .action((o: { group?: string }) => {
+      const c = ctx();
+      const groups = [...new Set(Object.values(SETTINGS).map((s) => s.group))];
+      if (o.group !== undefined && !groups.includes(o.group as (typeof groups)[number])) throw new SwarmError('INVALID_INPUT', `--group must be one of ${groups.join(', ')}, got ${JSON.stringify(o.group)}`);
+      const rows = settingsReport(c.env, o.group ? [o.group as (typeof groups)[number]] : undefined);
+      c.out(c.json ? JSON.stringify(rows, null, 2) : formatSettingsReport(rows));
+      const refused = rows.filter((r) => r.problem?.startsWith('refused'));
+      if (refused.length) throw new SwarmError('INVALID_INPUT', `${refused.length} setting(s) would be refused: ${refused.map((r) => r.name).join(', ')}`);
+    });
+
   program
     .command('import-swarmsh')
     .description("import a SwarmSH directory (work_claims.json, work_claims_fast.jsonl, agent_status.json, coordination_log.json); ids already present are skipped; exits 0 even when some records could not be read, reporting them")

@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import type { Dashboard } from '../coordinator/buildDashboard.js';
 import type { CliContext } from './CliContext.js';
+import { DEFAULT_TEAM } from '../model/types.js';
+import { numberArgument } from './numberArguments.js';
 import { formatTable } from './formatTable.js';
 
 type Ctx = () => CliContext;
@@ -27,12 +29,12 @@ export function registerAgentCommands(program: Command, ctx: Ctx): void {
     .command('register')
     .description('add an agent to agent_status.json (or refresh it)')
     .argument('<agent_id>', 'the agent (letters, digits, _ . : -)')
-    .argument('[team]', 'team name', 'autonomous_team')
+    .argument('[team]', 'team name', DEFAULT_TEAM)
     .argument('[capacity]', 'whole number 1..10000', '100')
     .argument('[specialization]', 'what it is good at', 'general_development')
     .action(async (agentId: string, team: string, capacity: string, specialization: string) => {
       const c = ctx();
-      const rec = await (await c.coordinator()).register({ agentId, team, capacity, specialization });
+      const rec = await (await c.coordinator()).register({ agentId, team, capacity: numberArgument('capacity', capacity), specialization });
       c.out(c.json ? JSON.stringify(rec, null, 2) : rec.agent_id);
       c.say(`registered ${rec.agent_id} in ${rec.team} (capacity ${rec.capacity}, ${rec.specialization})`);
     });

@@ -1,6 +1,6 @@
 /**
  * One CLI call's shared state: the configuration (resolved on first use, so a bad environment
- * setting fails inside the command like any other invalid input) and the coordinator (opened on
+ * setting fails inside the command like any other invalid input, and `settings` can show it) and the coordinator (opened on
  * first use, closed once by runCli). Both command paths, commander's and the fast path, use it.
  */
 import { resolveConfig, type Config } from '../config.js';
@@ -37,14 +37,17 @@ export function createCliSession(io: RunIO): CliSession {
   let config: Readonly<Config> | undefined;
   return {
     context(flags) {
-      config ??= resolveConfig({ ...(flags.dir ? { dir: flags.dir } : {}), defaultAgentPid: io.agentPid }, io.env);
-      const cfg = config;
+      const resolved = () => (config ??= resolveConfig({ ...(flags.dir ? { dir: flags.dir } : {}), defaultAgentPid: io.agentPid }, io.env));
       return {
-        config: cfg,
+        get config() {
+          return resolved();
+        },
+        env: io.env,
         json: !!flags.json,
         quiet: !!flags.quiet,
         coordinator: async (mode = 'write') => {
           if (coordinator) return coordinator;
+          const cfg = resolved();
           // Opened before the tracer is made: a read of a missing store leaves no journal behind either.
           const opened = await Coordinator.open({ config: cfg, create: mode === 'write', cliStartup: true, tracer: io.makeTracer ? await io.makeTracer(cfg) : noopTracer });
           coordinator = opened;

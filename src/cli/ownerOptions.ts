@@ -3,8 +3,11 @@
  * Options) so the start-up fast path can import them without loading commander.
  */
 export interface OptionSpec {
+  /** commander's syntax: `--name` (a switch) or `--name <value>`. */
   readonly flags: string;
   readonly description: string;
+  /** Given more than once, the values are collected into an array. */
+  readonly repeatable?: boolean;
 }
 
 export const TOKEN_OPTION: OptionSpec = { flags: '--token <n>', description: 'fencing token from your claim (--json shows it); refused if the item was claimed again since' };

@@ -4,47 +4,16 @@ import type { CliContext } from './CliContext.js';
 import { formatTable } from './formatTable.js';
 import { FORCE_OPTION, TOKEN_OPTION } from './ownerOptions.js';
 import { workIdOrCurrent } from './workIdOrCurrent.js';
-import { deliverOutput } from './deliverOutput.js';
+import { numberArgument, ownerProof } from './numberArguments.js';
 
 type Ctx = () => CliContext;
 
 const READY_HEADERS = ['work_item_id', 'priority', 'team', 'work_type', 'attempts', 'description'];
 const readyRow = (w: WorkItem) => [w.work_item_id, w.priority, w.team, w.work_type, w.attempts ?? 0, w.description];
-const collect = (value: string, prev: string[] = []) => [...prev, value];
 
 /** The work queue (issue 3): backlog, claim-next, leases, failure handling, housekeeping. */
 export function registerQueueCommands(program: Command, ctx: Ctx): void {
-  program
-    .command('add')
-    .description('enqueue an unclaimed item in the backlog and print its id')
-    .argument('<work_type>', 'kind of work (letters, digits, _ . : -)')
-    .argument('<description>', 'free text, up to 8192 UTF-8 bytes')
-    .argument('[priority]', 'critical | high | medium | low', 'medium')
-    .argument('[team]', 'team name', 'autonomous_team')
-    .option('--depends-on <id>', 'claimable only after this item is completed (repeatable)', collect)
-    .action(async (workType: string, description: string, priority: string, team: string, opts: { dependsOn?: string[] }) => {
-      const c = ctx();
-      const item = await (await c.coordinator()).add({ workType, description, priority, team, dependsOn: opts.dependsOn });
-      await deliverOutput(c, item);
-      c.say(`queued ${item.work_item_id} (${item.work_type}, ${item.priority}, ${item.team})${item.status === 'waiting' ? `, waiting for ${item.depends_on!.join(', ')}` : ''}`);
-    });
-
-  program
-    .command('claim-next')
-    .description('claim the best claimable item for $AGENT_ID (critical > high > medium > low, then oldest) and print its id')
-    .option('--type <work_type>', 'only items of this work type')
-    .option('--team <team>', 'only items of this team')
-    .option('--wait <seconds>', 'block up to this long until an item is claimable (woken by file changes)')
-    .option('--lease <seconds>', 'lease length for this claim (default LEASE_TTL_SECONDS)')
-    .addHelpText('after', '\nExits 7 (NOTHING_CLAIMABLE) when nothing can be claimed (after --wait seconds).')
-    .action(async (opts: { type?: string; team?: string; wait?: string; lease?: string }) => {
-      const c = ctx();
-      const coordinator = await c.coordinator();
-      const item = await coordinator.claimNext({ workType: opts.type, team: opts.team, waitSeconds: opts.wait, leaseSeconds: opts.lease });
-      await deliverOutput(c, item, { what: 'released back to the backlog', undo: () => coordinator.release(item.work_item_id, { reason: 'claim-next output could not be written' }) });
-      c.say(`claimed ${item.work_item_id} (${item.work_type}, ${item.priority}) for ${item.agent_id}: token ${item.fencing_token}, lease until ${item.lease_expires_at}`);
-    });
-
+  // add and claim-next: defined in hotCommands.ts, shared with the start-up fast path.
   program
     .command('ready')
     .description('list what claim-next would hand out now, in that order')
@@ -54,7 +23,7 @@ export function registerQueueCommands(program: Command, ctx: Ctx): void {
     .action(async (opts: { type?: string; team?: string; limit?: string }) => {
       const c = ctx();
       const coordinator = await c.coordinator('read');
-      const items = await coordinator.ready({ workType: opts.type, team: opts.team, limit: opts.limit });
+      const items = await coordinator.ready({ workType: opts.type, team: opts.team, limit: numberArgument('limit', opts.limit) });
       if (c.json) c.out(JSON.stringify(items, null, 2));
       else if (items.length) c.out(formatTable(READY_HEADERS, items.map(readyRow)));
       else c.say('nothing is claimable');
@@ -73,7 +42,7 @@ export function registerQueueCommands(program: Command, ctx: Ctx): void {
       const c = ctx();
       const coord = await c.coordinator();
       if (workId) {
-        const item = await coord.heartbeat(workId, opts);
+        const item = await coord.heartbeat(workId, ownerProof(opts));
         if (c.json) c.out(JSON.stringify(item, null, 2));
         c.say(`${item.work_item_id}: lease until ${item.lease_expires_at}`);
       } else {
@@ -92,7 +61,7 @@ export function registerQueueCommands(program: Command, ctx: Ctx): void {
     .option(FORCE_OPTION.flags, FORCE_OPTION.description)
     .action(async (workId: string | undefined, opts: { reason?: string; token?: string; force?: boolean }) => {
       const c = ctx();
-      const item = await (await c.coordinator('read')).release(workIdOrCurrent(c, workId), opts);
+      const item = await (await c.coordinator('read')).release(workIdOrCurrent(c, workId), { ...ownerProof(opts), reason: opts.reason });
       if (c.json) c.out(JSON.stringify(item, null, 2));
       c.say(`released ${item.work_item_id} to the backlog`);
     });
@@ -106,7 +75,7 @@ export function registerQueueCommands(program: Command, ctx: Ctx): void {
     .option(FORCE_OPTION.flags, FORCE_OPTION.description)
     .action(async (workId: string | undefined, reason: string, opts: { token?: string; force?: boolean }) => {
       const c = ctx();
-      const item = await (await c.coordinator('read')).fail(workIdOrCurrent(c, workId), reason, opts);
+      const item = await (await c.coordinator('read')).fail(workIdOrCurrent(c, workId), { ...ownerProof(opts), reason });
       if (c.json) c.out(JSON.stringify(item, null, 2));
       c.say(item.status === 'dead' ? `${item.work_item_id} is dead after ${item.attempts} attempts (requeue revives it)` : `${item.work_item_id} failed (attempt ${item.attempts}); retry after ${item.retry_at}`);
     });
@@ -131,7 +100,7 @@ export function registerQueueCommands(program: Command, ctx: Ctx): void {
     .option(FORCE_OPTION.flags, FORCE_OPTION.description)
     .action(async (workId: string, opts: { reason?: string; token?: string; force?: boolean }) => {
       const c = ctx();
-      const item = await (await c.coordinator('read')).cancel(workId, opts);
+      const item = await (await c.coordinator('read')).cancel(workId, { ...ownerProof(opts), reason: opts.reason });
       if (c.json) c.out(JSON.stringify(item, null, 2));
       c.say(`cancelled ${item.work_item_id}`);
     });

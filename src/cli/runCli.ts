@@ -2,7 +2,7 @@
  * `coordination_helper`: the only module that touches argv, stdout/stderr and the exit status.
  * Everything else is the library. Stdout carries data only; messages go to stderr.
  *
- * Plain claim/progress/complete command lines take the fast path (parseHotCommand.ts); every
+ * Plain claim/add/claim-next/progress/complete command lines take the fast path (parseHotCommand.ts); every
  * other command line, help and usage errors included, goes to commander (program.ts), loaded
  * only then.
  */
@@ -18,7 +18,7 @@ export async function runCli(argv: readonly string[], io: RunIO): Promise<number
   let status = 0;
   try {
     const hot = parseHotCommand(argv);
-    if (hot) await hot.command.run(session.context(hot.flags), hot.args, {});
+    if (hot) await hot.command.run(session.context(hot.flags), hot.args, hot.opts);
     else status = await (await import('./program.js')).runProgram(argv, io, session);
   } catch (err) {
     status = exitStatusFor(err);

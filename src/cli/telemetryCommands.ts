@@ -10,7 +10,7 @@ import { listJournalFiles } from '../journal/listJournalFiles.js';
 import { maintainJournal, readDropped } from '../journal/maintainJournal.js';
 import { forEachJournalRecord, scanJournal } from '../journal/scanJournal.js';
 import { StatsAccumulator, matchesFilter, parseTimeArg, type StatsFilter } from '../telemetry/computeStats.js';
-import { resolveTelemetryConfig, type TelemetryConfig } from '../telemetry/resolveTelemetryConfig.js';
+import type { TelemetryConfig } from '../telemetry/resolveTelemetryConfig.js';
 import { createSampler } from '../telemetry/Sampler.js';
 import { isSpanRecord } from '../telemetry/SpanRecord.js';
 import { formatTraceparent, newSpanId, newTraceId, parseTraceparent } from '../telemetry/traceContext.js';
@@ -26,7 +26,7 @@ interface FilterOpts {
 }
 
 function telemetryConfig(c: CliContext): TelemetryConfig {
-  const tc = resolveTelemetryConfig(c.config.env, c.config.telemetryDir);
+  const tc = c.config.telemetry;
   for (const w of tc.warnings) c.say(`telemetry: ${w}`);
   return tc;
 }

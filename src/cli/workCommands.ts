@@ -12,11 +12,15 @@ const ITEM_HEADERS = ['work_item_id', 'status', 'progress', 'priority', 'team', 
 const itemRow = (w: WorkItem) => [w.work_item_id, w.blocked_by ? `blocked (dead: ${w.blocked_by.join(', ')})` : w.status, `${w.progress}%`, w.priority, w.team, w.agent_id, w.work_type, w.description];
 
 export function registerWorkCommands(program: Command, ctx: Ctx): void {
-  // claim, progress, complete: defined in hotCommands.ts, shared with the start-up fast path.
+  // claim, add, claim-next, progress, complete: defined in hotCommands.ts, shared with the start-up fast path.
   for (const hot of HOT_COMMANDS) {
     const cmd = program.command(hot.name).description(hot.description);
     for (const a of hot.args) cmd.argument(a.syntax, a.description, a.defaultValue);
-    for (const o of hot.options) cmd.option(o.flags, o.description);
+    for (const o of hot.options) {
+      if (o.repeatable) cmd.option(o.flags, o.description, (value: string, prev: string[] = []) => [...prev, value]);
+      else cmd.option(o.flags, o.description);
+    }
+    if (hot.helpAfter) cmd.addHelpText('after', `\n${hot.helpAfter}`);
     cmd.action((...values: unknown[]) => hot.run(ctx(), values.slice(0, hot.args.length) as Array<string | undefined>, values[hot.args.length] as HotOptions));
   }
 

@@ -3,7 +3,7 @@
  * Each method is one operation with one telemetry span; the CLI is a thin layer over these.
  */
 import { resolveConfig, type Config, type ConfigOverrides } from '../config.js';
-import { isSwarmError } from '../errors.js';
+import { isSwarmError, SwarmError } from '../errors.js';
 import { newLockStats } from '../lock/acquireLocks.js';
 import { generateId } from '../model/generateId.js';
 import type { AgentRecord, WorkItem } from '../model/types.js';
@@ -33,7 +33,7 @@ import { reapClaims, type ReapReport } from './reapClaims.js';
 import { releaseWork } from './releaseWork.js';
 import { requeueWork } from './requeueWork.js';
 import type { ClaimFilter } from '../model/claimOrder.js';
-import { parseWholeNumber } from '../model/validate.js';
+import { wholeNumber } from '../model/validate.js';
 import { validateName } from '../model/validate.js';
 import { checkStore, type CheckReport } from './checkStore.js';
 import { repairStore, type RepairReport } from './repairStore.js';
@@ -93,7 +93,7 @@ export class Coordinator {
     return this.remember(await this.run('claim', { 'work.type': input.workType, 'work.team': input.team ?? '' }, (ctx) => claimWork(ctx, input)));
   }
 
-  progress(workId: string, percent: number | string, status?: string, proof: OwnerProof = {}): Promise<WorkItem> {
+  progress(workId: string, percent: number, status?: string, proof: OwnerProof = {}): Promise<WorkItem> {
     return this.run('progress', {}, (ctx) => progressWork(ctx, workId, percent, status, this.proof(workId, proof)));
   }
 
@@ -106,15 +106,15 @@ export class Coordinator {
    * Claims the best claimable item. Throws NOTHING_CLAIMABLE, or with `waitSeconds` blocks until
    * something is claimable (woken by file changes) or the time is up.
    */
-  async claimNext(input: ClaimNextInput & { waitSeconds?: number | string } = {}): Promise<WorkItem> {
+  async claimNext(input: ClaimNextInput & { waitSeconds?: number } = {}): Promise<WorkItem> {
     const { waitSeconds, ...rest } = input;
-    const wait = waitSeconds === undefined ? 0 : parseWholeNumber('wait', waitSeconds, 0, 31_536_000);
+    const wait = waitSeconds === undefined ? 0 : wholeNumber('wait', waitSeconds);
     const attrs = { 'work.type': input.workType ?? '', 'work.team': input.team ?? '', 'claim.wait_s': wait };
     return this.remember(await this.run('claim_next', attrs, (ctx) => (wait > 0 ? claimNextWaiting(ctx, rest, wait) : claimNext(ctx, rest))));
   }
 
   /** Items claim-next would hand out now, in that order. */
-  ready(input: ClaimFilter & { limit?: number | string } = {}): Promise<WorkItem[]> {
+  ready(input: ClaimFilter & { limit?: number } = {}): Promise<WorkItem[]> {
     return this.run('ready', {}, (ctx) => listReady(ctx, input));
   }
 
@@ -134,7 +134,10 @@ export class Coordinator {
     return item;
   }
 
-  async fail(workId: string, reason?: string, proof: OwnerProof = {}): Promise<WorkItem> {
+  /** Gives up this attempt: back to the backlog after a retry delay, or dead after the last attempt. */
+  async fail(workId: string, opts: OwnerProof & { reason?: string } = {}): Promise<WorkItem> {
+    if (typeof opts !== 'object' || opts === null) throw new SwarmError('INVALID_INPUT', 'fail(workId, options): the reason goes in the options, as for release and cancel: fail(id, { reason })');
+    const { reason, ...proof } = opts;
     const item = await this.run('fail', {}, (ctx) => failWork(ctx, workId, reason, this.proof(workId, proof)));
     this.tokens.delete(workId);
     return item;

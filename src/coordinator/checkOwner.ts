@@ -1,20 +1,18 @@
 import { SwarmError } from '../errors.js';
 import type { WorkItem } from '../model/types.js';
+import { wholeNumber } from '../model/validate.js';
 import type { OpContext } from './OpContext.js';
 
 /** How a caller proves it may act on a claim. */
 export interface OwnerProof {
   /** The fencing token the caller got at claim time; when given it must be the item's current one. */
-  token?: number | string;
+  token?: number;
   /** Operators: act on someone else's claim. Recorded on the item as a forced event. */
   force?: boolean;
 }
 
 export function parseToken(value: unknown): number | undefined {
-  if (value === undefined || value === null || value === '') return undefined;
-  const n = typeof value === 'number' ? value : /^\s*\d+\s*$/.test(String(value)) ? Number(value) : Number.NaN;
-  if (!Number.isSafeInteger(n) || n < 1) throw new SwarmError('INVALID_INPUT', `token: must be a whole number from 1 (got ${JSON.stringify(value)})`, { field: 'token' });
-  return n;
+  return value === undefined ? undefined : wholeNumber('token', value);
 }
 
 /**

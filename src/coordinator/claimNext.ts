@@ -13,7 +13,7 @@ import { unlessDamaged, warnDamage } from './containDamage.js';
 
 export interface ClaimNextInput extends ClaimFilter {
   /** Lease length in seconds; default LEASE_TTL_SECONDS. */
-  leaseSeconds?: number | string;
+  leaseSeconds?: number;
 }
 
 export function validateFilter(input: ClaimFilter): ClaimFilter {

@@ -1,6 +1,6 @@
 import { generateId } from '../model/generateId.js';
 import { isoSeconds } from '../model/now.js';
-import type { Priority, WorkItem } from '../model/types.js';
+import { DEFAULT_PRIORITY, DEFAULT_TEAM, type Priority, type WorkItem } from '../model/types.js';
 import { validateLease, validateName, validatePriority, validateText } from '../model/validate.js';
 import { SwarmError } from '../errors.js';
 import { claimFields } from './claimFields.js';
@@ -15,16 +15,15 @@ export interface ClaimInput {
   /** Default autonomous_team (SwarmSH's default). */
   team?: string;
   /** Lease length in seconds; default LEASE_TTL_SECONDS. */
-  leaseSeconds?: number | string;
+  leaseSeconds?: number;
 }
 
-export const DEFAULT_TEAM = 'autonomous_team';
 
 /** Creates a work item already claimed by the context's agent (SwarmSH's `claim`). */
 export async function claimWork(ctx: OpContext, input: ClaimInput): Promise<WorkItem> {
   const workType = validateName('work_type', input.workType);
   const description = validateText('description', input.description);
-  const priority = validatePriority(input.priority ?? 'medium');
+  const priority = validatePriority(input.priority ?? DEFAULT_PRIORITY);
   const team = validateName('team', input.team ?? DEFAULT_TEAM);
   const lease = validateLease(input.leaseSeconds ?? ctx.config.leaseTtlSeconds);
   const id = generateId('work');

@@ -16,9 +16,9 @@ export interface CompleteInput {
   /** Free text, default `success`. */
   result?: string;
   /** Whole number 0..1000, default 5 (SwarmSH's default). */
-  velocityPoints?: number | string;
+  velocityPoints?: number;
   /** Fencing token from the claim, and --force for operators (see checkOwner). */
-  token?: number | string;
+  token?: number;
   force?: boolean;
 }
 

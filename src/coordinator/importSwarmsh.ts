@@ -10,11 +10,10 @@ import { SwarmError, ioError } from '../errors.js';
 import { isoMs, isoSeconds } from '../model/now.js';
 import { releaseWork } from './releaseWork.js';
 import { shardFor } from '../model/shardFor.js';
-import { PRIORITIES, type AgentRecord, type Priority, type WorkItem } from '../model/types.js';
+import { DEFAULT_PRIORITY, DEFAULT_TEAM, PRIORITIES, type AgentRecord, type Priority, type WorkItem } from '../model/types.js';
 import { validateName, validateText, validateWorkId } from '../model/validate.js';
 import { REGISTRY_FILE, agentStatsFile, completedFile, shardFile } from '../store/storeFiles.js';
 import type { OpContext } from './OpContext.js';
-import { DEFAULT_TEAM } from './claimWork.js';
 import { readArchived } from './readArchived.js';
 import { readBacklog, readDead, readRegistry, readShard, readStats, readWaiting } from './storeShapes.js';
 import { creditCompletion } from './creditCompletion.js';
@@ -86,12 +85,12 @@ function toWorkItem(raw: Raw, now: string, changes: ImportChange[], teamOf: Read
   if (raw.work_item_id === undefined || raw.work_item_id === null || raw.work_item_id === '') throw new Error('record has no work_item_id');
   const id = validateWorkId(raw.work_item_id);
   const change = (field: string, from: unknown, to: unknown, rule: string) => changes.push({ work_item_id: id, field, from, to, rule });
-  let priority: Priority = 'medium';
+  let priority: Priority = DEFAULT_PRIORITY;
   if (raw.priority !== undefined) {
     const p = String(raw.priority).toLowerCase();
     if ((PRIORITIES as readonly string[]).includes(p)) priority = p as Priority;
     else {
-      priority = PRIORITY_MAP[p] ?? 'medium';
+      priority = PRIORITY_MAP[p] ?? DEFAULT_PRIORITY;
       change('priority', raw.priority, priority, PRIORITY_MAP[p] ? 'mapped (README: import-swarmsh)' : 'unknown priority: medium');
     }
   }

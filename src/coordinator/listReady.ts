@@ -1,7 +1,7 @@
 import { listSegments } from '../backlog/listSegments.js';
 import { isClaimable, type ClaimFilter } from '../model/claimOrder.js';
 import type { WorkItem } from '../model/types.js';
-import { parseWholeNumber } from '../model/validate.js';
+import { wholeNumber } from '../model/validate.js';
 import { validateFilter } from './claimNext.js';
 import type { OpContext } from './OpContext.js';
 import { maybeReap } from './reapClaims.js';
@@ -9,9 +9,9 @@ import { readItems } from './storeShapes.js';
 import { unlessDamaged } from './containDamage.js';
 
 /** What claim-next would hand out now, in the order it would (at most `limit` items). */
-export async function listReady(ctx: OpContext, input: ClaimFilter & { limit?: number | string } = {}): Promise<WorkItem[]> {
+export async function listReady(ctx: OpContext, input: ClaimFilter & { limit?: number } = {}): Promise<WorkItem[]> {
   const filter = validateFilter(input);
-  const limit = input.limit === undefined ? Number.POSITIVE_INFINITY : parseWholeNumber('limit', input.limit, 1, 1_000_000_000);
+  const limit = input.limit === undefined ? Number.POSITIVE_INFINITY : wholeNumber('limit', input.limit);
   await maybeReap(ctx);
   await ctx.store.settle(ctx.lockStats);
   const out: WorkItem[] = [];

@@ -11,7 +11,7 @@ import { readShard, workFiles } from './storeShapes.js';
  * Records progress on a claimed item (SwarmSH's `progress <id> <percent> [status]`) and renews its
  * lease. With `percent` undefined it is a bare heartbeat: only the lease is renewed.
  */
-export async function progressWork(ctx: OpContext, workId: string, percent: number | string | undefined, status: string | undefined, proof: OwnerProof = {}): Promise<WorkItem> {
+export async function progressWork(ctx: OpContext, workId: string, percent: number | undefined, status: string | undefined, proof: OwnerProof = {}): Promise<WorkItem> {
   const id = validateWorkId(workId);
   const heartbeat = percent === undefined;
   const pct = heartbeat ? undefined : validatePercent(percent);

@@ -1,17 +1,16 @@
 import { isoSeconds } from '../model/now.js';
 import { currentHost, processStartTime } from '../model/processIdentity.js';
-import type { AgentRecord } from '../model/types.js';
+import { DEFAULT_TEAM, type AgentRecord } from '../model/types.js';
 import { validateCapacity, validateName } from '../model/validate.js';
 import { REGISTRY_FILE } from '../store/storeFiles.js';
 import type { OpContext } from './OpContext.js';
-import { DEFAULT_TEAM } from './claimWork.js';
 import { readRegistry } from './storeShapes.js';
 
 export interface RegisterInput {
   agentId: string;
   team?: string;
   /** Whole number 1..10000, default 100 (SwarmSH's default). */
-  capacity?: number | string;
+  capacity?: number;
   /** Default `general_development`. */
   specialization?: string;
 }

@@ -1,4 +1,4 @@
-import { PRIORITIES, type Priority, type WorkItem } from './types.js';
+import { DEFAULT_PRIORITY, PRIORITIES, type Priority, type WorkItem } from './types.js';
 
 /** What claim-next and ready may be asked to match. */
 export interface ClaimFilter {
@@ -8,7 +8,7 @@ export interface ClaimFilter {
 
 export const priorityRank = (p: Priority | string): number => {
   const i = (PRIORITIES as readonly string[]).indexOf(p);
-  return i < 0 ? PRIORITIES.indexOf('medium') : i;
+  return i < 0 ? PRIORITIES.indexOf(DEFAULT_PRIORITY) : i;
 };
 
 /** Creation order of two ids: `work_<ns>` ids compare as numbers of equal width, others as text. */

@@ -2,6 +2,9 @@
 
 export const PRIORITIES = ['critical', 'high', 'medium', 'low'] as const;
 export type Priority = (typeof PRIORITIES)[number];
+/** What an item gets when no priority or team is given (claim, add, register, import). */
+export const DEFAULT_PRIORITY: Priority = 'medium';
+export const DEFAULT_TEAM = 'autonomous_team';
 
 /** Lifecycle states that only their own commands may set (progress cannot set them). */
 export const RESERVED_STATUSES = ['completed', 'pending', 'waiting', 'dead', 'cancelled', 'failed'] as const;

@@ -57,18 +57,35 @@ export function validateProgressStatus(value: unknown): string {
   return status;
 }
 
-/** Accepts a number, or a string of decimal digits (CLI input). */
-export function parseWholeNumber(field: string, value: unknown, min: number, max: number): number {
-  let n: number;
-  if (typeof value === 'number') n = value;
-  else if (typeof value === 'string' && /^\s*\d+\s*$/.test(value)) n = Number(value);
-  else invalid(field, `must be a whole number from ${min} to ${max} (got ${JSON.stringify(value)})`, value);
-  if (!Number.isInteger(n) || n < min || n > max) invalid(field, `must be a whole number from ${min} to ${max} (got ${JSON.stringify(value)})`, value);
-  return n;
+/** The whole-number fields and their inclusive bounds, shared by the library and the CLI. */
+export const WHOLE_NUMBERS = {
+  percent: [0, 100],
+  velocity_points: [0, 1000],
+  capacity: [1, 10_000],
+  lease: [1, 31_536_000],
+  wait: [0, 31_536_000],
+  limit: [1, 1_000_000_000],
+  token: [1, Number.MAX_SAFE_INTEGER],
+} as const satisfies Record<string, readonly [number, number]>;
+export type WholeNumberField = keyof typeof WHOLE_NUMBERS;
+
+/** The library's check: `value` must be a number, whole and within the field's bounds. */
+export function wholeNumber(field: WholeNumberField, value: unknown): number {
+  const [min, max] = WHOLE_NUMBERS[field];
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    invalid(field, `must be a whole number from ${min} to ${max} (got ${JSON.stringify(value)})`, value);
+  }
+  return value;
 }
 
-export const validatePercent = (v: unknown): number => parseWholeNumber('percent', v, 0, 100);
-export const validateVelocity = (v: unknown): number => parseWholeNumber('velocity_points', v, 0, 1000);
-export const validateCapacity = (v: unknown): number => parseWholeNumber('capacity', v, 1, 10_000);
-/** A lease length in seconds (per claim, or LEASE_TTL_SECONDS). */
-export const validateLease = (v: unknown): number => parseWholeNumber('lease', v, 1, 31_536_000);
+/** The CLI's parse: decimal digits (blanks around them allowed), then the library's check. */
+export function parseWholeNumber(field: WholeNumberField, text: string): number {
+  const [min, max] = WHOLE_NUMBERS[field];
+  if (!/^\s*\d+\s*$/.test(text)) invalid(field, `must be a whole number from ${min} to ${max} (got ${JSON.stringify(text)})`, text);
+  return wholeNumber(field, Number(text));
+}
+
+export const validatePercent = (v: unknown): number => wholeNumber('percent', v);
+export const validateVelocity = (v: unknown): number => wholeNumber('velocity_points', v);
+export const validateCapacity = (v: unknown): number => wholeNumber('capacity', v);
+export const validateLease = (v: unknown): number => wholeNumber('lease', v);

@@ -8,22 +8,18 @@ import { appendFileSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-// @ts-expect-error plain .mjs modules without types
 import part, { checkQueueStore, writeBacklogSegments } from '../../bench/parts/claimNext.mjs';
-// @ts-expect-error plain .mjs modules without types
 import { runTimed } from '../../bench/lib/runTimed.mjs';
-// @ts-expect-error plain .mjs modules without types
 import { PROFILES } from '../../bench/lib/sizes.mjs';
-// @ts-expect-error plain .mjs modules without types
 import { CLI, LIBRARY, swarmfileTarget } from '../../bench/lib/targets.mjs';
-import { tempDir } from './benchHelpers.js';
+import { tempDir } from '../support/index.js';
 
 type Item = Record<string, unknown> & { work_item_id: string };
 type Ledger = { claimed: Set<string>; progressed: Set<string>; completed: Set<string> };
 
 function cli(dir: string, args: string[], agent = 'test_agent') {
   const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, COORDINATION_DIR: dir, TELEMETRY_DIR: join(dir, '.telemetry'), AGENT_ID: agent } });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 const segments = (dir: string) => readdirSync(dir).filter((n) => n.startsWith('backlog.')).sort();
@@ -42,7 +38,7 @@ describe('claimnext part: seeding', () => {
   it('writes backlog segments exactly as add does, and they read back through ready and list', async () => {
     const files = tempDir('cn-files');
     const added = tempDir('cn-add');
-    expect(cli(files, ['register', 'store_creator']).status).toBe(0); // creates the store (reads no longer do)
+    expect(cli(files, ['register', 'store_creator']).code).toBe(0); // creates the store (reads no longer do)
     const ids: string[] = await writeBacklogSegments(files, 300);
     const coord = await openLibrary(added, 'seeder');
     const addIds: string[] = [];
@@ -56,7 +52,7 @@ describe('claimnext part: seeding', () => {
     expect([...ids].sort((a, b) => a.length - b.length || (a < b ? -1 : 1))).toEqual(ids); // creation order
 
     const ready = cli(files, ['ready', '--limit', '3', '--json']);
-    expect(ready.status, ready.stderr).toBe(0);
+    expect(ready.code, ready.stderr).toBe(0);
     expect(JSON.parse(ready.stdout).map((w: Item) => w.work_item_id)).toEqual(ids.slice(0, 3));
     const list = cli(files, ['list', '--status', 'pending']);
     expect(list.stdout.split('\n').filter(Boolean).length).toBe(301); // header + items
@@ -68,7 +64,7 @@ describe('claimnext part: seeding', () => {
 describe('claimnext part: queue invariants', () => {
   it('catches an item never completed, one completed twice and one handed out twice', async () => {
     const dir = tempDir('cn-inv');
-    expect(cli(dir, ['register', 'store_creator']).status).toBe(0); // creates the store
+    expect(cli(dir, ['register', 'store_creator']).code).toBe(0); // creates the store
     const items: string[] = await writeBacklogSegments(dir, 4);
     const coord = await openLibrary(dir, 'worker');
     const ledger: Ledger = { claimed: new Set(), progressed: new Set(), completed: new Set() };
@@ -94,13 +90,13 @@ describe('claimnext part: queue invariants', () => {
 
     const twice = await checkQueueStore(dir, { items, claims: [...claims, claims[0]], ledger });
     expect(twice.ok).toBe(false);
-    expect(twice.queue.claimed_twice).toBe(1);
+    expect(twice.queue?.claimed_twice).toBe(1);
 
     const log = readdirSync(dir).find((n) => n.startsWith('work_completed.') && readFileSync(join(dir, n), 'utf8').trim())!;
     appendFileSync(join(dir, log), readFileSync(join(dir, log), 'utf8').split('\n')[0] + '\n');
     const dup = await checkQueueStore(dir, { items, claims, ledger });
     expect(dup.ok).toBe(false);
-    expect(dup.queue.completed_twice).toBe(1);
+    expect(dup.queue?.completed_twice).toBe(1);
   });
 });
 
@@ -123,6 +119,7 @@ describe('claimnext part: a tiny run', () => {
         claimNextWakeWaiters: [2],
         claimNextWakeReps: 3,
       },
+      opts: {},
       progress: { start() {}, tick() {}, note() {}, end() {} },
       tmp: (label: string) => {
         const d = join(root, `${String(++n).padStart(3, '0')}-${label}`);
@@ -132,8 +129,8 @@ describe('claimnext part: a tiny run', () => {
       target,
       run: (argv: string[], env?: Record<string, string>) => runTimed(argv, { env: env ?? process.env }),
       cli: (args: string[], env: Record<string, string> = {}) => runTimed(target.argv(args), { env: { ...process.env, ...env } }),
-      metric: (name: string, unit: string, better: string, samples: number[]) => (metrics[name] = { unit, better, samples }),
-      checkRun: (label: string, run: { invariants: { ok: boolean; problems: string[] } }) => checks.push({ label, ok: run.invariants.ok, problems: run.invariants.problems }),
+      metric: (name: string, unit: string, better: string, samples: number[]) => void (metrics[name] = { unit, better, samples }),
+      checkRun: (label: string, run: { invariants: { ok: boolean; problems: string[] } }) => void checks.push({ label, ok: run.invariants.ok, problems: run.invariants.problems }),
     };
     const out = await part.run(ctx);
 
@@ -156,6 +153,6 @@ describe('claimnext part: a tiny run', () => {
     expect(metrics['claimnext.wake.lib.k2.ms'].samples).toHaveLength(3);
     expect(out.data.latency.library.ratio.ratio_of_medians).toBeGreaterThan(0);
     for (const w of out.data.wake) expect(w.burst.claimed).toBe(2);
-    expect(out.table.rows).toHaveLength(4 + 4 + 2);
+    expect(out.table?.rows).toHaveLength(4 + 4 + 2);
   }, 180_000);
 });

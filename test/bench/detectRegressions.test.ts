@@ -9,7 +9,7 @@
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readJson, runBench, runNode, tempDir, ROOT } from './benchHelpers.js';
+import { readJson, runBench, runNode, tempDir, ROOT } from '../support/index.js';
 import { spawnSync } from 'node:child_process';
 
 const ROUNDS = ['--only', 'startup', '--rounds', '12'];
@@ -24,7 +24,7 @@ describe('detect-regressions (issue 5)', () => {
   it('records the same code twice and once with an injected delay', () => {
     for (const [out, env] of [[a, {}], [b, {}], [slow, { SWARMFILE_INJECT_DELAY_MS: '80' }]] as const) {
       const r = runBench([...ROUNDS, '--out', out], env);
-      expect(r.status, r.stderr).toBe(0);
+      expect(r.code, r.stderr).toBe(0);
       const res = readJson(out);
       expect(res.metrics['startup.ratio.claim'].samples).toHaveLength(12);
       expect(res.machine.cores).toBeGreaterThan(0);
@@ -35,7 +35,7 @@ describe('detect-regressions (issue 5)', () => {
   it('does not flag two runs of the same code', () => {
     const out = join(dir, 'same.json');
     const r = runNode('bench/detect-regressions.mjs', ['--baseline', a, '--current', b, ...RATIOS, '--out', out]);
-    expect(r.status, r.stdout + r.stderr).toBe(0);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
     const v = readJson(out);
     expect(v.ok).toBe(true);
     expect(v.regressions).toEqual([]);
@@ -59,7 +59,7 @@ describe('detect-regressions (issue 5)', () => {
   it('the raw millisecond metrics also show the delay, on top of whatever node -e 0 did', () => {
     const out = join(dir, 'raw.json');
     const r = runNode('bench/detect-regressions.mjs', ['--baseline', a, '--current', slow, '--metrics', '^startup\\.(claim|progress|complete|node)\\.ms$', '--threshold', '25', '--out', out]);
-    expect(r.status).toBe(1);
+    expect(r.code).toBe(1);
     const v = readJson(out);
     const rows = new Map<string, { median_baseline: number; median_current: number }>(v.rows.map((x: { metric: string }) => [x.metric, x]));
     const shift = (m: string) => rows.get(m)!.median_current - rows.get(m)!.median_baseline;
@@ -99,30 +99,30 @@ describe('detect-regressions (issue 5)', () => {
 
     const slowOut = join(dir, 'windows-slow.json');
     const slowRun = windows([t1, t2], slowOut);
-    expect(slowRun.status, slowRun.stdout + slowRun.stderr).toBe(1);
+    expect(slowRun.code, slowRun.stdout + slowRun.stderr).toBe(1);
     const v = readJson(slowOut);
     expect(v.regressions.sort()).toEqual(['span.claim.duration_ms', 'span.complete.duration_ms', 'span.progress.duration_ms']);
     for (const row of v.rows) expect([row.n_baseline, row.n_current], row.metric).toEqual([8, 8]);
 
     // The same window on both sides is, by construction, no regression.
     const sameOut = join(dir, 'windows-same.json');
-    expect(windows([t0, t1], sameOut).status).toBe(0);
+    expect(windows([t0, t1], sameOut).code).toBe(0);
     expect(readJson(sameOut).regressions).toEqual([]);
 
     // Issue 16, defect 5: a bad time is said to be one, and an empty window is an error (exit 2)
     // naming the window and its span count, never "no significant regression".
     const badTime = runNode('bench/detect-regressions.mjs', ['--telemetry', '--telemetry-dir', tel, '--baseline-since', 'yesterday', '--current-since', t1]);
-    expect(badTime.status).toBe(2);
+    expect(badTime.code).toBe(2);
     expect(badTime.stderr).toMatch(/yesterday/);
     expect(badTime.stderr).not.toMatch(/has no .*telemetry query/);
     const empty = runNode('bench/detect-regressions.mjs', ['--telemetry', '--telemetry-dir', tel, '--baseline-since', '2020-01-01T00:00:00Z', '--baseline-until', '2020-01-02T00:00:00Z', '--current-since', t1, '--current-until', t2]);
-    expect(empty.status).toBe(2);
+    expect(empty.code).toBe(2);
     expect(empty.stderr).toMatch(/baseline window .* holds 0 span/);
     expect(empty.stdout).not.toMatch(/no significant regression/);
   });
 
   it('refuses bad usage with status 2', () => {
-    expect(runNode('bench/detect-regressions.mjs', ['--baseline', a]).status).toBe(2);
-    expect(runNode('bench/detect-regressions.mjs', ['--baseline', a, '--current', join(dir, 'nope.json')]).status).toBe(2);
+    expect(runNode('bench/detect-regressions.mjs', ['--baseline', a]).code).toBe(2);
+    expect(runNode('bench/detect-regressions.mjs', ['--baseline', a, '--current', join(dir, 'nope.json')]).code).toBe(2);
   });
 });

@@ -7,14 +7,13 @@
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-// @ts-expect-error plain .mjs module without types
 import { renderInChromium } from '../../bench/lib/renderInChromium.mjs';
-import { ROOT, readJson, runBench, runNode, tempDir } from './benchHelpers.js';
+import { type CliResult, ROOT, readJson, runBench, runNode, tempDir } from '../support/index.js';
 
 const FIXTURE = join(ROOT, 'test/fixtures/swarmsh_like.sh');
 const dir = tempDir('report');
 const results = join(dir, 'current.json');
-let run: { status: number | null; stdout: string; stderr: string };
+let run: CliResult;
 
 beforeAll(() => {
   run = runBench([
@@ -26,7 +25,7 @@ beforeAll(() => {
 
 describe('--against (issue 5)', () => {
   it('runs the same workload through the fixture and reports what its files lost', () => {
-    expect(run.status, run.stderr).toBe(0); // the fixture losing data is a finding, not a suite failure
+    expect(run.code, run.stderr).toBe(0); // the fixture losing data is a finding, not a suite failure
     const res = readJson(results);
     const runs = res.parts.against.data.runs as Array<{ tool: string; agents: number; cycles: number; invariants: { ok: boolean; lost: { total: number } } }>;
     const ours = runs.find((r) => r.tool === 'swarmfile')!;
@@ -76,7 +75,7 @@ describe('HTML report in headless chromium (issue 5)', () => {
     writeFileSync(baseline, JSON.stringify(base));
     const outDir = join(dir, 'report');
     const r = runNode('bench/report.mjs', ['--current', results, '--baseline', baseline, '--out-dir', outDir]);
-    expect(r.status, r.stderr).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     const html = join(outDir, 'report.html');
     const md = readFileSync(join(outDir, 'summary.md'), 'utf8');
     expect(md).toMatch(/regression/);

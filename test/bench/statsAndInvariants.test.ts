@@ -6,15 +6,11 @@
 import { appendFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-// @ts-expect-error plain .mjs modules without types
 import { mannWhitneyU, percentile, bootstrapChangeCI } from '../../bench/lib/stats.mjs';
-// @ts-expect-error plain .mjs modules without types
 import { runLibraryAgents } from '../../bench/lib/runAgents.mjs';
-// @ts-expect-error plain .mjs modules without types
 import { checkSwarmfileStore } from '../../bench/lib/invariants.mjs';
-// @ts-expect-error plain .mjs modules without types
 import { compareMetrics } from '../../bench/lib/compareMetrics.mjs';
-import { tempDir } from './benchHelpers.js';
+import { tempDir } from '../support/index.js';
 
 describe('bench statistics', () => {
   it('percentiles interpolate linearly', () => {
@@ -29,7 +25,7 @@ describe('bench statistics', () => {
     expect(mannWhitneyU(a, b).p).toBeLessThan(0.001);
     expect(mannWhitneyU(a, a).p).toBeGreaterThan(0.9);
     expect(mannWhitneyU([1, 2], [3, 4]).p).toBe(1); // too few samples to say anything
-    const ci = bootstrapChangeCI(a, b);
+    const ci = bootstrapChangeCI(a, b)!;
     expect(ci[0]).toBeGreaterThan(50);
   });
 

@@ -5,8 +5,8 @@
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runSync, storeEnv, tempDir } from '../helpers/cli.js';
-import { assertConsistent, assertExactlyOnce, readStore } from '../helpers/storeInvariants.js';
+import { runSync, storeEnv, tempDir } from '../support/index.js';
+import { assertConsistent, assertExactlyOnce, readStore } from '../support/storeInvariants.mjs';
 
 const fresh = (extra: Record<string, string> = {}) => {
   const dir = join(tempDir(), 'store');

@@ -6,7 +6,7 @@ import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { acquireLocks, newLockStats, releaseLocks } from '../../src/lock/acquireLocks.js';
-import { runSync, snapshot, storeEnv, tempDir } from '../helpers/cli.js';
+import { runSync, snapshot, storeEnv, tempDir } from '../support/index.js';
 
 describe('bad input is refused and nothing is written', () => {
   let dir: string;

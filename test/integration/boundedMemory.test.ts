@@ -9,7 +9,7 @@ import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { encodeFrame } from '../../src/journal/frameRecord.js';
-import { CLI, storeEnv, tempDir } from '../helpers/cli.js';
+import { CLI, storeEnv, tempDir } from '../support/index.js';
 
 const HEAP_MB = 40;
 const capped = (args: string[], env: Record<string, string>) =>

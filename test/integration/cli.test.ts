@@ -2,8 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, runSync, storeEnv, tempDir } from '../helpers/cli.js';
-import { assertConsistent, readStore } from '../helpers/storeInvariants.js';
+import { ROOT, runSync, storeEnv, tempDir } from '../support/index.js';
+import { assertConsistent, readStore } from '../support/storeInvariants.mjs';
 
 describe('coordination_helper CLI', () => {
   let dir: string;

@@ -6,7 +6,7 @@
 import { existsSync, lstatSync, mkdirSync, readFileSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runSync, storeEnv, tempDir } from '../helpers/cli.js';
+import { runSync, storeEnv, tempDir } from '../support/index.js';
 
 /** A store whose one claim belongs to a process that has exited (reclaimable as process_gone). */
 function storeWithOrphanedClaim() {

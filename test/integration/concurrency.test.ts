@@ -6,15 +6,15 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CLI, ROOT, storeEnv, tempDir } from '../helpers/cli.js';
-import { assertConsistent, readStore } from '../helpers/storeInvariants.js';
+import { CLI, ROOT, storeEnv, tempDir } from '../support/index.js';
+import { assertConsistent, readStore } from '../support/storeInvariants.mjs';
 
 const AGENTS = 32;
 const CYCLES = 4;
 
 function runAgent(i: number, dir: string, outDir: string): Promise<number | null> {
   return new Promise((done) => {
-    const child = spawn('bash', [join(ROOT, 'test/helpers/agent_loop.sh'), String(CYCLES), join(outDir, `agent_${i}.log`)], {
+    const child = spawn('bash', [join(ROOT, 'test/support/workers/agent_loop.sh'), String(CYCLES), join(outDir, `agent_${i}.log`)], {
       env: { ...storeEnv(dir), CLI, AGENT_ID: `agent_${i}` },
       stdio: 'ignore',
     });

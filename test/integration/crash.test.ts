@@ -7,8 +7,8 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CLI, run, runSync, storeEnv, tempDir } from '../helpers/cli.js';
-import { assertConsistent, readStore } from '../helpers/storeInvariants.js';
+import { CLI, run, runSync, storeEnv, tempDir } from '../support/index.js';
+import { assertConsistent, readStore } from '../support/storeInvariants.mjs';
 
 function fresh() {
   const dir = join(tempDir(), 'store');

@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { isTextArgument } from '../../src/cli/textArguments.js';
-import { runSync, snapshot, storeEnv, tempDir } from '../helpers/cli.js';
+import { runSync, snapshot, storeEnv, tempDir } from '../support/index.js';
 
 describe('which arguments starting with - are text', () => {
   it.each([

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CLI, runSync, storeEnv, tempDir } from '../helpers/cli.js';
+import { CLI, runSync, storeEnv, tempDir } from '../support/index.js';
 
 describe('issue 16', () => {
   it('1. a store path that cannot be created ends at once with a clear error (no endless loop)', () => {

@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CLI, runSync, storeEnv, tempDir } from '../helpers/cli.js';
+import { CLI, runSync, storeEnv, tempDir } from '../support/index.js';
 
 describe('bash function workers run with &', () => {
   it('kill -9 of one worker reaps exactly its claims (process_gone); the others keep theirs', async () => {

@@ -1,8 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runSync, snapshot, storeEnv, tempDir } from '../helpers/cli.js';
-import { assertConsistent, assertExactlyOnce, readStore } from '../helpers/storeInvariants.js';
+import { runSync, snapshot, storeEnv, tempDir } from '../support/index.js';
+import { assertConsistent, assertExactlyOnce, readStore } from '../support/storeInvariants.mjs';
 
 function swarmshDir(): string {
   const src = join(tempDir(), 'swarmsh');

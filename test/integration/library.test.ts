@@ -2,8 +2,8 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Coordinator, isSwarmError } from '../../src/index.js';
-import { tempDir } from '../helpers/cli.js';
-import { assertConsistent, readStore } from '../helpers/storeInvariants.js';
+import { tempDir } from '../support/index.js';
+import { assertConsistent, readStore } from '../support/storeInvariants.mjs';
 
 describe('Coordinator (library)', () => {
   it('claims, progresses and completes; concurrent calls in one process lose nothing', async () => {

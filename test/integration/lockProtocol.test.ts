@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { acquireLock, newLockStats } from '../../src/lock/acquireLocks.js';
 import type { LockConfig } from '../../src/config.js';
 import { isSwarmError } from '../../src/errors.js';
-import { ROOT, tempDir } from '../helpers/cli.js';
+import { ROOT, tempDir } from '../support/index.js';
 
 const cfg = (over: Partial<LockConfig> = {}): LockConfig => ({ timeoutMs: 3000, retries: 1_000_000, backoffMs: 2, backoffMaxMs: 50, staleMs: 60_000, hungAction: 'kill', ...over });
 const children: ChildProcess[] = [];
@@ -30,7 +30,7 @@ interface Holder {
 }
 
 function holder(file: string, staleMs = 60_000): Promise<Holder> {
-  const child = spawn(process.execPath, [join(ROOT, 'test/helpers/lockHolder.mjs'), join(ROOT, 'dist'), file, String(staleMs)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [join(ROOT, 'test/support/workers/lockHolder.mjs'), join(ROOT, 'dist'), file, String(staleMs)], { stdio: ['ignore', 'pipe', 'inherit'] });
   children.push(child);
   const lines: string[] = [];
   const waiters: ((line: string) => void)[] = [];
@@ -86,7 +86,7 @@ describe('lock protocol', () => {
   it('takes over the lock of a zombie holder (dead, not yet reaped by its parent)', async () => {
     const file = join(tempDir(), 'data.json');
     // sh starts the holder, then becomes `sleep`, which never reaps it: killed, it stays a zombie.
-    const sh = spawn('sh', ['-c', `"${process.execPath}" "${join(ROOT, 'test/helpers/lockHolder.mjs')}" "${join(ROOT, 'dist')}" "${file}" & echo $!; exec sleep 60`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const sh = spawn('sh', ['-c', `"${process.execPath}" "${join(ROOT, 'test/support/workers/lockHolder.mjs')}" "${join(ROOT, 'dist')}" "${file}" & echo $!; exec sleep 60`], { stdio: ['ignore', 'pipe', 'inherit'] });
     children.push(sh);
     const pid = Number(await new Promise<string>((r) => sh.stdout!.once('data', (d: Buffer) => r(d.toString().trim()))));
     for (let i = 0; i < 500 && !existsSync(`${file}.lock`); i++) await new Promise((r) => setTimeout(r, 20));
@@ -144,7 +144,7 @@ describe('lock protocol', () => {
 
   it('a holder busy with synchronous I/O (a long CLI operation, timers starved) is alive, not hung', async () => {
     const file = join(tempDir(), 'data.json');
-    const child = spawn(process.execPath, [join(ROOT, 'test/helpers/busyHolder.mjs'), join(ROOT, 'dist'), file, '2000', '6000'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [join(ROOT, 'test/support/workers/busyHolder.mjs'), join(ROOT, 'dist'), file, '2000', '6000'], { stdio: ['ignore', 'pipe', 'inherit'] });
     children.push(child);
     let out = '';
     child.stdout!.on('data', (d: Buffer) => (out += d.toString()));

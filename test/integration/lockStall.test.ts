@@ -8,8 +8,8 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CLI, runSync, storeEnv, tempDir, type CliResult } from '../helpers/cli.js';
-import { assertConsistent, assertExactlyOnce, readStore } from '../helpers/storeInvariants.js';
+import { CLI, runSync, storeEnv, tempDir, type CliResult } from '../support/index.js';
+import { assertConsistent, assertExactlyOnce, readStore } from '../support/storeInvariants.mjs';
 
 const HAS_STRACE = spawnSync('strace', ['-V']).status === 0;
 const children: ChildProcess[] = [];

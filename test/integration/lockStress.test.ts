@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ROOT, tempDir } from '../helpers/cli.js';
+import { ROOT, tempDir } from '../support/index.js';
 
 describe('lock under SIGKILL chaos', () => {
   it('never has two holders: no increment is lost', async () => {
@@ -19,7 +19,7 @@ describe('lock under SIGKILL chaos', () => {
     let stop = false;
     const start = (): Promise<void> =>
       new Promise((done) => {
-        const child = spawn(process.execPath, [join(ROOT, 'test/helpers/lockWorker.mjs'), (process.env.LOCK_DIST ?? join(ROOT, 'dist')), counter, log, '400'], { stdio: 'ignore' });
+        const child = spawn(process.execPath, [join(ROOT, 'test/support/workers/lockWorker.mjs'), (process.env.LOCK_DIST ?? join(ROOT, 'dist')), counter, log, '400'], { stdio: 'ignore' });
         live.add(child);
         child.on('close', () => {
           live.delete(child);

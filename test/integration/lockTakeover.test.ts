@@ -8,8 +8,8 @@
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { run, storeEnv, tempDir } from '../helpers/cli.js';
-import { assertConsistent, assertExactlyOnce, readStore } from '../helpers/storeInvariants.js';
+import { run, storeEnv, tempDir } from '../support/index.js';
+import { assertConsistent, assertExactlyOnce, readStore } from '../support/storeInvariants.mjs';
 
 const LOOPS = 12;
 const CALLS = process.env.CHAOS ? 200 : 20;

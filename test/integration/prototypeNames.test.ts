@@ -4,8 +4,8 @@
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runSync, snapshot, storeEnv, tempDir } from '../helpers/cli.js';
-import { assertConsistent, readStore } from '../helpers/storeInvariants.js';
+import { runSync, snapshot, storeEnv, tempDir } from '../support/index.js';
+import { assertConsistent, readStore } from '../support/storeInvariants.mjs';
 
 describe('names that Object.prototype also has', () => {
   it.each(['constructor', 'toString', 'valueOf', 'hasOwnProperty'])('agent and team %s keep their completion counters', (name) => {

@@ -6,8 +6,8 @@ import { spawnSync } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CLI, runSync, storeEnv, tempDir } from '../helpers/cli.js';
-import { assertConsistent, readStore } from '../helpers/storeInvariants.js';
+import { CLI, runSync, storeEnv, tempDir } from '../support/index.js';
+import { assertConsistent, readStore } from '../support/storeInvariants.mjs';
 
 function toDevFull(args: string[], env: Record<string, string>) {
   const full = openSync('/dev/full', 'w');

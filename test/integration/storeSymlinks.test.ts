@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, readdirSync, readFileSync, statSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CLI, runSync, storeEnv, tempDir } from '../helpers/cli.js';
+import { CLI, runSync, storeEnv, tempDir } from '../support/index.js';
 
 const SECRET = 'root:x:0:0:SECRET-CONTENT:/root:/bin/bash\n';
 

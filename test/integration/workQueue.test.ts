@@ -8,10 +8,11 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CLI, ROOT, storeEnv, tempDir } from '../helpers/cli.js';
-import { assertConsistent, assertExactlyOnce, claimLogProblems, overlappingHolds, readQueueLogs, readStore, type QueueLogs, type StoreState } from '../helpers/storeInvariants.js';
+import { CLI, ROOT, storeEnv, tempDir } from '../support/index.js';
+import { assertConsistent, assertExactlyOnce, readStore, type StoreState } from '../support/storeInvariants.mjs';
+import { claimLogProblems, overlappingHolds, readQueueLogs, type QueueLogs } from '../support/queueLogs.js';
 
-const WORKER = join(ROOT, 'test/helpers/queueWorker.mjs');
+const WORKER = join(ROOT, 'test/support/workers/queueWorker.mjs');
 const DIST = join(ROOT, 'dist');
 const TEAMS = ['team_a', 'team_b', 'team_c'];
 // The built library, the same code the worker processes run (types from the sources).

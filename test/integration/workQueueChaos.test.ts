@@ -8,10 +8,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CLI, ROOT, run, storeEnv, tempDir } from '../helpers/cli.js';
-import { assertConsistent, assertExactlyOnce, claimLogProblems, overlappingHolds, readQueueLogs, readStore, type QueueLogEvent } from '../helpers/storeInvariants.js';
+import { CLI, ROOT, run, storeEnv, tempDir } from '../support/index.js';
+import { assertConsistent, assertExactlyOnce, readStore } from '../support/storeInvariants.mjs';
+import { claimLogProblems, overlappingHolds, readQueueLogs, type QueueLogEvent } from '../support/queueLogs.js';
 
-const WORKER = join(ROOT, 'test/helpers/queueWorker.mjs');
+const WORKER = join(ROOT, 'test/support/workers/queueWorker.mjs');
 const DIST = join(ROOT, 'dist');
 // The built library, the same code the worker processes run (types from the sources).
 const { Coordinator } = (await import(join(DIST, 'index.js'))) as typeof import('../../src/index.js');

@@ -8,7 +8,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Coordinator, isSwarmError, type WorkItem } from '../../src/index.js';
-import { CLI, run, runSync, storeEnv, tempDir } from '../helpers/cli.js';
+import { CLI, run, runSync, storeEnv, tempDir } from '../support/index.js';
 
 const open = (dir: string, agentId: string, env: Record<string, string> = {}) => Coordinator.open({ dir, agentId, env: { SWARMFILE_FSYNC: '0', REAP_INTERVAL_MS: '0', ...env } });
 const codeOf = (p: Promise<unknown>) => p.then(() => 'OK', (e: unknown) => (isSwarmError(e) ? e.code : String(e)));
@@ -99,7 +99,7 @@ describe('work queue', () => {
       const c = await q.claimNext();
       expect(c.fencing_token).toBe(attempt);
       const before = Date.now();
-      const f = await q.fail(c.work_item_id, `boom ${attempt}`);
+      const f = await q.fail(c.work_item_id, { reason: `boom ${attempt}` });
       const after = Date.now();
       expect(f).toMatchObject({ status: 'pending', attempts: attempt, agent_id: null });
       // base 1 s doubled per attempt, jittered between half and all of it. retry_at was set at
@@ -115,7 +115,7 @@ describe('work queue', () => {
       await sleep(Date.parse(f.retry_at!) - Date.now() + 20);
     }
     const last = await q.claimNext();
-    const dead = await q.fail(last.work_item_id, 'boom 3');
+    const dead = await q.fail(last.work_item_id, { reason: 'boom 3' });
     expect(dead).toMatchObject({ status: 'dead', attempts: 3 });
     expect(dead.failures!.map((f) => f.reason)).toEqual(['boom 1', 'boom 2', 'boom 3']);
     expect(ids(await q.list({ status: 'dead' }))).toEqual([item.work_item_id]);
@@ -134,7 +134,7 @@ describe('work queue', () => {
     const b = await open(dir, 'agent_b');
     await a.add({ workType: 'feature', description: 'mine' });
     const c = await a.claimNext();
-    for (const op of [() => b.progress(c.work_item_id, 10), () => b.heartbeat(c.work_item_id), () => b.release(c.work_item_id), () => b.fail(c.work_item_id, 'x'), () => b.complete(c.work_item_id)]) {
+    for (const op of [() => b.progress(c.work_item_id, 10), () => b.heartbeat(c.work_item_id), () => b.release(c.work_item_id), () => b.fail(c.work_item_id, { reason: 'x' }), () => b.complete(c.work_item_id)]) {
       expect(await codeOf(op())).toBe('NOT_OWNER');
     }
     const forced = await b.complete(c.work_item_id, { force: true, velocityPoints: 2 });
@@ -199,7 +199,7 @@ describe('work queue', () => {
     expect((await q.cancel(queued.work_item_id, { reason: 'obsolete' })).events![0]).toMatchObject({ event: 'cancel', reason: 'obsolete' });
     const c = await q.claimNext();
     expect(c.work_item_id).toBe(dep.work_item_id);
-    await q.fail(c.work_item_id, 'broken');
+    await q.fail(c.work_item_id, { reason: 'broken' });
     expect((await q.cancel(dep.work_item_id)).status).toBe('cancelled');
     expect(ids(await q.list({ status: 'cancelled' }))).toEqual(ids([queued, dep, waiting]).sort());
     expect(await q.list()).toEqual([]);

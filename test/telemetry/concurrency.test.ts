@@ -4,12 +4,13 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { journalPaths } from '../../src/journal/journalPaths.js';
 import { maintainJournal } from '../../src/journal/maintainJournal.js';
 import { scanJournal } from '../../src/journal/scanJournal.js';
 import { resolveTelemetryConfig } from '../../src/telemetry/resolveTelemetryConfig.js';
-import { APPENDER, DIST, requireBuild, tempDir } from './helpers.js';
+import { WORKERS, DIST, requireBuild, tempDir } from '../support/index.js';
 
 interface Writer {
   child: ChildProcess;
@@ -18,7 +19,7 @@ interface Writer {
 }
 
 function startWriter(dir: string, id: string, count: string, env: Record<string, string>, tornAt?: number): Writer {
-  const child = spawn(process.execPath, [APPENDER, DIST, dir, id, count, ...(tornAt === undefined ? [] : [String(tornAt)])], {
+  const child = spawn(process.execPath, [join(WORKERS, 'appender.mjs'), DIST, dir, id, count, ...(tornAt === undefined ? [] : [String(tornAt)])], {
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -5,7 +5,7 @@ import { decodeFrames, encodeFrame } from '../../src/journal/frameRecord.js';
 import { journalPaths } from '../../src/journal/journalPaths.js';
 import { scanJournal } from '../../src/journal/scanJournal.js';
 import { resolveTelemetryConfig } from '../../src/telemetry/resolveTelemetryConfig.js';
-import { cliSync, requireBuild, tempDir } from './helpers.js';
+import { runSync, requireBuild, tempDir } from '../support/index.js';
 
 async function readValues(dir: string) {
   const values: unknown[] = [];
@@ -57,15 +57,15 @@ describe('WAL append and reader', () => {
     const paths = journalPaths(dir);
     for (let i = 0; i < 5; i++) expect(appendRecord(paths, tc.journal, encodeFrame({ i })).synced).toBe(true);
     expect((await readValues(dir)).values).toEqual([0, 1, 2, 3, 4].map((i) => ({ i })));
-    expect(cliSync(['telemetry', 'verify'], { TELEMETRY_DIR: dir }).status).toBe(0);
+    expect(runSync(['telemetry', 'verify'], { TELEMETRY_DIR: dir }).code).toBe(0);
 
     const size = readFileSync(paths.wal).length;
     truncateSync(paths.wal, size - 7); // a crash mid-record
     let r = await readValues(dir);
     expect(r.values).toHaveLength(4);
     expect(r.bad).toEqual([expect.objectContaining({ kind: 'torn' })]);
-    const v = cliSync(['telemetry', 'verify', '--json'], { TELEMETRY_DIR: dir });
-    expect(v.status).toBe(9);
+    const v = runSync(['telemetry', 'verify', '--json'], { TELEMETRY_DIR: dir });
+    expect(v.code).toBe(9);
     expect(JSON.parse(v.stdout).bad).toHaveLength(1);
 
     appendRecord(paths, tc.journal, encodeFrame({ i: 5 }));
@@ -89,12 +89,12 @@ describe('WAL append and reader', () => {
   it('telemetry query/stats read CLI spans; a failed operation carries its error code', () => {
     const dir = tempDir();
     const env = { TELEMETRY_DIR: `${dir}/t`, COORDINATION_DIR: `${dir}/c`, AGENT_ID: 'agent_1' };
-    const id = cliSync(['claim', 'feature', 'desc', 'high', 'red'], env).stdout.trim();
-    expect(cliSync(['progress', id, '40'], env).status).toBe(0);
-    expect(cliSync(['complete', id], env).status).toBe(0);
-    expect(cliSync(['complete', id], env).status).toBe(4);
-    const q = cliSync(['telemetry', 'query', '--json'], env);
-    expect(q.status).toBe(0);
+    const id = runSync(['claim', 'feature', 'desc', 'high', 'red'], env).stdout.trim();
+    expect(runSync(['progress', id, '40'], env).code).toBe(0);
+    expect(runSync(['complete', id], env).code).toBe(0);
+    expect(runSync(['complete', id], env).code).toBe(4);
+    const q = runSync(['telemetry', 'query', '--json'], env);
+    expect(q.code).toBe(0);
     const spans = q.stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(spans.map((s) => s.name)).toEqual(['swarmfile.claim', 'swarmfile.progress', 'swarmfile.complete', 'swarmfile.complete']);
     expect(spans[0].attributes).toMatchObject({ 'swarmfile.operation': 'claim', 'agent.id': 'agent_1', 'work.id': id, 'work.type': 'feature', 'work.team': 'red' });
@@ -107,28 +107,28 @@ describe('WAL append and reader', () => {
       expect(s.spanId).toMatch(/^[0-9a-f]{16}$/);
       expect(BigInt(s.endTimeUnixNano) >= BigInt(s.startTimeUnixNano)).toBe(true);
     }
-    const st = JSON.parse(cliSync(['telemetry', 'stats', '--json'], env).stdout);
+    const st = JSON.parse(runSync(['telemetry', 'stats', '--json'], env).stdout);
     const complete = st.operations.find((o: { operation: string }) => o.operation === 'complete');
     expect(complete).toMatchObject({ count: 2, errors: 1, successRate: 0.5, errorCodes: { WRONG_STATE: 1 } });
-    const only = JSON.parse(cliSync(['telemetry', 'stats', '--json', '--operation', 'claim', '--since', '1h'], env).stdout);
+    const only = JSON.parse(runSync(['telemetry', 'stats', '--json', '--operation', 'claim', '--since', '1h'], env).stdout);
     expect(only.operations.map((o: { operation: string }) => o.operation)).toEqual(['claim']);
-    const none = JSON.parse(cliSync(['telemetry', 'stats', '--json', '--until', '2000-01-01T00:00:00Z'], env).stdout);
+    const none = JSON.parse(runSync(['telemetry', 'stats', '--json', '--until', '2000-01-01T00:00:00Z'], env).stdout);
     expect(none.operations).toEqual([]);
-    expect(cliSync(['telemetry', 'stats', '--since', 'yesterday-ish'], env).status).toBe(2);
+    expect(runSync(['telemetry', 'stats', '--since', 'yesterday-ish'], env).code).toBe(2);
   });
 
   it('OTEL_SDK_DISABLED=true writes nothing', () => {
     const dir = tempDir();
     const env = { TELEMETRY_DIR: `${dir}/t`, COORDINATION_DIR: `${dir}/c`, OTEL_SDK_DISABLED: 'true' };
-    expect(cliSync(['claim', 'feature', 'x'], env).status).toBe(0);
-    expect(cliSync(['telemetry', 'query'], env).stdout).toBe('');
+    expect(runSync(['claim', 'feature', 'x'], env).code).toBe(0);
+    expect(runSync(['telemetry', 'query'], env).stdout).toBe('');
   });
 
   it('a journal directory that cannot be written never fails the operation', () => {
     const dir = tempDir();
     writeFileSync(`${dir}/t`, 'a file where the journal directory should be');
-    const r = cliSync(['claim', 'feature', 'x'], { TELEMETRY_DIR: `${dir}/t`, COORDINATION_DIR: `${dir}/c` });
-    expect(r.status).toBe(0);
+    const r = runSync(['claim', 'feature', 'x'], { TELEMETRY_DIR: `${dir}/t`, COORDINATION_DIR: `${dir}/c` });
+    expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^work_\d+/);
   });
 });

@@ -14,7 +14,7 @@ import { listJournalFiles } from '../../src/journal/listJournalFiles.js';
 import { maintainJournal } from '../../src/journal/maintainJournal.js';
 import { scanJournal } from '../../src/journal/scanJournal.js';
 import { resolveTelemetryConfig } from '../../src/telemetry/resolveTelemetryConfig.js';
-import { cliSync, tempDir } from './helpers.js';
+import { runSync, tempDir } from '../support/index.js';
 
 const KB = 1024;
 const ENV = { JOURNAL_ROTATION_MB: String(4 / KB), JOURNAL_COMPRESSION_AGE_DAYS: '0', JOURNAL_SEAL_GRACE_MS: '0', COMPRESSION_LEVEL: '0' };
@@ -76,11 +76,11 @@ describe.skipIf(!canMount)('compression on a nearly full disk', () => {
       }
     }
     expect(failedAt).toBeGreaterThan(0);
-    const cli = cliSync(['telemetry', 'maintain'], { TELEMETRY_DIR: dir, ...ENV });
-    expect(cli.status).toBe(11);
+    const cli = runSync(['telemetry', 'maintain'], { TELEMETRY_DIR: dir, ...ENV });
+    expect(cli.code).toBe(11);
     expect(cli.stderr).toContain('[IO_ERROR]');
     unlinkSync(filler);
-    expect(cliSync(['telemetry', 'verify'], { TELEMETRY_DIR: dir, ...ENV }).status).toBe(0);
+    expect(runSync(['telemetry', 'verify'], { TELEMETRY_DIR: dir, ...ENV }).code).toBe(0);
     expect((await maintainJournal(tc.journal)).failed).toEqual([]);
     expect(await values(dir)).toEqual(before);
   });
@@ -97,12 +97,12 @@ describe('a damaged segment', () => {
     const after = await values(dir);
     expect(after.length).toBeGreaterThan(0);
     expect(after.length).toBeLessThan(150);
-    const verify = cliSync(['telemetry', 'verify'], { TELEMETRY_DIR: dir });
-    expect(verify.status).toBe(9);
-    const stats = cliSync(['telemetry', 'stats'], { TELEMETRY_DIR: dir });
-    expect(stats.status).toBe(0);
-    const query = cliSync(['telemetry', 'query'], { TELEMETRY_DIR: dir });
-    expect([0, 3]).toContain(query.status); // no spans among these records, but no crash
+    const verify = runSync(['telemetry', 'verify'], { TELEMETRY_DIR: dir });
+    expect(verify.code).toBe(9);
+    const stats = runSync(['telemetry', 'stats'], { TELEMETRY_DIR: dir });
+    expect(stats.code).toBe(0);
+    const query = runSync(['telemetry', 'query'], { TELEMETRY_DIR: dir });
+    expect([0, 3]).toContain(query.code); // no spans among these records, but no crash
   });
 });
 

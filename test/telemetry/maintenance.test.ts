@@ -10,7 +10,7 @@ import { maintainJournal, maintenanceDue, readDropped } from '../../src/journal/
 import { rotateWal } from '../../src/journal/rotateWal.js';
 import { scanJournal } from '../../src/journal/scanJournal.js';
 import { resolveTelemetryConfig } from '../../src/telemetry/resolveTelemetryConfig.js';
-import { cliSync, tempDir } from './helpers.js';
+import { runSync, tempDir } from '../support/index.js';
 
 const KB = 1024;
 
@@ -48,7 +48,7 @@ describe('rotation, gzip, retention, budget', () => {
     const pako = await import('pako');
     const gz = files.find((f) => f.compressed)!;
     expect(pako.ungzip(new Uint8Array(require('node:fs').readFileSync(gz.path))).length).toBeGreaterThan(gz.size);
-    expect(cliSync(['telemetry', 'verify'], { TELEMETRY_DIR: dir }).status).toBe(0);
+    expect(runSync(['telemetry', 'verify'], { TELEMETRY_DIR: dir }).code).toBe(0);
   });
 
   it('rotates at TELEMETRY_ARCHIVE_LINES when maintenance runs; respects JOURNAL_COMPRESSION_AGE_DAYS', async () => {
@@ -89,9 +89,9 @@ describe('rotation, gzip, retention, budget', () => {
     const left = await values(dir);
     expect(left.length + lost).toBe(1500);
     expect(left.at(-1)).toBe(1499); // newest kept, oldest evicted
-    const v = cliSync(['telemetry', 'verify'], env);
+    const v = runSync(['telemetry', 'verify'], env);
     expect(v.stdout).toMatch(/disk_budget/);
-    const files = cliSync(['telemetry', 'files'], env);
+    const files = runSync(['telemetry', 'files'], env);
     expect(files.stderr).toMatch(/bytes of \d+ \(JOURNAL_MAX_MB\)/);
   });
 

@@ -10,7 +10,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { maintainJournal } from '../../src/journal/maintainJournal.js';
 import { JournalTracer } from '../../src/telemetry/JournalTracer.js';
 import { resolveTelemetryConfig } from '../../src/telemetry/resolveTelemetryConfig.js';
-import { cli, requireBuild, tempDir } from './helpers.js';
+import { run, requireBuild, tempDir } from '../support/index.js';
 
 interface OtlpSpan {
   traceId: string;
@@ -97,10 +97,10 @@ describe('OTLP export', () => {
     const dir = tempDir();
     const tp = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
     const env = { TELEMETRY_DIR: `${dir}/t`, COORDINATION_DIR: `${dir}/c`, AGENT_ID: 'agent_7', OTEL_EXPORTER_OTLP_ENDPOINT: url, TRACEPARENT: tp, OTEL_EXPORTER_OTLP_HEADERS: 'x-test=1' };
-    const claim = await cli(['claim', 'feature', 'x', 'high', 'blue'], env);
-    expect(claim.status).toBe(0);
+    const claim = await run(['claim', 'feature', 'x', 'high', 'blue'], env);
+    expect(claim.code).toBe(0);
     const id = claim.stdout.trim();
-    expect((await cli(['complete', id], env)).status).toBe(0);
+    expect((await run(['complete', id], env)).code).toBe(0);
     expect(r.accepted.map((s) => s.name)).toEqual(['swarmfile.claim', 'swarmfile.complete']);
     const s = r.accepted[0]!;
     expect(s.traceId).toBe('4bf92f3577b34da6a3ce929d0e0e4736');
@@ -111,8 +111,8 @@ describe('OTLP export', () => {
     expect(attr(s, 'sampling.rate')).toBeDefined();
     expect(JSON.stringify(r.resources[0])).toMatch(/service\.name/);
     // Already shipped inline: ship has nothing left to send.
-    const ship = await cli(['telemetry', 'ship', '--json'], env);
-    expect(ship.status).toBe(0);
+    const ship = await run(['telemetry', 'ship', '--json'], env);
+    expect(ship.code).toBe(0);
     expect(JSON.parse(ship.stdout)).toMatchObject({ sent: 0, complete: true });
     expect(r.accepted).toHaveLength(2);
   });
@@ -125,27 +125,27 @@ describe('OTLP export', () => {
     const downUrl = await Promise.resolve(gone.url);
     await gone.r.close();
     receivers.splice(receivers.indexOf(gone.r), 1);
-    const down = await cli(['claim', 'feature', 'down'], { ...base, OTEL_EXPORTER_OTLP_ENDPOINT: downUrl });
-    expect(down.status).toBe(0);
+    const down = await run(['claim', 'feature', 'down'], { ...base, OTEL_EXPORTER_OTLP_ENDPOINT: downUrl });
+    expect(down.code).toBe(0);
     expect(down.stdout).toMatch(/^work_/);
 
     const refusing = await receiver('refuse');
-    const ref = await cli(['claim', 'feature', 'refused'], { ...base, OTEL_EXPORTER_OTLP_ENDPOINT: refusing.url });
-    expect(ref.status).toBe(0);
+    const ref = await run(['claim', 'feature', 'refused'], { ...base, OTEL_EXPORTER_OTLP_ENDPOINT: refusing.url });
+    expect(ref.code).toBe(0);
     expect(refusing.r.requests).toBeGreaterThan(0);
 
     const slow = await receiver('slow');
-    const sl = await cli(['claim', 'feature', 'slow'], { ...base, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${slow.url}/v1/traces` });
-    expect(sl.status).toBe(0);
+    const sl = await run(['claim', 'feature', 'slow'], { ...base, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${slow.url}/v1/traces` });
+    expect(sl.code).toBe(0);
     expect(slow.r.requests).toBeGreaterThan(0);
 
-    const failing = await cli(['telemetry', 'ship'], { ...base, OTEL_EXPORTER_OTLP_ENDPOINT: refusing.url });
-    expect(failing.status).toBe(11);
+    const failing = await run(['telemetry', 'ship'], { ...base, OTEL_EXPORTER_OTLP_ENDPOINT: refusing.url });
+    expect(failing.code).toBe(11);
     expect(failing.stderr).toMatch(/IO_ERROR/);
 
     const good = await receiver('ok');
-    const ship = await cli(['telemetry', 'ship', '--json'], { ...base, OTEL_EXPORTER_OTLP_ENDPOINT: good.url });
-    expect(ship.status).toBe(0);
+    const ship = await run(['telemetry', 'ship', '--json'], { ...base, OTEL_EXPORTER_OTLP_ENDPOINT: good.url });
+    expect(ship.code).toBe(0);
     expect(good.r.accepted.map((s) => attr(s, 'swarmfile.operation'))).toEqual(['claim', 'claim', 'claim']);
     expect(new Set(good.r.accepted.map((s) => s.spanId)).size).toBe(3);
   });
@@ -157,8 +157,8 @@ describe('OTLP export', () => {
     // Accept two batches, then refuse.
     const flaky = await receiver((n) => (n < 2 ? 'ok' : 'refuse'));
     const env = { TELEMETRY_DIR: dir, OTEL_EXPORTER_OTLP_ENDPOINT: flaky.url, OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '25' };
-    const first = await cli(['telemetry', 'ship', '--json'], env);
-    expect(first.status).toBe(11);
+    const first = await run(['telemetry', 'ship', '--json'], env);
+    expect(first.code).toBe(11);
     // Batches never span two files, so two batches hold at most 50 spans.
     const shipped = flaky.r.accepted.length;
     expect(shipped).toBeGreaterThan(0);
@@ -170,13 +170,13 @@ describe('OTLP export', () => {
     await maintainJournal(resolveTelemetryConfig({ JOURNAL_SEAL_GRACE_MS: '0', JOURNAL_COMPRESSION_AGE_DAYS: '0', JOURNAL_ROTATION_MB: String(8 / 1024) }, dir).journal);
 
     const good = await receiver('ok');
-    const second = await cli(['telemetry', 'ship', '--json'], { ...env, OTEL_EXPORTER_OTLP_ENDPOINT: good.url });
-    expect(second.status).toBe(0);
+    const second = await run(['telemetry', 'ship', '--json'], { ...env, OTEL_EXPORTER_OTLP_ENDPOINT: good.url });
+    expect(second.code).toBe(0);
     expect(JSON.parse(second.stdout)).toMatchObject({ sent: 200 - shipped, complete: true });
     const all = [...flaky.r.accepted, ...good.r.accepted].map((s) => s.spanId);
     expect(all).toHaveLength(200);
     expect(new Set(all).size).toBe(200);
-    const again = await cli(['telemetry', 'ship', '--json'], { ...env, OTEL_EXPORTER_OTLP_ENDPOINT: good.url });
+    const again = await run(['telemetry', 'ship', '--json'], { ...env, OTEL_EXPORTER_OTLP_ENDPOINT: good.url });
     expect(JSON.parse(again.stdout).sent).toBe(0);
   });
 });

@@ -5,7 +5,7 @@ import { resolveTelemetryConfig } from '../../src/telemetry/resolveTelemetryConf
 import { createSampler, traceIdRatioKeeps } from '../../src/telemetry/Sampler.js';
 import type { SpanRecord } from '../../src/telemetry/SpanRecord.js';
 import { formatTraceparent, newTraceId, parseTraceparent } from '../../src/telemetry/traceContext.js';
-import { cliSync, tempDir } from './helpers.js';
+import { runSync, tempDir } from '../support/index.js';
 
 async function spans(dir: string): Promise<SpanRecord[]> {
   const out: SpanRecord[] = [];
@@ -88,26 +88,28 @@ describe('always-keep rule and sampling rate', () => {
     let kept = 0;
     const expected: string[] = [];
     for (let i = 0; i < 6; i++) {
-      const tp = cliSync(['telemetry', 'traceparent'], base).stdout.trim();
+      const tp = runSync(['telemetry', 'traceparent'], base).stdout.trim();
       const p = parseTraceparent(tp)!;
       expect(p).not.toBeNull();
       const env = { ...base, TRACEPARENT: tp };
-      const id = cliSync(['claim', 'feature', 'x'], env).stdout.trim();
-      cliSync(['complete', id], env);
+      const id = runSync(['claim', 'feature', 'x'], env).stdout.trim();
+      runSync(['complete', id], env);
       if (p.sampled) {
         kept++;
         expected.push(p.traceId, p.traceId);
       }
       expect(p.sampled).toBe(traceIdRatioKeeps(p.traceId, 0.5));
     }
-    const q = cliSync(['telemetry', 'query'], base).stdout.trim();
+    const q = runSync(['telemetry', 'query'], base).stdout.trim();
     const got = q ? q.split('\n').map((l) => JSON.parse(l) as SpanRecord) : [];
     expect(got.map((s) => s.traceId)).toEqual(expected);
     for (const s of got) {
       expect(s.parentSpanId).toMatch(/^[0-9a-f]{16}$/);
       expect(s.sampleRate).toBe(0.5);
     }
-    const st = JSON.parse(cliSync(['telemetry', 'stats', '--json'], base).stdout);
-    if (kept) expect(st.operations.find((o: { operation: string }) => o.operation === 'claim').count).toBe(kept * 2);
+    // With all six traces dropped (1 in 64) no span was written and there is no journal to read.
+    const stats = runSync(['telemetry', 'stats', '--json'], base);
+    expect(stats.code, stats.stderr).toBe(kept ? 0 : 3);
+    if (kept) expect(JSON.parse(stats.stdout).operations.find((o: { operation: string }) => o.operation === 'claim').count).toBe(kept * 2);
   });
 });

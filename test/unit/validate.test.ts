@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SwarmError } from '../../src/errors.js';
-import { MAX_TEXT_BYTES, validateName, validatePercent, validatePriority, validateProgressStatus, validateText, validateVelocity, validateWorkId } from '../../src/model/validate.js';
+import { MAX_TEXT_BYTES, parseWholeNumber, validateName, validatePercent, validatePriority, validateProgressStatus, validateText, validateVelocity, validateWorkId } from '../../src/model/validate.js';
 
 const code = (fn: () => unknown) => {
   try {
@@ -46,17 +46,23 @@ describe('validation rules', () => {
     ['0', 0],
     ['100', 100],
     [' 42 ', 42],
-    [7, 7],
-  ])('percent %j -> %d', (v, want) => expect(validatePercent(v)).toBe(want));
+  ])('percent text %j -> %d (the CLI)', (v, want) => expect(parseWholeNumber('percent', v)).toBe(want));
 
-  it.each(['101', '-1', '5.5', 'abc', '', '1e2', 'NaN', 50.5, Number.NaN])('percent %j is refused', (v) => {
+  it.each(['101', '-1', '5.5', 'abc', '', '1e2', 'NaN'])('percent text %j is refused (the CLI)', (v) => {
+    expect(code(() => parseWholeNumber('percent', v))).toBe('INVALID_INPUT');
+  });
+
+  it.each([0, 7, 100])('percent %j is taken (the library)', (v) => expect(validatePercent(v)).toBe(v));
+
+  it.each(['50', 101, -1, 50.5, Number.NaN, null])('percent %j is refused (the library takes numbers only)', (v) => {
     expect(code(() => validatePercent(v))).toBe('INVALID_INPUT');
   });
 
   it('velocity points are whole numbers 0..1000', () => {
-    expect(validateVelocity('8')).toBe(8);
-    expect(code(() => validateVelocity('1001'))).toBe('INVALID_INPUT');
-    expect(code(() => validateVelocity('eight'))).toBe('INVALID_INPUT');
+    expect(validateVelocity(8)).toBe(8);
+    expect(parseWholeNumber('velocity_points', '8')).toBe(8);
+    expect(code(() => validateVelocity(1001))).toBe('INVALID_INPUT');
+    expect(code(() => parseWholeNumber('velocity_points', 'eight'))).toBe('INVALID_INPUT');
   });
 
   it('priority is one of the documented set', () => {
