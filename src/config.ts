@@ -74,6 +74,11 @@ export interface Config {
   stallAt: string | undefined;
   /** Test hook: `apply` makes applying a committed change fail as a full disk would. Env SWARMFILE_FAIL_AT. */
   failAt: string | undefined;
+  /**
+   * Wall-clock milliseconds for everything an item records and every deadline (leases, retries,
+   * staleness, cutoffs). Date.now unless a library caller (a test, a simulation) sets its own.
+   */
+  clock: () => number;
   /** Telemetry and journal settings, resolved from the same environment (never failing: see its warnings). */
   telemetry: TelemetryConfig;
 }
@@ -88,6 +93,11 @@ export const DEFAULT_SHARDS = SETTINGS.WORK_QUEUE_SHARDING.default;
 export const MAX_SHARDS = SETTINGS.WORK_QUEUE_SHARDING.max;
 /** LOCK_STALE_MS below this is raised to it: a shorter silence is ordinary scheduling on a busy host. */
 export const MIN_STALE_MS = 2000;
+
+/** Date.now, moved by `offsetMs` (the SWARMFILE_CLOCK_OFFSET_MS test hook). */
+function clockWithOffset(offsetMs: number): () => number {
+  return offsetMs === 0 ? Date.now : () => Date.now() + offsetMs;
+}
 
 export function resolveConfig(overrides: ConfigOverrides = {}, env: Env = process.env): Readonly<Config> {
   const read = <N extends SettingName>(name: N) => readSetting(env, name);
@@ -122,6 +132,7 @@ export function resolveConfig(overrides: ConfigOverrides = {}, env: Env = proces
     crashAt: overrides.crashAt ?? read('SWARMFILE_CRASH_AT'),
     stallAt: overrides.stallAt ?? read('SWARMFILE_STALL_AT'),
     failAt: overrides.failAt ?? read('SWARMFILE_FAIL_AT'),
+    clock: overrides.clock ?? clockWithOffset(read('SWARMFILE_CLOCK_OFFSET_MS')),
     telemetry: overrides.telemetry ?? resolveTelemetryConfig(env, telemetryDir),
   };
   if (!Number.isInteger(config.shards) || config.shards < 1 || config.shards > MAX_SHARDS) {

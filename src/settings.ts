@@ -90,6 +90,7 @@ export const SETTINGS = {
   SWARMFILE_CRASH_AT: { group: 'test', kind: 'text', doc: 'SIGKILL this process at the named commit step (crash tests; steps in `src/store/Store.ts`)' },
   SWARMFILE_STALL_AT: { group: 'test', kind: 'text', doc: 'SIGSTOP this process at the named commit step, holding its locks (stall tests)' },
   SWARMFILE_FAIL_AT: { group: 'test', kind: 'text', doc: '`apply` makes applying a committed change fail as a full disk would' },
+  SWARMFILE_CLOCK_OFFSET_MS: { group: 'test', kind: 'int', min: -31_536_000_000, max: 31_536_000_000, default: 0, doc: 'moves the clock that item times, leases, retries, staleness and cutoffs use by this much (tests of time rules without sleeping)' },
 } as const satisfies Record<string, Setting>;
 
 export type SettingName = keyof typeof SETTINGS;

@@ -42,7 +42,7 @@ export async function addWork(ctx: OpContext, input: AddInput): Promise<WorkItem
   const id = generateId('work');
   const rank = priorityRank(priority);
   ctx.span.setAttribute('work.id', id);
-  const now = isoSeconds();
+  const now = isoSeconds(ctx.config.clock());
   const base: WorkItem = {
     work_item_id: id,
     agent_id: null,

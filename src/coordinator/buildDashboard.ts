@@ -70,7 +70,7 @@ export async function buildDashboard(ctx: OpContext): Promise<Dashboard> {
   for (const w of active) team(w.team).active_work++;
   const teamList = [...teams.values()].sort((a, b) => b.velocity_points - a.velocity_points || a.team.localeCompare(b.team));
   return {
-    generated_at: new Date().toISOString(),
+    generated_at: new Date(ctx.config.clock()).toISOString(),
     shards: n,
     agents: [...agents.values()].sort((a, b) => a.agent_id.localeCompare(b.agent_id)),
     active_work: active,

@@ -41,14 +41,14 @@ export async function cancelWork(ctx: OpContext, workId: string, opts: OwnerProo
       if (!item) return { result: null }; // moved meanwhile: look again
       if ((await readWaiting(view)).some((w) => w.depends_on?.includes(id))) return { result: null };
       const forced = found.place === 'active' ? checkOwner(item, ctx, 'cancel', opts) : false;
-      const now = isoSeconds();
+      const now = isoSeconds(ctx.config.clock());
       const cancelled: WorkItem = {
         ...item,
         status: 'cancelled',
         last_update: now,
         completed_at: now,
         lease_expires_at: null,
-        events: withEvent(item, 'cancel', ctx.agentId, { forced, reason }),
+        events: withEvent(item, 'cancel', ctx.agentId, ctx.config.clock(), { forced, reason }),
       };
       const rest = items.filter((w) => w !== item);
       const change = seg ? segmentChange(seg, rest, segs) : { writes: [[source, rest]] as [string, unknown][], deletes: [] };

@@ -4,7 +4,7 @@ import { currentHost, processStartTime } from '../model/processIdentity.js';
 import type { WorkItem } from '../model/types.js';
 
 /** Claim bookkeeping set whenever an agent takes an item: owner, lease, process identity, token. */
-export function claimFields(config: Readonly<Config>, agentId: string, previousToken: number | undefined, leaseSeconds: number, nowMs = Date.now()): Partial<WorkItem> {
+export function claimFields(config: Readonly<Config>, agentId: string, previousToken: number | undefined, leaseSeconds: number, nowMs = config.clock()): Partial<WorkItem> {
   return {
     agent_id: agentId,
     status: 'active',
@@ -21,7 +21,7 @@ export function claimFields(config: Readonly<Config>, agentId: string, previousT
 }
 
 /** Back in the backlog: no owner, no lease; `attempts` and `fencing_token` are kept. */
-export function unclaimedFields(nowMs = Date.now()): Partial<WorkItem> {
+export function unclaimedFields(nowMs: number): Partial<WorkItem> {
   return {
     agent_id: null,
     status: 'pending',
@@ -36,14 +36,14 @@ export function unclaimedFields(nowMs = Date.now()): Partial<WorkItem> {
 }
 
 /** The lease after a heartbeat or progress report. */
-export function renewedLease(item: WorkItem, nowMs = Date.now()): Partial<WorkItem> {
+export function renewedLease(item: WorkItem, nowMs: number): Partial<WorkItem> {
   const ttl = item.lease_ttl_seconds;
   return ttl ? { lease_expires_at: isoMs(nowMs + ttl * 1000) } : {};
 }
 
 /** Keeps the last few events so a flapping item cannot grow without bound. */
 export const MAX_EVENTS = 50;
-export function withEvent(item: WorkItem, event: string, by: string, extra: { forced?: boolean; reason?: string } = {}): WorkItem['events'] {
-  const e = { at: isoSeconds(), event, by, ...(extra.forced ? { forced: true } : {}), ...(extra.reason ? { reason: extra.reason } : {}) };
+export function withEvent(item: WorkItem, event: string, by: string, nowMs: number, extra: { forced?: boolean; reason?: string } = {}): WorkItem['events'] {
+  const e = { at: isoSeconds(nowMs), event, by, ...(extra.forced ? { forced: true } : {}), ...(extra.reason ? { reason: extra.reason } : {}) };
   return [...(item.events ?? []), e].slice(-MAX_EVENTS);
 }

@@ -69,7 +69,7 @@ async function claimFromSegments(ctx: OpContext, segs: Segment[], filter: ClaimF
   const claimable = (w: WorkItem, nowMs: number) => !skip.has(w.work_item_id) && isClaimable(w, nowMs, filter);
   for (const seg of segs) {
     const peek = await unlessDamaged('claim-next', () => readItems(ctx.store, seg.file), [] as WorkItem[]);
-    const nowMs = Date.now();
+    const nowMs = ctx.config.clock();
     if (!peek.some((w) => claimable(w, nowMs))) {
       for (const w of peek) {
         const t = w.retry_at ? Date.parse(w.retry_at) : Number.NaN;
@@ -80,7 +80,7 @@ async function claimFromSegments(ctx: OpContext, segs: Segment[], filter: ClaimF
     let chosenId: string | undefined;
     const item = await ctx.store.transact([seg.file], ctx.lockStats, async (view) => {
       const items = await readItems(view, seg.file);
-      const now = Date.now();
+      const now = ctx.config.clock();
       const idx = items.findIndex((w) => claimable(w, now));
       if (idx < 0) return { result: null };
       const chosen = items[idx]!;

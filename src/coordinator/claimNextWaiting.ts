@@ -68,7 +68,7 @@ export async function claimNextWaiting(ctx: OpContext, input: ClaimNextInput, wa
       if (now >= deadline) throw lastError;
       if (dirty) continue; // something changed while we were looking
       // Stored times (retry delays, leases) are wall-clock: turned into a delay from now.
-      const wall = Date.now();
+      const wall = ctx.config.clock();
       const nextRetry = lastError.details?.next_retry_at ? Date.parse(String(lastError.details.next_retry_at)) - wall : Number.POSITIVE_INFINITY;
       const settle = lastEventAt && now - lastEventAt < EVENT_SETTLE_MS * 2 ? lastEventAt + EVENT_SETTLE_MS - now : Number.POSITIVE_INFINITY;
       if (settle !== Number.POSITIVE_INFINITY) lastEventAt = 0; // one extra look per burst

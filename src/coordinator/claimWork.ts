@@ -30,7 +30,7 @@ export async function claimWork(ctx: OpContext, input: ClaimInput): Promise<Work
   const files = workFiles(ctx.store, id);
   ctx.span.setAttribute('work.id', id);
   ctx.span.setAttribute('store.shard', files.shard);
-  const nowMs = Date.now();
+  const nowMs = ctx.config.clock();
   const item: WorkItem = {
     work_item_id: id,
     agent_id: ctx.agentId,

@@ -72,11 +72,11 @@ const CHUNK_BYTES = 1 << 20;
  */
 export async function cleanupFinished(ctx: OpContext, input: CleanupInput = {}): Promise<CleanupReport> {
   const seconds = parseDuration('older_than', input.olderThan ?? '7d');
-  const cutoffMs = Date.now() - seconds * 1000;
+  const cutoffMs = ctx.config.clock() - seconds * 1000;
   const cutoff = new Date(cutoffMs).toISOString();
   const report: CleanupReport = { archived: 0, archive: null, archives: [], cutoff, dry_run: !!input.dryRun };
   const pako = await loadPako();
-  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const stamp = new Date(ctx.config.clock()).toISOString().replace(/[:.]/g, '-');
   for (let i = 0; i < ctx.store.shards; i++) {
     const log = completedFile(i);
     if (!(await ctx.store.exists(log))) continue;

@@ -51,7 +51,7 @@ export async function completeWork(ctx: OpContext, workId: string, input: Comple
       if (!item) throw await missingItemError(ctx.store, id, 'complete', 'claimed', ctx.agentId);
       if ((item.agent_id ?? ctx.agentId) !== owner) return { result: null }; // reassigned meanwhile: retry
       const forced = checkOwner(item, ctx, 'complete', input);
-      const now = isoSeconds();
+      const now = isoSeconds(ctx.config.clock());
       const finished: WorkItem = {
         ...item,
         status: 'completed',
@@ -61,7 +61,7 @@ export async function completeWork(ctx: OpContext, workId: string, input: Comple
         result,
         velocity_points: points,
         lease_expires_at: null,
-        ...(forced ? { events: withEvent(item, 'complete', ctx.agentId, { forced }) } : {}),
+        ...(forced ? { events: withEvent(item, 'complete', ctx.agentId, ctx.config.clock(), { forced }) } : {}),
       };
       const stats = structuredClone(await readStats(view, shardFor(owner, ctx.store.shards))) as StatsShard;
       const a = ownEntry(stats.agents, owner, () => ({ tasks_completed: 0, velocity_points: 0, last_completed_at: null }));

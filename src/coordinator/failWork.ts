@@ -23,13 +23,13 @@ export async function failWork(ctx: OpContext, workId: string, reasonText: strin
   const failed = (item: WorkItem): WorkItem => {
     const forced = checkOwner(item, ctx, 'fail', proof);
     const attempts = (item.attempts ?? 0) + 1;
-    const record = { at: isoSeconds(), outcome: 'failed', agent_id: item.agent_id, fencing_token: item.fencing_token ?? 0, reason };
+    const record = { at: isoSeconds(ctx.config.clock()), outcome: 'failed', agent_id: item.agent_id, fencing_token: item.fencing_token ?? 0, reason };
     return {
       ...item,
-      ...unclaimedFields(),
+      ...unclaimedFields(ctx.config.clock()),
       attempts,
       failures: [...(item.failures ?? []), record].slice(-MAX_EVENTS),
-      ...(forced ? { events: withEvent(item, 'fail', ctx.agentId, { forced, reason }) } : {}),
+      ...(forced ? { events: withEvent(item, 'fail', ctx.agentId, ctx.config.clock(), { forced, reason }) } : {}),
     };
   };
   const peek = (await readShard(ctx.store, files.shard)).find((w) => w.work_item_id === id);
@@ -40,7 +40,7 @@ export async function failWork(ctx: OpContext, workId: string, reasonText: strin
       ctx,
       files.shardFile,
       id,
-      (item) => (item.attempts === peek.attempts ? { ...failed(item), retry_at: isoMs(Date.now() + delay) } : null),
+      (item) => (item.attempts === peek.attempts ? { ...failed(item), retry_at: isoMs(ctx.config.clock() + delay) } : null),
       () => missingItemError(ctx.store, id, 'fail', 'claimed', ctx.agentId),
     );
     if (moved) return moved;

@@ -25,7 +25,7 @@ export async function heartbeatAgent(ctx: OpContext): Promise<AgentHeartbeat> {
       const agents = await readRegistry(view);
       const prev = agents.find((a) => a.agent_id === me);
       if (!prev) return { result: null };
-      const rec: AgentRecord = { ...prev, last_heartbeat: isoSeconds(), status: 'active' };
+      const rec: AgentRecord = { ...prev, last_heartbeat: isoSeconds(ctx.config.clock()), status: 'active' };
       return { writes: new Map([[REGISTRY_FILE, agents.map((a) => (a === prev ? rec : a))]]), result: rec };
     });
   }
@@ -33,7 +33,7 @@ export async function heartbeatAgent(ctx: OpContext): Promise<AgentHeartbeat> {
   for (let i = 0; i < ctx.store.shards; i++) {
     if (!(await readShard(ctx.store, i)).some((w) => w.agent_id === me)) continue;
     const ids = await ctx.store.transact([shardFile(i)], ctx.lockStats, async (view) => {
-      const nowMs = Date.now();
+      const nowMs = ctx.config.clock();
       const mine: string[] = [];
       const next = (await readShard(view, i)).map((w): WorkItem => {
         if (w.agent_id !== me) return w;

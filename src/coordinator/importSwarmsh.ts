@@ -134,7 +134,7 @@ export async function importSwarmsh(ctx: OpContext, sourceDir: string, opts: Imp
   if (mode !== 'keep' && mode !== 'release') throw new SwarmError('INVALID_INPUT', `--claims must be keep or release, got ${JSON.stringify(mode)}`);
   const report: ImportReport = { source: sourceDir, dry_run: !!opts.dryRun, files_read: [], active_imported: 0, completed_imported: 0, agents_imported: 0, skipped_existing: 0, claims: { mode, kept: 0, released: 0, lease_until: null }, changes: [], problems: [] };
   const problem = (p: ImportProblem) => report.problems.push(p);
-  const now = isoSeconds();
+  const now = isoSeconds(ctx.config.clock());
   const raws: Array<{ raw: Raw; file: string; line?: number }> = [];
 
   const loadArray = async (name: string): Promise<unknown[] | null> => {
@@ -220,7 +220,7 @@ export async function importSwarmsh(ctx: OpContext, sourceDir: string, opts: Imp
 
   const n = ctx.store.shards;
   const idx = Array.from({ length: n }, (_, i) => i);
-  const leaseUntil = isoMs(Date.now() + ctx.config.leaseTtlSeconds * 1000);
+  const leaseUntil = isoMs(ctx.config.clock() + ctx.config.leaseTtlSeconds * 1000);
   const imported: string[] = [];
   const files = [...idx.map(shardFile), ...idx.map(completedFile), ...idx.map(agentStatsFile), REGISTRY_FILE];
   await ctx.store.transact(files, ctx.lockStats, async (view) => {

@@ -25,7 +25,7 @@ export async function listAgents(ctx: OpContext): Promise<AgentLiveness[]> {
     for (const [id, a] of Object.entries(stats?.agents ?? {})) if (a.last_completed_at) completed.set(id, a.last_completed_at);
   }
   const seen = lastSeenByAgent(registry, claims, completed);
-  const nowMs = Date.now();
+  const nowMs = ctx.config.clock();
   return registry.map((a) => {
     const last = seen.get(a.agent_id);
     const { liveness, alive } = agentLiveness(a, claims, last ?? 0, nowMs, ctx.config.agentStaleSeconds);

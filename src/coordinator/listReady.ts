@@ -15,7 +15,7 @@ export async function listReady(ctx: OpContext, input: ClaimFilter & { limit?: n
   await maybeReap(ctx);
   await ctx.store.settle(ctx.lockStats);
   const out: WorkItem[] = [];
-  const nowMs = Date.now();
+  const nowMs = ctx.config.clock();
   for (const seg of await listSegments(ctx.store)) {
     for (const w of await unlessDamaged('ready', () => readItems(ctx.store, seg.file), [])) {
       if (!isClaimable(w, nowMs, filter)) continue;

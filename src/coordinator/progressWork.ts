@@ -26,13 +26,13 @@ export async function progressWork(ctx: OpContext, workId: string, percent: numb
     if (idx < 0) throw await missingItemError(ctx.store, id, action, 'claimed', ctx.agentId);
     const item = items[idx]!;
     const forced = checkOwner(item, ctx, action, proof);
-    const nowMs = Date.now();
+    const nowMs = ctx.config.clock();
     const updated: WorkItem = {
       ...item,
       ...(pct === undefined ? {} : { progress: pct, status: st! }),
       last_update: isoSeconds(nowMs),
       ...renewedLease(item, nowMs),
-      ...(forced ? { events: withEvent(item, action, ctx.agentId, { forced }) } : {}),
+      ...(forced ? { events: withEvent(item, action, ctx.agentId, ctx.config.clock(), { forced }) } : {}),
     };
     const next = items.slice();
     next[idx] = updated;

@@ -36,7 +36,7 @@ export async function promoteWaiting(ctx: OpContext): Promise<number> {
       }
     }
     if (!ready) continue;
-    const next = await moveToBacklog(ctx, WAITING_FILE, w.work_item_id, (item) => ({ ...item, status: 'pending', last_update: isoSeconds() }), null);
+    const next = await moveToBacklog(ctx, WAITING_FILE, w.work_item_id, (item) => ({ ...item, status: 'pending', last_update: isoSeconds(ctx.config.clock()) }), null);
     if (next) moved++;
   }
   return moved;

@@ -39,7 +39,7 @@ export async function reapClaims(ctx: OpContext): Promise<ReapReport> {
   // A damaged shard is skipped: claims in every other shard are still reaped.
   const shards = await Promise.all(Array.from({ length: ctx.store.shards }, (_, i) => unlessDamaged('reap', () => readShard(ctx.store, i), [])));
   const registry = await unlessDamaged('reap', () => readRegistry(ctx.store), []);
-  const nowMs = Date.now();
+  const nowMs = ctx.config.clock();
   const stale = new Set<string>();
   if (registry.length) {
     const claims = shards.flat();
@@ -69,9 +69,9 @@ export async function reapClaims(ctx: OpContext): Promise<ReapReport> {
         shardFile(i),
         w.work_item_id,
         (item) => {
-          if (item.fencing_token !== w.fencing_token || reapReason(item, Date.now(), stale) === null) return null;
-          const attempt = { at: isoSeconds(), outcome: reason, agent_id: item.agent_id, fencing_token: item.fencing_token ?? 0 };
-          return { ...item, ...unclaimedFields(), attempts: (item.attempts ?? 0) + 1, failures: [...(item.failures ?? []), attempt].slice(-MAX_EVENTS) };
+          if (item.fencing_token !== w.fencing_token || reapReason(item, ctx.config.clock(), stale) === null) return null;
+          const attempt = { at: isoSeconds(ctx.config.clock()), outcome: reason, agent_id: item.agent_id, fencing_token: item.fencing_token ?? 0 };
+          return { ...item, ...unclaimedFields(ctx.config.clock()), attempts: (item.attempts ?? 0) + 1, failures: [...(item.failures ?? []), attempt].slice(-MAX_EVENTS) };
         },
         null,
       ), null);

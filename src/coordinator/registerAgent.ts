@@ -27,7 +27,7 @@ export async function registerAgent(ctx: OpContext, input: RegisterInput): Promi
   ctx.span.setAttribute('agent.id', agentId);
   return ctx.store.transact([REGISTRY_FILE], ctx.lockStats, async (view) => {
     const agents = await readRegistry(view);
-    const now = isoSeconds();
+    const now = isoSeconds(ctx.config.clock());
     const prev = agents.find((a) => a.agent_id === agentId);
     const rec: AgentRecord = {
       agent_id: agentId,

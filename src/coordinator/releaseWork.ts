@@ -19,7 +19,7 @@ export async function releaseWork(ctx: OpContext, workId: string, proof: OwnerPr
     id,
     (item) => {
       const forced = checkOwner(item, ctx, 'release', proof);
-      return { ...item, ...unclaimedFields(), events: withEvent(item, 'release', ctx.agentId, { forced, reason }) };
+      return { ...item, ...unclaimedFields(ctx.config.clock()), events: withEvent(item, 'release', ctx.agentId, ctx.config.clock(), { forced, reason }) };
     },
     () => missingItemError(ctx.store, id, 'release', 'claimed', ctx.agentId),
   );

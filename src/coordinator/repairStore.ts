@@ -60,7 +60,7 @@ function salvage(text: string, key: 'work_item_id' | 'agent_id'): Record<string,
 
 export async function repairStore(ctx: OpContext, { dryRun = false } = {}): Promise<RepairReport> {
   const store = ctx.store;
-  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const stamp = new Date(ctx.config.clock()).toISOString().replace(/[:.]/g, '-');
   const actions: RepairAction[] = [];
   const before = await checkStore(store);
   if (before.damaged === 0) return { dry_run: dryRun, actions, after: before };

@@ -16,7 +16,7 @@ export async function requeueWork(ctx: OpContext, workId: string): Promise<WorkI
     ctx,
     DEAD_FILE,
     id,
-    (item) => ({ ...item, status: 'pending', attempts: 0, retry_at: null, last_update: isoSeconds(), events: withEvent(item, 'requeue', ctx.agentId) }),
+    (item) => ({ ...item, status: 'pending', attempts: 0, retry_at: null, last_update: isoSeconds(ctx.config.clock()), events: withEvent(item, 'requeue', ctx.agentId, ctx.config.clock()) }),
     () => missingItemError(ctx.store, id, 'requeue', 'dead'),
   );
   if (!moved) throw new SwarmError('INTERNAL', `requeue of ${id} changed nothing`);

@@ -20,9 +20,10 @@ describe('agents', () => {
     const { env } = fresh({ AGENT_ID: 'agent_a' });
     expect(runSync(['register', 'agent_a'], env).code).toBe(0);
     const registered = agents(env)[0]!.registered_at;
-    await new Promise((r) => setTimeout(r, 1100)); // timestamps are to the second
-    const id = runSync(['-q', 'claim', 'feature', 'x'], env).stdout.trim();
-    expect(runSync(['complete', id], env).code).toBe(0);
+    // Two seconds later (timestamps are to the second), on a clock the test moves.
+    const later = { ...env, SWARMFILE_CLOCK_OFFSET_MS: '2000' };
+    const id = runSync(['-q', 'claim', 'feature', 'x'], later).stdout.trim();
+    expect(runSync(['complete', id], later).code).toBe(0);
     const a = agents(env)[0]!;
     expect(Date.parse(a.last_seen)).toBeGreaterThan(Date.parse(registered));
   });
@@ -50,16 +51,17 @@ describe('agents', () => {
     runSync(['register', 'agent_idle'], { ...env, AGENT_ID: 'agent_idle' });
     runSync(['register', 'agent_busy'], { ...env, AGENT_ID: 'agent_busy' });
     runSync(['-q', 'claim', 'feature', 'held'], { ...env, AGENT_ID: 'agent_busy' });
-    // Times are stored to the second: 5 s of silence against a 3 s limit leaves a wide margin both ways.
-    await new Promise((r) => setTimeout(r, 5000));
-    runSync(['register', 'agent_fresh'], { ...env, AGENT_ID: 'agent_fresh' });
-    const r = runSync(['--json', 'agents', '--prune', '--older-than', '3s'], env);
+    // Times are stored to the second: 5 s of silence (on a clock the test moves) against a 3 s
+    // limit leaves a wide margin both ways.
+    const later = { ...env, SWARMFILE_CLOCK_OFFSET_MS: '5000' };
+    runSync(['register', 'agent_fresh'], { ...later, AGENT_ID: 'agent_fresh' });
+    const r = runSync(['--json', 'agents', '--prune', '--older-than', '3s'], later);
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout) as { removed: string[]; kept: { agent_id: string }[] };
     expect(report.removed).toEqual(['agent_idle']);
     expect(report.kept.map((k) => k.agent_id)).toEqual(['agent_busy']);
     expect(agents(env).map((a) => a.agent_id).sort()).toEqual(['agent_busy', 'agent_fresh']);
-    const forced = JSON.parse(runSync(['--json', 'agents', '--prune', '--older-than', '3s', '--force'], env).stdout);
+    const forced = JSON.parse(runSync(['--json', 'agents', '--prune', '--older-than', '3s', '--force'], later).stdout);
     expect(forced.removed).toEqual(['agent_busy']);
     expect(forced.released).toHaveLength(1);
   });

@@ -38,7 +38,7 @@ describe('bad input is refused and nothing is written', () => {
     ['percent not a number', () => ['progress', active, 'fifty'], 2, /percent: must be a whole number/],
     ['percent above 100', () => ['progress', active, '101'], 2, /percent/],
     ['percent fractional', () => ['progress', active, '12.5'], 2, /percent/],
-    ['negative percent', () => ['progress', active, '-1'], 2, /.+/],
+    ['negative percent', () => ['progress', active, '-1'], 2, /percent: must be a whole number from 0 to 100 \(got "-1"\)/],
     ['progress to a reserved status', () => ['progress', active, '10', 'completed'], 2, /set by its own command/],
     ['unknown id on progress', () => ['progress', 'work_1', '10'], 3, /no work item work_1/],
     ['unknown id on complete', () => ['complete', 'work_1'], 3, /no work item work_1/],
@@ -71,10 +71,15 @@ describe('bad input is refused and nothing is written', () => {
     ['cleanup with a malformed age', () => ['cleanup', '--older-than', 'soon'], 2, /older_than: must be a duration/],
   ];
 
+  /** The documented code for each exit status (README, Exit statuses): what scripts branch on. */
+  const CODES: Record<number, RegExp> = { 2: /\[(USAGE|INVALID_INPUT)\]/, 3: /\[NOT_FOUND\]/, 4: /\[WRONG_STATE\]/, 8: /\[NOT_OWNER\]/ };
+
   it.each(rows)('%s', (_name, args, status, message) => {
     const before = snapshot(dir);
     const r = runSync(args(), env);
     expect(r.code).toBe(status);
+    expect(r.stderr).toMatch(new RegExp(`^coordination_helper: error ${CODES[status]!.source}: `, 'm'));
+    // The message names what was wrong (the field, the id, the state), not just that something was.
     expect(r.stderr).toMatch(message);
     expect(r.stdout).toBe('');
     expect(snapshot(dir)).toBe(before);

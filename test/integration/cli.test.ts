@@ -1,19 +1,20 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ROOT, runSync, storeEnv, tempDir } from '../support/index.js';
 import { assertConsistent, readStore } from '../support/storeInvariants.mjs';
 
+/** Each test has a store of its own: none depends on what another left behind, or on their order. */
+function fresh() {
+  const dir = join(tempDir(), 'store');
+  return { dir, env: storeEnv(dir, { AGENT_ID: 'agent_42' }) };
+}
+
 describe('coordination_helper CLI', () => {
-  let dir: string;
-  let env: Record<string, string>;
-  beforeAll(() => {
-    dir = join(tempDir(), 'store');
-    env = storeEnv(dir, { AGENT_ID: 'agent_42' });
-  });
 
   it('claim prints only the id on stdout; progress and complete follow SwarmSH arguments', () => {
+    const { env } = fresh();
     const c = runSync(['claim', 'feature', 'Implement auth', 'high', 'backend_team'], env);
     expect(c.code).toBe(0);
     expect(c.stdout).toMatch(/^work_\d{19}\n$/);
@@ -28,6 +29,9 @@ describe('coordination_helper CLI', () => {
   });
 
   it('list --json keeps SwarmSH field names for jq', () => {
+    const { env } = fresh();
+    const finished = runSync(['-q', 'claim', 'feature', 'finished'], env).stdout.trim();
+    expect(runSync(['complete', finished], env).code).toBe(0);
     const id = runSync(['-q', 'claim', 'bug_fix', 'Fix login', 'critical'], env).stdout.trim();
     const list = JSON.parse(runSync(['list', '--json'], env).stdout) as Array<Record<string, unknown>>;
     const item = list.find((w) => w.work_item_id === id)!;
@@ -41,6 +45,7 @@ describe('coordination_helper CLI', () => {
   });
 
   it('stores quotes, newlines, backslashes and any Unicode exactly', () => {
+    const { dir, env } = fresh();
     const nasty = `He said "it's done" \\o/ \n\ttab\r\nline ✓ 日本語 مرحبا 🚀 $(rm -rf /) \`ls\` ' ; DROP TABLE`;
     const id = runSync(['-q', 'claim', 'feature', nasty], env).stdout.trim();
     const shown = JSON.parse(runSync(['--json', 'show', id], env).stdout);
@@ -51,6 +56,7 @@ describe('coordination_helper CLI', () => {
   });
 
   it('progress and complete default to $CURRENT_WORK_ITEM', () => {
+    const { env } = fresh();
     const id = runSync(['-q', 'claim', 'feature', 'env default'], env).stdout.trim();
     const e2 = { ...env, CURRENT_WORK_ITEM: id };
     expect(runSync(['progress', '', '30'], e2).code).toBe(0);
@@ -60,6 +66,10 @@ describe('coordination_helper CLI', () => {
   });
 
   it('register and dashboard show agents, active work and per-team velocity', () => {
+    const { env } = fresh();
+    // Three completions by agent_42: one for backend_team (8 points), two for the default team.
+    const finish = (claimArgs: string[], points: string) => runSync(['complete', runSync(['-q', 'claim', ...claimArgs], env).stdout.trim(), 'success', points], env).code;
+    expect([finish(['feature', 'a', 'high', 'backend_team'], '8'), finish(['bug', 'b'], '5'), finish(['bug', 'c'], '5')]).toEqual([0, 0, 0]);
     expect(runSync(['register', 'agent_42', 'backend_team', '50', 'api'], env).stdout.trim()).toBe('agent_42');
     const d = JSON.parse(runSync(['dashboard', '--json'], env).stdout);
     const me = d.agents.find((a: { agent_id: string }) => a.agent_id === 'agent_42');
@@ -72,11 +82,13 @@ describe('coordination_helper CLI', () => {
   });
 
   it('generate-id prints unique ids of both kinds', () => {
+    const { env } = fresh();
     expect(runSync(['generate-id'], env).stdout).toMatch(/^agent_\d{19}\n$/);
     expect(runSync(['generate-id', 'work'], env).stdout).toMatch(/^work_\d{19}\n$/);
   });
 
   it('--help tells the truth about commands, environment and exit statuses', () => {
+    const { env } = fresh();
     const h = runSync(['--help'], env);
     expect(h.code).toBe(0);
     for (const cmd of ['claim', 'progress', 'complete', 'register', 'list', 'show', 'generate-id', 'dashboard', 'import-swarmsh', 'help']) expect(h.stdout).toContain(cmd);
@@ -86,6 +98,8 @@ describe('coordination_helper CLI', () => {
   });
 
   it('records the format version and shard count of the store', () => {
+    const { dir, env } = fresh();
+    expect(runSync(['register', 'agent_42'], env).code).toBe(0); // creates the store
     const fmt = JSON.parse(readFileSync(join(dir, 'swarmfile.json'), 'utf8'));
     expect(fmt).toMatchObject({ format: 'swarmfile-store', version: 1, shards: 16 });
     // A later process asking for another count still routes by the store's own.
@@ -95,6 +109,7 @@ describe('coordination_helper CLI', () => {
   });
 
   it('scripts/coordination_helper works from any directory, defaulting to ./agent_coordination', () => {
+    const { env } = fresh();
     const cwd = tempDir();
     const { COORDINATION_DIR: _omit, ...noDirEnv } = env;
     const r = spawnSync(join(ROOT, 'scripts/coordination_helper'), ['claim', 'feature', 'from elsewhere'], { cwd, env: noDirEnv, encoding: 'utf8' });

@@ -10,7 +10,13 @@ import { describe, expect, it } from 'vitest';
 import { Coordinator, isSwarmError, type WorkItem } from '../../src/index.js';
 import { CLI, run, runSync, storeEnv, tempDir } from '../support/index.js';
 
-const open = (dir: string, agentId: string, env: Record<string, string> = {}) => Coordinator.open({ dir, agentId, env: { SWARMFILE_FSYNC: '0', REAP_INTERVAL_MS: '0', ...env } });
+const open = (dir: string, agentId: string, env: Record<string, string> = {}, clock?: () => number) =>
+  Coordinator.open({ dir, agentId, env: { SWARMFILE_FSYNC: '0', REAP_INTERVAL_MS: '0', ...env }, ...(clock ? { clock } : {}) });
+/** A clock the test moves by hand: time rules are checked without sleeping, so a busy machine cannot make them flaky. */
+function settableClock() {
+  let now = Date.now();
+  return { clock: () => now, advance: (ms: number) => void (now += ms), set: (ms: number) => void (now = ms), now: () => now };
+}
 const codeOf = (p: Promise<unknown>) => p.then(() => 'OK', (e: unknown) => (isSwarmError(e) ? e.code : String(e)));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const ids = (items: WorkItem[]) => items.map((w) => w.work_item_id);
@@ -93,26 +99,25 @@ describe('work queue', () => {
 
   it('retries a failed item after an exponential, jittered delay, then dead-letters it; requeue revives it', async () => {
     const dir = join(tempDir(), 'store');
-    const q = await open(dir, 'worker', { MAX_RETRY_ATTEMPTS: '3', RETRY_BACKOFF_SECONDS: '1' });
+    const t = settableClock();
+    const q = await open(dir, 'worker', { MAX_RETRY_ATTEMPTS: '3', RETRY_BACKOFF_SECONDS: '1' }, t.clock);
     const item = await q.add({ workType: 'flaky', description: 'flaky job' });
     for (let attempt = 1; attempt <= 2; attempt++) {
       const c = await q.claimNext();
       expect(c.fencing_token).toBe(attempt);
-      const before = Date.now();
       const f = await q.fail(c.work_item_id, { reason: `boom ${attempt}` });
-      const after = Date.now();
       expect(f).toMatchObject({ status: 'pending', attempts: attempt, agent_id: null });
-      // base 1 s doubled per attempt, jittered between half and all of it. retry_at was set at
-      // some moment between `before` and `after`, so these bounds hold however slow fail() was.
+      // base 1 s doubled per attempt, jittered between half and all of it, from the moment of fail.
       const ceiling = 1000 * 2 ** (attempt - 1);
-      const retryAt = Date.parse(f.retry_at!);
-      expect(retryAt - before).toBeGreaterThanOrEqual(ceiling / 2);
-      expect(retryAt - after).toBeLessThanOrEqual(ceiling);
-      // Not claimable before retry_at; the error says when.
+      const delay = Date.parse(f.retry_at!) - t.now();
+      expect(delay).toBeGreaterThanOrEqual(ceiling / 2);
+      expect(delay).toBeLessThanOrEqual(ceiling);
+      // Not claimable before retry_at, even a millisecond before; the error says when.
+      t.set(Date.parse(f.retry_at!) - 1);
       const err = await q.claimNext().catch((e: unknown) => e);
       expect(isSwarmError(err, 'NOTHING_CLAIMABLE')).toBe(true);
       expect((err as { details: { next_retry_at: string } }).details.next_retry_at).toBe(f.retry_at);
-      await sleep(Date.parse(f.retry_at!) - Date.now() + 20);
+      t.advance(1);
     }
     const last = await q.claimNext();
     const dead = await q.fail(last.work_item_id, { reason: 'boom 3' });
@@ -146,17 +151,19 @@ describe('work queue', () => {
 
   it('reclaims an expired lease; the old owner is fenced off, even under the same agent id', async () => {
     const dir = join(tempDir(), 'store');
-    const a = await open(dir, 'agent_a');
-    const b = await open(dir, 'agent_b');
+    const t = settableClock();
+    const a = await open(dir, 'agent_a', {}, t.clock);
+    const b = await open(dir, 'agent_b', {}, t.clock);
     const item = await a.add({ workType: 'feature', description: 'slow' });
     const first = await a.claimNext({ leaseSeconds: 1 });
     expect(first.fencing_token).toBe(1);
-    // A heartbeat renews the lease.
-    await sleep(600);
+    // A heartbeat renews the lease: a moment before the old one ends, it still holds afterwards.
+    t.advance(600);
     const hb = await a.heartbeat(item.work_item_id);
-    expect(Date.parse(hb.lease_expires_at!)).toBeGreaterThan(Date.parse(first.lease_expires_at!));
+    expect(Date.parse(hb.lease_expires_at!)).toBe(t.now() + 1000);
+    t.set(Date.parse(first.lease_expires_at!) + 1);
     expect(await codeOf(b.claimNext())).toBe('NOTHING_CLAIMABLE');
-    await sleep(Date.parse(hb.lease_expires_at!) - Date.now() + 50);
+    t.set(Date.parse(hb.lease_expires_at!) + 1);
     // The next claim-next reclaims it (reaping is automatic) and takes it with a new token.
     const second = await b.claimNext();
     expect(second).toMatchObject({ work_item_id: item.work_item_id, fencing_token: 2, agent_id: 'agent_b', attempts: 1 });
@@ -209,7 +216,8 @@ describe('work queue', () => {
 
   it('archives finished items older than the cutoff into gzip archives that list --archived reads', async () => {
     const dir = join(tempDir(), 'store');
-    const q = await open(dir, 'op');
+    const t = settableClock();
+    const q = await open(dir, 'op', {}, t.clock);
     const done: string[] = [];
     for (let i = 0; i < 5; i++) {
       const w = await q.claim({ workType: 'x', description: `job ${i}` });
@@ -221,7 +229,7 @@ describe('work queue', () => {
     const dry = await q.cleanup({ olderThan: 0, dryRun: true });
     expect(dry).toMatchObject({ archived: 5, archive: null, dry_run: true });
     expect((await q.list({ status: 'completed' })).length).toBe(5);
-    await sleep(1100); // completed_at has one-second resolution
+    t.advance(1100); // completed_at has one-second resolution
     const r = await q.cleanup({ olderThan: '0s' });
     expect(r.archived).toBe(5);
     expect(existsSync(join(dir, r.archive!))).toBe(true);
@@ -239,7 +247,8 @@ describe('work queue', () => {
     const dir = join(tempDir(), 'store');
     const child = spawn('sleep', ['30']);
     try {
-      const a = await open(dir, 'agent_live', { AGENT_PID: String(child.pid), AGENT_STALE_SECONDS: '1' });
+      const t = settableClock();
+      const a = await open(dir, 'agent_live', { AGENT_PID: String(child.pid), AGENT_STALE_SECONDS: '1' }, t.clock);
       await a.register({ agentId: 'agent_live', team: 'red', capacity: 3, specialization: 'tests' });
       const g = await open(dir, 'agent_gone', { AGENT_PID: String(deadPid()) });
       await g.register({ agentId: 'agent_gone' });
@@ -249,7 +258,7 @@ describe('work queue', () => {
         ['agent_gone', 'gone', false],
       ]);
       expect(agents[0]).toMatchObject({ team: 'red', capacity: 3, specialization: 'tests', pid: child.pid });
-      await sleep(2100);
+      t.advance(2100);
       agents = await a.agents();
       expect(agents[0]!.liveness).toBe('stale');
       // reap records it; a heartbeat brings it back.
