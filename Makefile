@@ -3,7 +3,7 @@ SHELL := /bin/bash
 NODE_MODULES := node_modules/.package-lock.json
 SOURCES := $(shell find src -name '*.ts') tsconfig.json scripts/build-cli.mjs scripts/cli-loader.cjs scripts/warm-code-cache.cjs
 
-.PHONY: install build test test-deps lint demo benchmark baseline report clean chaos settings-docs
+.PHONY: install build test test-deps lint demo benchmark baseline report clean chaos settings-docs test-busy
 
 install: $(NODE_MODULES)
 $(NODE_MODULES): package.json package-lock.json
@@ -25,6 +25,11 @@ lint: $(NODE_MODULES)
 
 test: build test-deps
 	npx vitest run
+
+# The whole suite three times in a row beside two CPU spinners and an fsync loop
+# (scripts/busy_machine.sh): no test may depend on an idle machine.
+test-busy: build test-deps
+	for run in 1 2 3; do echo "== busy run $$run"; bash scripts/busy_machine.sh npx vitest run || exit 1; done
 
 # The long versions of the crash, stall and takeover tests (minutes): CHAOS=1 multiplies their sizes.
 chaos: build test-deps
