@@ -2,7 +2,7 @@
  * The multi-agent workload: `agents` concurrent agents, each a sequential loop of
  * claim -> progress 50 -> complete cycles, as a SwarmSH agent's shell loop would run them. Through
  * a command target every operation is its own process (what agents pay today); through the
- * library all agents share one child process (bench/libraryAgents.mjs).
+ * library all agents share one child process (bench/children/libraryAgents.mjs).
  * Stops after `cycles` per agent or, when `durationS` is set, at the deadline, whichever first.
  * Every run ends with the target's invariant check.
  */
@@ -68,7 +68,7 @@ export async function runCommandAgents(target, { dir, agents, cycles = Infinity,
  */
 export async function runLibraryAgents({ dir, agents, cycles = Infinity, durationS, env = {} }) {
   const spec = JSON.stringify({ dir, agents, cycles: Number.isFinite(cycles) ? cycles : null, durationS: durationS ?? null, library: LIBRARY });
-  const out = await runOrThrow([process.execPath, join(ROOT, 'bench/libraryAgents.mjs'), spec], { env: { ...process.env, ...env } });
+  const out = await runOrThrow([process.execPath, join(ROOT, 'bench/children/libraryAgents.mjs'), spec], { env: { ...process.env, ...env } });
   const r = JSON.parse(out);
   const ledger = { claimed: new Set(r.ledger.claimed), progressed: new Set(r.ledger.progressed), completed: new Set(r.ledger.completed) };
   const { checkSwarmfileStore } = await import('./invariants.mjs');

@@ -45,9 +45,9 @@ async function cliQueueRound(ctx, env, text, samples) {
   samples['claim-next'].push(n.ms);
 }
 
-/** The same rounds through the library in one child process (bench/libraryLatency.mjs). */
+/** The same rounds through the library in one child process (bench/children/libraryLatency.mjs). */
 export async function libraryRounds(dir, rounds, env = {}, { queue = false } = {}) {
-  const out = await runOrThrow([process.execPath, join(ROOT, 'bench/libraryLatency.mjs'), JSON.stringify({ dir, rounds, library: LIBRARY, queue })], { env: { ...process.env, ...env } });
+  const out = await runOrThrow([process.execPath, join(ROOT, 'bench/children/libraryLatency.mjs'), JSON.stringify({ dir, rounds, library: LIBRARY, queue })], { env: { ...process.env, ...env } });
   return JSON.parse(out);
 }
 

@@ -74,7 +74,7 @@ export default {
       rows.push([op, fmt(off.p50), fmt(on.p50), fmt(data.summary[op].overhead_pct, 1), fmt(data.summary[op].ratio_of_medians_pct, 1)]);
     }
     // A day of journal (one operation per second) before and after gzip, by the real code.
-    const day = JSON.parse(execFileSync(process.execPath, [fileURLToPath(new URL('../journalDay.mjs', import.meta.url))], { encoding: 'utf8' }));
+    const day = JSON.parse(execFileSync(process.execPath, [fileURLToPath(new URL('../children/journalDay.mjs', import.meta.url))], { encoding: 'utf8' }));
     data.journal_day = day;
     ctx.metric('telemetry.journal_day.bytes_before', 'bytes', 'lower', [day.bytes_before]);
     ctx.metric('telemetry.journal_day.bytes_after', 'bytes', 'lower', [day.bytes_after]);

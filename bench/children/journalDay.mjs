@@ -2,12 +2,12 @@
 // Size of a day of journal before and after gzip: writes SPANS spans (default 86,400 = one
 // operation per second for 24 h) with the real journal tracer into a temp TELEMETRY_DIR, then runs
 // the real maintenance with the clock two days ahead so every sealed segment is compressed.
-// Prints one JSON object. usage: node bench/journalDay.mjs [--spans N]
+// Prints one JSON object. usage: node bench/children/journalDay.mjs [--spans N]
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const dist = new URL('../dist/', import.meta.url);
+const dist = new URL('../../dist/', import.meta.url);
 /** @param {string} file */
 const at = (file) => new URL(file, dist).href;
 const { resolveConfig } = await import(at('config.js'));
