@@ -7,8 +7,8 @@
  *   `body` compute new contents, 4. if more than one file changes, write an intent file holding
  *   every change (the commit point), 5. apply each change atomically, 6. delete the intent.
  * A crash before (4) leaves nothing; after it, the next operation touching any of those files
- * replays the intent, so multi-file operations are all-or-nothing. Single-file changes commit by
- * rename alone.
+ * replays the intent, so multi-file operations are all-or-nothing. A change of one file commits by
+ * rename (or unlink) alone, except an append, which goes through an intent too.
  */
 import { constants as fsc } from 'node:fs';
 import { join } from 'node:path';
@@ -309,7 +309,10 @@ export class Store {
     if (ops.length === 0) return;
     assertHeld(locks);
     this.faultPoint('before-commit');
-    if (ops.length === 1) {
+    // One whole-file write, rename or delete is atomic by itself. An append is not (a crash can
+    // leave a torn tail), so it goes through an intent like a multi-file change: replaying it
+    // truncates to the recorded offset first.
+    if (ops.length === 1 && ops[0]!.kind !== 'append') {
       await this.applyOp(ops[0]!);
       await this.syncDir();
       this.faultPoint('after-apply');

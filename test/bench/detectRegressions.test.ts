@@ -4,8 +4,10 @@
  *
  * Noise on a shared 2-core machine: the compared metrics are the start-up part's paired ratios
  * (each CLI call divided by the `node -e 0` run right before it), which cancel machine-wide slowdowns
- * that would shift raw milliseconds between runs. The injected delay (80 ms on a ~75 ms call) moves
- * them by about +100%, far above the 25% threshold; 12 rounds per run give p ~ 4e-5 for that shift.
+ * that would shift raw milliseconds between runs. The injected delay is twice what `node -e 0`
+ * takes on this machine right now (at least 80 ms: on an idle machine, 80 ms on a ~75 ms call), so
+ * it moves the ratios by about +200% however busy the machine is, far above the 25% threshold; 12
+ * rounds per run give p ~ 4e-5 for that shift.
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -13,6 +15,17 @@ import { readJson, runBench, runNode, tempDir, ROOT } from '../support/index.js'
 import { spawnSync } from 'node:child_process';
 
 const ROUNDS = ['--only', 'startup', '--rounds', '12'];
+
+/** Twice the median wall time of `node -e 0` here and now, at least 80 ms. */
+function scaledDelayMs(): number {
+  const times = Array.from({ length: 5 }, () => {
+    const t0 = performance.now();
+    spawnSync(process.execPath, ['-e', '0']);
+    return performance.now() - t0;
+  }).sort((x, y) => x - y);
+  return Math.max(80, Math.round(2 * times[2]!));
+}
+const DELAY_MS = scaledDelayMs();
 const RATIOS = ['--metrics', '^startup\\.ratio\\.', '--threshold', '25', '--alpha', '0.01'];
 
 describe('detect-regressions (issue 5)', () => {
@@ -22,7 +35,7 @@ describe('detect-regressions (issue 5)', () => {
   const slow = join(dir, 'slow.json');
 
   it('records the same code twice and once with an injected delay', () => {
-    for (const [out, env] of [[a, {}], [b, {}], [slow, { SWARMFILE_INJECT_DELAY_MS: '80' }]] as const) {
+    for (const [out, env] of [[a, {}], [b, {}], [slow, { SWARMFILE_INJECT_DELAY_MS: String(DELAY_MS) }]] as const) {
       const r = runBench([...ROUNDS, '--out', out], env);
       expect(r.code, r.stderr).toBe(0);
       const res = readJson(out);
@@ -30,7 +43,7 @@ describe('detect-regressions (issue 5)', () => {
       expect(res.machine.cores).toBeGreaterThan(0);
       expect(res.git.commit).toMatch(/^[0-9a-f]{40}$/);
     }
-  });
+  }, 1_800_000);
 
   it('does not flag two runs of the same code', () => {
     const out = join(dir, 'same.json');
@@ -66,9 +79,9 @@ describe('detect-regressions (issue 5)', () => {
     for (const op of ['claim', 'progress', 'complete']) {
       expect(v.regressions).toContain(`startup.${op}.ms`);
       // Raw milliseconds also move with the machine's load between the two runs (CI once saw
-      // node -e 0 itself flagged), so `node` may or may not be flagged. What the injected 80 ms
+      // node -e 0 itself flagged), so `node` may or may not be flagged. What the injected delay
       // must do is move each CLI call by well over half of it more than node -e 0 moved.
-      expect(shift(`startup.${op}.ms`) - shift('startup.node.ms'), op).toBeGreaterThan(40);
+      expect(shift(`startup.${op}.ms`) - shift('startup.node.ms'), op).toBeGreaterThan(DELAY_MS / 2);
     }
   });
 

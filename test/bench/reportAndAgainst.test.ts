@@ -21,7 +21,7 @@ beforeAll(() => {
     '--rounds', '8', '--throughput-agents', '1,4', '--sweep-agents', '1,2,4', '--shard-counts', '1,4', '--shard-agents', '6',
     '--against', FIXTURE, '--against-agents', '8', '--cycles', '3', '--out', results,
   ]);
-}, 180_000);
+}, 900_000);
 
 describe('--against (issue 5)', () => {
   it('runs the same workload through the fixture and reports what its files lost', () => {

@@ -96,7 +96,8 @@ describe('OTLP export', () => {
     const { r, url } = await receiver('ok');
     const dir = tempDir();
     const tp = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
-    const env = { TELEMETRY_DIR: `${dir}/t`, COORDINATION_DIR: `${dir}/c`, AGENT_ID: 'agent_7', OTEL_EXPORTER_OTLP_ENDPOINT: url, TRACEPARENT: tp, OTEL_EXPORTER_OTLP_HEADERS: 'x-test=1' };
+    // The bound is far above any start-up delay of a busy machine: this test is about what is sent.
+    const env = { TELEMETRY_DIR: `${dir}/t`, COORDINATION_DIR: `${dir}/c`, AGENT_ID: 'agent_7', OTEL_EXPORTER_OTLP_ENDPOINT: url, TRACEPARENT: tp, OTEL_EXPORTER_OTLP_HEADERS: 'x-test=1', TELEMETRY_EXPORT_BOUND_MS: '30000' };
     const claim = await run(['claim', 'feature', 'x', 'high', 'blue'], env);
     expect(claim.code).toBe(0);
     const id = claim.stdout.trim();
@@ -119,7 +120,9 @@ describe('OTLP export', () => {
 
   it('a collector that is down, refusing or slow never fails a CLI call; ship later delivers everything once', async () => {
     const dir = tempDir();
-    const base = { TELEMETRY_DIR: `${dir}/t`, COORDINATION_DIR: `${dir}/c`, TELEMETRY_EXPORT_BOUND_MS: '300' };
+    // Long enough for a loaded machine to load the exporter and send (the requests are counted),
+    // short enough that the slow collector, which never answers, shows the call is bounded.
+    const base = { TELEMETRY_DIR: `${dir}/t`, COORDINATION_DIR: `${dir}/c`, TELEMETRY_EXPORT_BOUND_MS: '3000' };
     // Down: a port nobody listens on.
     const gone = await receiver('ok');
     const downUrl = await Promise.resolve(gone.url);
