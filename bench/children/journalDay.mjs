@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// @ts-check
 // Size of a day of journal before and after gzip: writes SPANS spans (default 86,400 = one
 // operation per second for 24 h) with the real journal tracer into a temp TELEMETRY_DIR, then runs
 // the real maintenance with the clock two days ahead so every sealed segment is compressed.
@@ -42,6 +43,7 @@ await tracer.shutdown();
 
 const bytes = () => {
   let total = 0;
+  /** @param {string} d */
   const walk = (d) => {
     for (const e of readdirSync(d, { withFileTypes: true })) {
       if (e.isDirectory()) walk(join(d, e.name));

@@ -1,17 +1,32 @@
+// @ts-check
 /**
  * Child process of the library workload: N agents, each its own Coordinator, sharing one process.
  * Argument: a JSON spec {dir, agents, cycles, durationS, library}. Prints one JSON result on stdout.
  */
+/** @import { CycleSample, LedgerLists, OpSample } from '../types.js' */
+
+/** @type {{ dir: string, agents: number, cycles: number | null, durationS: number | null, library: string }} */
 const spec = JSON.parse(process.argv[2]);
-const { Coordinator } = await import(spec.library);
+const { Coordinator } = /** @type {typeof import('../../src/index.js')} */ (await import(spec.library));
+/** @type {LedgerLists} */
 const ledger = { claimed: [], progressed: [], completed: [] };
+/** @type {OpSample[]} */
 const ops = [];
+/** @type {CycleSample[]} */
 const cycles = [];
 let failures = 0;
 let t0 = performance.now();
 let deadline = spec.durationS ? t0 + spec.durationS * 1000 : Infinity;
 const maxCycles = spec.cycles ?? Infinity;
 
+/**
+ * @template T
+ * @param {number} agent
+ * @param {string} op
+ * @param {number} c0 when the cycle started
+ * @param {() => Promise<T>} fn
+ * @returns {Promise<T | undefined>} undefined when it failed
+ */
 async function timed(agent, op, c0, fn) {
   const s = performance.now();
   try {
@@ -20,11 +35,15 @@ async function timed(agent, op, c0, fn) {
     return v;
   } catch (err) {
     failures++;
-    ops.push({ agent, op, start_ms: c0 - t0, ms: performance.now() - s, ok: false, code: err.code ?? 'INTERNAL' });
+    ops.push({ agent, op, start_ms: c0 - t0, ms: performance.now() - s, ok: false, code: /** @type {{ code?: string }} */ (err).code ?? 'INTERNAL' });
     return undefined;
   }
 }
 
+/**
+ * @param {number} a
+ * @param {import('../../src/index.js').Coordinator} coord
+ */
 async function agent(a, coord) {
   try {
     for (let c = 0; c < maxCycles && performance.now() < deadline; c++) {

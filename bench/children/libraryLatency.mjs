@@ -1,8 +1,16 @@
+// @ts-check
 /** Child process: sequential claim/progress/complete rounds through the library (and add/claim-next with `queue`); prints samples. */
+/** @type {{ dir: string, rounds: number, library: string, queue: boolean }} */
 const spec = JSON.parse(process.argv[2]);
-const { Coordinator } = await import(spec.library);
+const { Coordinator } = /** @type {typeof import('../../src/index.js')} */ (await import(spec.library));
 const coord = await Coordinator.open({ dir: spec.dir, agentId: 'bench_library' });
+/** @type {Record<string, number[]>} */
 const samples = { claim: [], progress: [], complete: [], ...(spec.queue ? { add: [], 'claim-next': [] } : {}) };
+/**
+ * @template T
+ * @param {string} op
+ * @param {() => Promise<T>} fn
+ */
 const time = async (op, fn) => {
   const t = performance.now();
   const v = await fn();

@@ -1,3 +1,4 @@
+// @ts-check
 /**
  * Child process of the `claimnext` part (bench/parts/claimNext.mjs): work-queue agents through the
  * library. Argument: a JSON spec {mode, library, ...}. Talks JSON Lines: events on stdout, commands
@@ -19,27 +20,49 @@
  *                {op:'complete', agent, id} -> {event:'completed', agent, id} (or 'complete-failed')
  *                {op:'exit'} -> closes every coordinator and exits.
  */
+/** @import { Coordinator as Coord } from '../../src/index.js' */
+/** @import { LedgerLists, QueueCycle, QueueFailure, QueueOp } from '../types.js' */
 import { createInterface } from 'node:readline';
 
+/**
+ * The spec of every mode (each reads its own fields; see above).
+ * @type {{ mode: string, library: string, dir: string, agentIds: string[], stores: { dir: string, n: number }[], rounds: number, warmup: number }}
+ */
 const spec = JSON.parse(process.argv[2]);
-const { Coordinator } = await import(spec.library);
+const { Coordinator } = /** @type {typeof import('../../src/index.js')} */ (await import(spec.library));
 const at = () => performance.timeOrigin + performance.now();
+/** @param {object} o */
 const send = (o) => process.stdout.write(`${JSON.stringify(o)}\n`);
 const lines = createInterface({ input: process.stdin });
 const nextLine = () => new Promise((resolve) => lines.once('line', resolve));
-const code = (err) => err?.code ?? 'INTERNAL';
+/** @param {unknown} err a rejection: a SwarmError carries its code */
+const code = (err) => /** @type {{ code?: string } | null | undefined} */ (err)?.code ?? 'INTERNAL';
+/** @param {unknown} err */
+const message = (err) => String(/** @type {{ message?: unknown } | null | undefined} */ (err)?.message).slice(0, 300);
 
 async function agentsMode() {
+  /** @type {Coord[]} */
   const coords = [];
   // One after another: concurrent first opens of one store in one process are not what we measure.
   for (const id of spec.agentIds) coords.push(await Coordinator.open({ dir: spec.dir, agentId: id }));
   send({ event: 'ready', pid: process.pid });
   await nextLine();
   const t0 = at();
+  /** @type {LedgerLists} */
   const ledger = { claimed: [], progressed: [], completed: [] };
+  /** @type {QueueOp[]} */
   const ops = [];
+  /** @type {QueueCycle[]} */
   const cycles = [];
+  /** @type {QueueFailure[]} */
   const failures = [];
+  /**
+   * @template T
+   * @param {number} agent
+   * @param {string} op
+   * @param {() => Promise<T>} fn
+   * @returns {Promise<{ v: T, err?: undefined } | { err: unknown, v?: undefined }>}
+   */
   const timed = async (agent, op, fn) => {
     const s = performance.now();
     try {
@@ -51,6 +74,7 @@ async function agentsMode() {
       return { err };
     }
   };
+  /** @param {number} a */
   const loop = async (a) => {
     const coord = coords[a];
     let strikes = 0;
@@ -59,17 +83,17 @@ async function agentsMode() {
       const claim = await timed(a, 'claim_next', () => coord.claimNext());
       if (claim.err) {
         if (code(claim.err) === 'NOTHING_CLAIMABLE') break;
-        failures.push({ agent: a, op: 'claim_next', code: code(claim.err), message: String(claim.err.message).slice(0, 300) });
+        failures.push({ agent: a, op: 'claim_next', code: code(claim.err), message: message(claim.err) });
         if (++strikes > 20) break;
         continue;
       }
-      const id = claim.v.work_item_id;
+      const id = /** @type {import('../../src/index.js').WorkItem} */ (claim.v).work_item_id;
       ledger.claimed.push(id);
       const p = await timed(a, 'progress', () => coord.progress(id, 50, 'in_progress'));
-      if (p.err) failures.push({ agent: a, op: 'progress', id, code: code(p.err), message: String(p.err.message).slice(0, 300) });
+      if (p.err) failures.push({ agent: a, op: 'progress', id, code: code(p.err), message: message(p.err) });
       else ledger.progressed.push(id);
       const d = await timed(a, 'complete', () => coord.complete(id, { result: 'success', velocityPoints: 3 }));
-      if (d.err) failures.push({ agent: a, op: 'complete', id, code: code(d.err), message: String(d.err.message).slice(0, 300) });
+      if (d.err) failures.push({ agent: a, op: 'complete', id, code: code(d.err), message: message(d.err) });
       else ledger.completed.push(id);
       cycles.push({ agent: spec.agentIds[a], start: c0, end: at(), ok: !p.err && !d.err });
     }
@@ -82,6 +106,7 @@ async function agentsMode() {
 async function latencyMode() {
   const stores = [];
   for (const s of spec.stores) stores.push({ ...s, coord: await Coordinator.open({ dir: s.dir, agentId: `bench_latency_${s.n}` }) });
+  /** @type {Record<number, { claim_next: number[], add: number[] }>} */
   const samples = Object.fromEntries(stores.map((s) => [s.n, { claim_next: [], add: [] }]));
   const problems = [];
   for (let r = -spec.warmup; r < spec.rounds; r++) {
@@ -108,6 +133,7 @@ async function latencyMode() {
 }
 
 async function seedMode() {
+  /** @type {Record<string, string[]>} */
   const ids = {};
   for (const { dir, n } of spec.stores) {
     const coord = await Coordinator.open({ dir, agentId: 'bench_seeder' });
@@ -119,14 +145,18 @@ async function seedMode() {
 }
 
 async function serveMode() {
+  /** @type {Map<string, Coord>} */
   const coords = new Map();
+  /** @param {string} agent */
   const coordFor = async (agent) => {
-    if (!coords.has(agent)) coords.set(agent, await Coordinator.open({ dir: spec.dir, agentId: agent }));
-    return coords.get(agent);
+    let coord = coords.get(agent);
+    if (!coord) coords.set(agent, (coord = await Coordinator.open({ dir: spec.dir, agentId: agent })));
+    return coord;
   };
   for (const id of spec.agentIds ?? []) await coordFor(id);
   send({ event: 'ready', pid: process.pid });
   for await (const line of lines) {
+    /** @type {{ op: string, tag?: string, agent: string, seconds?: number, id: string }} a command line, parsed */
     const cmd = JSON.parse(line);
     if (cmd.op === 'exit') break;
     if (cmd.op === 'add') {
@@ -134,19 +164,19 @@ async function serveMode() {
       const t = performance.now();
       await coord.add({ workType: 'benchmark', description: `wake ${cmd.tag}`, priority: 'medium', team: 'bench_team' }).then(
         (item) => send({ event: 'added', tag: cmd.tag, id: item.work_item_id, ms: performance.now() - t, at: at() }),
-        (err) => send({ event: 'added', tag: cmd.tag, error: `${code(err)} ${String(err.message).slice(0, 300)}` }),
+        (err) => send({ event: 'added', tag: cmd.tag, error: `${code(err)} ${message(err)}` }),
       );
     } else if (cmd.op === 'wait') {
       const coord = await coordFor(cmd.agent);
       coord.claimNext({ waitSeconds: cmd.seconds }).then(
         (item) => send({ event: 'claimed', agent: cmd.agent, id: item.work_item_id, at: at() }),
-        (err) => send({ event: 'wait-failed', agent: cmd.agent, code: code(err), message: String(err.message).slice(0, 300), at: at() }),
+        (err) => send({ event: 'wait-failed', agent: cmd.agent, code: code(err), message: message(err), at: at() }),
       );
     } else if (cmd.op === 'complete') {
       const coord = await coordFor(cmd.agent);
       await coord.complete(cmd.id, { result: 'success', velocityPoints: 1 }).then(
         () => send({ event: 'completed', agent: cmd.agent, id: cmd.id }),
-        (err) => send({ event: 'complete-failed', agent: cmd.agent, id: cmd.id, code: code(err), message: String(err.message).slice(0, 300) }),
+        (err) => send({ event: 'complete-failed', agent: cmd.agent, id: cmd.id, code: code(err), message: message(err) }),
       );
     }
   }

@@ -1,3 +1,4 @@
+// @ts-check
 /**
  * After every multi-agent run: compare what the tool *reported* (the ledger of ids and successful
  * operations) with what is on disk. Nothing lost, nothing duplicated, every file valid JSON.
@@ -9,23 +10,34 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { consistencyProblems, ledgerProblems, placesOf, scanStore } from '../../test/support/storeInvariants.mjs';
 
+/**
+ * A file's parsed JSON, or undefined (missing, unreadable or invalid: the last two noted in `problems`).
+ * @param {string} path
+ * @param {string[]} problems
+ * @returns {Promise<any>} parsed JSON, whatever the file holds
+ */
 async function readJsonFile(path, problems) {
   let text;
   try {
     text = await fs.readFile(path, 'utf8');
   } catch (err) {
-    if (err.code === 'ENOENT') return undefined;
-    problems.push(`${path}: unreadable (${err.code})`);
+    const { code } = /** @type {NodeJS.ErrnoException} */ (err);
+    if (code === 'ENOENT') return undefined;
+    problems.push(`${path}: unreadable (${code})`);
     return undefined;
   }
   try {
     return JSON.parse(text);
   } catch (err) {
-    problems.push(`${path}: not valid JSON (${err.message})`);
+    problems.push(`${path}: not valid JSON (${/** @type {SyntaxError} */ (err).message})`);
     return undefined;
   }
 }
 
+/**
+ * @param {Map<string, number>} map
+ * @param {string} id
+ */
 function count(map, id) {
   map.set(id, (map.get(id) ?? 0) + 1);
 }
@@ -50,8 +62,14 @@ export async function checkSwarmfileStore(dir, ledger, { preexisting = { active:
   return finish({ files: s.files, active: s.active.size, completed: s.completed.size, lost, duplicated: [...duplicated], problems, ledger });
 }
 
-/** SwarmSH's layout: one work_claims.json array; a completed item keeps its place with status completed. */
+/**
+ * SwarmSH's layout: one work_claims.json array; a completed item keeps its place with status completed.
+ * @param {string} dir
+ * @param {import('../types.js').Ledger} ledger
+ * @returns {Promise<import('../types.js').InvariantReport>}
+ */
 export async function checkSwarmshStore(dir, ledger) {
+  /** @type {string[]} */
   const problems = [];
   const names = await fs.readdir(dir).catch(() => []);
   let files = 0;
@@ -60,13 +78,16 @@ export async function checkSwarmshStore(dir, ledger) {
     await readJsonFile(join(dir, name), problems);
   }
   const claims = await readJsonFile(join(dir, 'work_claims.json'), []);
+  /** @type {Map<string, any>} SwarmSH's items as parsed */
   const items = new Map();
+  /** @type {Map<string, number>} */
   const seen = new Map();
   if (!Array.isArray(claims)) problems.push('work_claims.json: missing or not an array');
   for (const w of Array.isArray(claims) ? claims : []) {
     count(seen, w?.work_item_id);
     items.set(w?.work_item_id, w);
   }
+  /** @type {LostIds} */
   const lost = { claims: [], progress: [], completions: [] };
   for (const id of ledger.claimed) if (!items.has(id)) lost.claims.push(id);
   for (const id of ledger.completed) {
@@ -82,6 +103,12 @@ export async function checkSwarmshStore(dir, ledger) {
   return finish({ files, active: items.size - completed, completed, lost, duplicated, problems, ledger });
 }
 
+/** @typedef {{ claims: string[], progress: string[], completions: string[] }} LostIds */
+
+/**
+ * @param {{ files: number, active: number, completed: number, lost: LostIds, duplicated: string[], problems: string[], ledger: import('../types.js').Ledger }} found
+ * @returns {import('../types.js').InvariantReport}
+ */
 function finish({ files, active, completed, lost, duplicated, problems, ledger }) {
   const lostTotal = lost.claims.length + lost.progress.length + lost.completions.length;
   return {

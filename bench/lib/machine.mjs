@@ -1,7 +1,12 @@
+// @ts-check
 /** What a result must say about where it was measured: machine, Node version, git commit. */
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 
+/**
+ * @param {string[]} args
+ * @param {string} cwd
+ */
 function git(args, cwd) {
   try {
     return execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
@@ -25,6 +30,7 @@ export function describeMachine() {
   };
 }
 
+/** @param {string} cwd */
 export function describeGit(cwd) {
   const status = git(['status', '--porcelain'], cwd);
   return { commit: git(['rev-parse', 'HEAD'], cwd), branch: git(['rev-parse', '--abbrev-ref', 'HEAD'], cwd), dirty: status === null ? null : status.length > 0 };

@@ -1,4 +1,9 @@
+// @ts-check
 /** Progress on stderr: a redrawn bar on a terminal, plain lines otherwise (CI logs, pipes). */
+/**
+ * @param {NodeJS.WriteStream} [stream]
+ * @returns {import('../types.js').Progress}
+ */
 export function makeProgress(stream = process.stderr, { quiet = false } = {}) {
   const tty = !!stream.isTTY;
   let label = '';

@@ -1,3 +1,4 @@
+// @ts-check
 /**
  * Renders a report file in headless Debian chromium: the DOM after load (--dump-dom) and a PNG
  * screenshot next to the report. Uses the flags that work on this closed-network machine and a
@@ -11,6 +12,12 @@ import { pathToFileURL } from 'node:url';
 
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--hide-scrollbars'];
 
+/**
+ * @param {string} bin
+ * @param {string[]} args
+ * @param {number} timeoutMs
+ * @returns {Promise<string>}
+ */
 function run(bin, args, timeoutMs) {
   return new Promise((resolve, reject) => {
     execFile(bin, args, { timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {

@@ -1,3 +1,4 @@
+// @ts-check
 // Preloaded with NODE_OPTIONS=--require by the memory part: records this process's peak RSS.
 const fs = require('node:fs');
 const out = process.env.SWARMFILE_BENCH_RSS_FILE;

@@ -1,3 +1,4 @@
+// @ts-check
 /**
  * The multi-agent workload: `agents` concurrent agents, each a sequential loop of
  * claim -> progress 50 -> complete cycles, as a SwarmSH agent's shell loop would run them. Through
@@ -6,6 +7,7 @@
  * Stops after `cycles` per agent or, when `durationS` is set, at the deadline, whichever first.
  * Every run ends with the target's invariant check.
  */
+/** @import { AgentRun, AgentRunOptions, CycleSample, InvariantReport, LibraryAgentsOutput, OpSample, Target } from '../types.js' */
 import { join } from 'node:path';
 import { runOrThrow } from './runTimed.mjs';
 import { runTimed } from './runTimed.mjs';
@@ -20,21 +22,29 @@ export function newLedger() {
 
 /**
  * Runs the workload through a command target (swarmfile's CLI or --against).
- * @param {import('../types.js').Target} target
- * @param {import('../types.js').AgentRunOptions} options
+ * @param {Target} target
+ * @param {AgentRunOptions} options
+ * @returns {Promise<AgentRun>}
  */
 export async function runCommandAgents(target, { dir, agents, cycles = Infinity, durationS, rampUpS = 0, env = {}, onCycle, agentPrefix = 'bench_agent' }) {
   const ledger = newLedger();
+  /** @type {OpSample[]} */
   const ops = [];
+  /** @type {CycleSample[]} */
   const cycleSamples = [];
   const t0 = performance.now();
   const deadline = durationS ? t0 + durationS * 1000 : Infinity;
   let failures = 0;
+  /** @param {number} a */
   const agent = async (a) => {
     if (rampUpS > 0) await new Promise((r) => setTimeout(r, (rampUpS * 1000 * a) / agents));
     const agentEnv = { ...process.env, ...env, COORDINATION_DIR: dir, AGENT_ID: `${agentPrefix}_${a}` };
     for (let c = 0; c < cycles && performance.now() < deadline; c++) {
       const c0 = performance.now();
+      /**
+       * @param {string} op
+       * @param {string[]} args
+       */
       const step = async (op, args) => {
         const r = await runTimed(target.argv([op, ...args]), { env: agentEnv });
         ops.push({ agent: a, op, start_ms: c0 - t0, ms: r.ms, ok: r.code === 0, code: r.code });
@@ -64,11 +74,13 @@ export async function runCommandAgents(target, { dir, agents, cycles = Infinity,
 
 /**
  * Runs the same workload through the library API: `agents` concurrent loops in one child process.
- * @param {import('../types.js').AgentRunOptions} options
+ * @param {AgentRunOptions} options
+ * @returns {Promise<AgentRun>}
  */
 export async function runLibraryAgents({ dir, agents, cycles = Infinity, durationS, env = {} }) {
   const spec = JSON.stringify({ dir, agents, cycles: Number.isFinite(cycles) ? cycles : null, durationS: durationS ?? null, library: LIBRARY });
   const out = await runOrThrow([process.execPath, join(ROOT, 'bench/children/libraryAgents.mjs'), spec], { env: { ...process.env, ...env } });
+  /** @type {LibraryAgentsOutput} */
   const r = JSON.parse(out);
   const ledger = { claimed: new Set(r.ledger.claimed), progressed: new Set(r.ledger.progressed), completed: new Set(r.ledger.completed) };
   const { checkSwarmfileStore } = await import('./invariants.mjs');
@@ -76,8 +88,13 @@ export async function runLibraryAgents({ dir, agents, cycles = Infinity, duratio
   return summarizeRun({ target: 'swarmfile', mode: 'library', agents, wallMs: r.wallMs, ops: r.ops, cycleSamples: r.cycles, failures: r.failures, invariants });
 }
 
+/**
+ * @param {{ target: string, mode: AgentRun['mode'], agents: number, wallMs: number, ops: OpSample[], cycleSamples: CycleSample[], failures: number, invariants: InvariantReport }} run
+ * @returns {AgentRun}
+ */
 function summarizeRun({ target, mode, agents, wallMs, ops, cycleSamples, failures, invariants }) {
   const okCycles = cycleSamples.filter((c) => c.ok).length;
+  /** @type {Record<string, number[]>} */
   const byOp = {};
   for (const op of OPS) byOp[op] = ops.filter((o) => o.op === op && o.ok).map((o) => o.ms);
   return {
@@ -97,7 +114,9 @@ function summarizeRun({ target, mode, agents, wallMs, ops, cycleSamples, failure
   };
 }
 
+/** @param {(string | number)[]} xs */
 function countBy(xs) {
+  /** @type {Record<string, number>} */
   const out = {};
   for (const x of xs) out[x] = (out[x] ?? 0) + 1;
   return out;

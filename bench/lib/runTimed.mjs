@@ -1,3 +1,4 @@
+// @ts-check
 /** Runs one command and times it from spawn to exit with the monotonic clock. */
 import { spawn } from 'node:child_process';
 
@@ -29,7 +30,11 @@ export function runTimed(argv, { env = process.env, cwd, timeoutMs = 120_000 } =
   });
 }
 
-/** Runs a command to completion and returns stdout, throwing with stderr on failure. */
+/**
+ * Runs a command to completion and returns stdout, throwing with stderr on failure.
+ * @param {string[]} argv
+ * @param {Parameters<typeof runTimed>[1]} [opts]
+ */
 export async function runOrThrow(argv, opts) {
   const r = await runTimed(argv, opts);
   if (r.code !== 0) throw new Error(`${argv.join(' ')} exited ${r.code}: ${r.stderr.trim().slice(0, 2000)}`);

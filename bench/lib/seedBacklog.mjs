@@ -1,3 +1,4 @@
+// @ts-check
 /**
  * Work-queue backlogs for the benchmarks: written straight as segment files in the exact layout
  * `add` produces (writeBacklogSegments, checked through the CLI by verifySeed), or filled with real
@@ -15,15 +16,23 @@ import { ROOT } from './targets.mjs';
  * shaped as addWork builds them. Ids are `work_<ns>` in creation order (10 ms apart, starting a day
  * ago), so later `add`s sort after them. The store must exist (format file) and have no backlog.
  * Returns the ids in claim order.
+ * @param {string} dir
+ * @param {number} n
+ * @param {{ priority?: import('../../src/index.js').Priority, team?: string, workType?: string }} [options]
  */
 export async function writeBacklogSegments(dir, n, { priority = 'medium', team = 'bench_team', workType = 'benchmark' } = {}) {
+  // The built modules, typed by their sources.
+  /** @type {typeof import('../../src/store/storeFiles.js')} */
   const { segmentFile, BACKLOG_SEGMENT_SIZE } = await import(join(ROOT, 'dist/store/storeFiles.js'));
+  /** @type {typeof import('../../src/model/claimOrder.js')} */
   const { priorityRank } = await import(join(ROOT, 'dist/model/claimOrder.js'));
+  /** @type {typeof import('../../src/model/now.js')} */
   const { isoSeconds } = await import(join(ROOT, 'dist/model/now.js'));
   if (!existsSync(join(dir, 'swarmfile.json'))) throw new Error(`writeBacklogSegments: ${dir} is not a store (no swarmfile.json)`);
   if ((await fs.readdir(dir)).some((f) => f.startsWith('backlog.'))) throw new Error(`writeBacklogSegments: ${dir} already has a backlog`);
   const rank = priorityRank(priority);
   const firstStep = BigInt(Date.now() - 86_400_000) / 10n; // 10 ms steps, as generateId
+  /** @type {string[]} */
   const ids = [];
   for (let seq = 1, i = 0; i < n; seq++) {
     const items = [];
@@ -41,11 +50,19 @@ export async function writeBacklogSegments(dir, n, { priority = 'medium', team =
   return ids;
 }
 
-/** Checks a seeded store through the CLI: `ready --limit 3` and `list --status pending` line count. */
+/**
+ * Checks a seeded store through the CLI: `ready --limit 3` and `list --status pending` line count.
+ * @param {import('../types.js').BenchContext} ctx
+ * @param {string} dir
+ * @param {string[]} ids
+ * @param {Record<string, string>} env
+ */
 export async function verifySeed(ctx, dir, ids, env) {
   const ready = await ctx.cli(['ready', '--limit', '3', '--json'], { ...env, COORDINATION_DIR: dir });
   if (ready.code !== 0) throw new Error(`claimnext: ready exited ${ready.code}: ${ready.stderr.trim()}`);
-  const first = JSON.parse(ready.stdout).map((w) => w.work_item_id);
+  /** @type {import('../../src/index.js').WorkItem[]} */
+  const readyItems = JSON.parse(ready.stdout);
+  const first = readyItems.map((w) => w.work_item_id);
   const list = await ctx.cli(['list', '--status', 'pending'], { ...env, COORDINATION_DIR: dir });
   if (list.code !== 0) throw new Error(`claimnext: list exited ${list.code}: ${list.stderr.trim()}`);
   const rows = list.stdout.split('\n').filter(Boolean).length - 1; // minus the header line
@@ -56,7 +73,12 @@ export async function verifySeed(ctx, dir, ids, env) {
   return { ready_ms: ready.ms, list_ms: list.ms, list_rows: rows };
 }
 
-/** Fills each store's backlog with real `add` calls (one library process, SWARMFILE_FSYNC=0). */
+/**
+ * Fills each store's backlog with real `add` calls (one library process, SWARMFILE_FSYNC=0).
+ * @param {{ dir: string, n: number }[]} stores
+ * @param {Record<string, string>} env
+ * @returns {Promise<Record<string, string[]>>} the ids added, by store directory
+ */
 export async function seedWithAdd(stores, env) {
   const p = spawnQueueHelper('claimnext seed', { mode: 'seed', stores }, { ...process.env, ...env, SWARMFILE_FSYNC: '0' });
   const done = await p.waitFor((e) => e.event === 'done', 300_000);

@@ -1,3 +1,4 @@
+// @ts-check
 /**
  * "Settled", from Linux /proc: every given process has gone quiet (no CPU for a while) and each
  * watcher holds an inotify descriptor, so an add is timed against waiters that are really waiting.
@@ -5,11 +6,15 @@
  */
 import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 
+/** @param {number} ms */
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 export const PROC = existsSync('/proc/self/task') && existsSync(`/proc/self/task/${process.pid}/schedstat`);
 
-/** CPU time of every thread of `pid`, ms (schedstat is in ns); null when unreadable. */
+/**
+ * CPU time of every thread of `pid`, ms (schedstat is in ns); null when unreadable.
+ * @param {number | undefined} pid
+ */
 function cpuMs(pid) {
   try {
     let ns = 0;
@@ -20,6 +25,10 @@ function cpuMs(pid) {
   }
 }
 
+/**
+ * Whether `pid` holds an inotify descriptor (a file watcher is open).
+ * @param {number | undefined} pid
+ */
 function hasInotify(pid) {
   try {
     return readdirSync(`/proc/${pid}/fd`).some((fd) => {
@@ -37,6 +46,8 @@ function hasInotify(pid) {
 /**
  * Waits until every process in `pids` has used under 0.5 ms of CPU per 25 ms for `quietMs` and each
  * of `watchers` has an inotify descriptor. Without /proc it just sleeps. Returns false on timeout.
+ * @param {(number | undefined)[]} pids  (undefined: a child that never started, never busy)
+ * @param {{ watchers?: (number | undefined)[], quietMs?: number, maxMs?: number }} [options]
  */
 export async function settle(pids, { watchers = [], quietMs = 150, maxMs = 15_000 } = {}) {
   if (!PROC) {

@@ -1,10 +1,17 @@
+// @ts-check
 /**
  * Workload sizes per profile. `default` keeps a full `make benchmark` within about 10 minutes on
  * a 2-core machine; `quick` is for tests and smoke runs; `large` is for a dedicated machine.
  * Cycle counts shrink with agent count so each run does a similar amount of work.
  */
+/**
+ * @param {number} total
+ * @param {number} min
+ * @returns {import('../types.js').PerAgent}
+ */
 const even = (total, min) => (agents) => Math.max(min, Math.ceil(total / agents));
 
+/** @type {Record<'quick' | 'default' | 'large', import('../types.js').Sizes>} */
 export const PROFILES = {
   quick: {
     startupRounds: 6, latencyCliRounds: 8, latencyLibRounds: 50,
@@ -44,11 +51,22 @@ export const PROFILES = {
   },
 };
 
+/** @param {string | number} v */
 const list = (v) => String(v).split(',').map((x) => Number(x.trim())).filter((n) => Number.isInteger(n) && n > 0);
 
-/** The profile, with command-line overrides applied (lists as 1,2,4; counts as integers). */
+/**
+ * Command-line overrides of a profile, as parseArgs gives them (strings).
+ * @typedef {{ rounds?: string, cycles?: string, throughputAgents?: string, sweepAgents?: string, shardCounts?: string, shardAgents?: string, scaleSizes?: string, againstAgents?: string }} SizeOverrides
+ */
+
+/**
+ * The profile, with command-line overrides applied (lists as 1,2,4; counts as integers).
+ * @param {string} profile
+ * @param {SizeOverrides} [overrides]
+ * @returns {import('../types.js').Sizes}
+ */
 export function resolveSizes(profile, overrides = {}) {
-  const base = PROFILES[profile];
+  const base = Object.hasOwn(PROFILES, profile) ? PROFILES[/** @type {keyof typeof PROFILES} */ (profile)] : undefined;
   if (!base) throw new Error(`unknown profile ${profile} (quick | default | large)`);
   const s = { ...base };
   if (overrides.sweepAgents) s.sweepAgents = list(overrides.sweepAgents);
@@ -66,8 +84,12 @@ export function resolveSizes(profile, overrides = {}) {
   return s;
 }
 
-/** A JSON-friendly copy (cycle functions shown as their value at a few agent counts). */
+/**
+ * A JSON-friendly copy (cycle functions shown as their value at a few agent counts).
+ * @param {import('../types.js').Sizes} s
+ */
 export function describeSizes(s) {
+  /** @type {Record<string, unknown>} */
   const out = {};
   for (const [k, v] of Object.entries(s)) out[k] = typeof v === 'function' ? Object.fromEntries([1, 8, 32, 64].map((a) => [a, v(a)])) : v;
   return out;

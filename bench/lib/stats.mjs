@@ -1,10 +1,17 @@
+// @ts-check
 /** Pure statistics over raw samples: percentiles, Mann-Whitney U, a bootstrap CI. No I/O. */
 
+/** @param {ArrayLike<number>} xs */
 export function sorted(xs) {
   return Float64Array.from(xs).sort();
 }
 
-/** Linear-interpolated percentile (p in 0..100) of raw samples; null for no samples. */
+/**
+ * Linear-interpolated percentile (p in 0..100) of raw samples; null for no samples.
+ * @param {ArrayLike<number>} xs
+ * @param {number} p
+ * @returns {number | null}
+ */
 export function percentile(xs, p) {
   if (!xs.length) return null;
   const s = sorted(xs);
@@ -14,14 +21,23 @@ export function percentile(xs, p) {
   return s[lo] + (s[hi] - s[lo]) * (pos - lo);
 }
 
+/** @param {ArrayLike<number>} xs */
 export const median = (xs) => percentile(xs, 50);
+/** @param {number[]} xs */
 export const mean = (xs) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
 
+/**
+ * @param {number[]} xs
+ * @returns {import('../types.js').Summary}
+ */
 export function summarize(xs) {
   return { n: xs.length, p50: percentile(xs, 50), p95: percentile(xs, 95), p99: percentile(xs, 99), mean: mean(xs), min: xs.length ? Math.min(...xs) : null, max: xs.length ? Math.max(...xs) : null };
 }
 
-/** Standard normal CDF (Abramowitz-Stegun 7.1.26 via erf). */
+/**
+ * Standard normal CDF (Abramowitz-Stegun 7.1.26 via erf).
+ * @param {number} z
+ */
 function normCdf(z) {
   const t = 1 / (1 + 0.3275911 * Math.abs(z) / Math.SQRT2);
   const y = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-(z * z) / 2);
@@ -31,12 +47,17 @@ function normCdf(z) {
 /**
  * Two-sided Mann-Whitney U test (normal approximation with tie correction and continuity
  * correction). Returns p = 1 when either side has fewer than 3 samples: too few to say anything.
+ * @param {number[]} a
+ * @param {number[]} b
+ * @returns {{ u: number | null, z: number | null, p: number }}
  */
 export function mannWhitneyU(a, b) {
   const n1 = a.length;
   const n2 = b.length;
   if (n1 < 3 || n2 < 3) return { u: null, z: null, p: 1 };
-  const all = [...a.map((v) => [v, 0]), ...b.map((v) => [v, 1])].sort((x, y) => x[0] - y[0]);
+  /** @type {[number, 0 | 1][]} */
+  const all = [...a.map((v) => /** @type {[number, 0]} */ ([v, 0])), ...b.map((v) => /** @type {[number, 1]} */ ([v, 1]))].sort((x, y) => x[0] - y[0]);
+  /** @type {number[]} */
   const ranks = new Array(all.length);
   let tieTerm = 0;
   for (let i = 0; i < all.length; ) {
@@ -59,7 +80,11 @@ export function mannWhitneyU(a, b) {
   return { u: u1, z: Math.sign(u1 - mu) * Math.max(z, 0), p: Math.min(1, 2 * (1 - normCdf(Math.max(z, 0)))) };
 }
 
-/** Small seeded PRNG (mulberry32) so bootstrap intervals are reproducible. */
+/**
+ * Small seeded PRNG (mulberry32) so bootstrap intervals are reproducible.
+ * @param {number} [seed]
+ * @returns {() => number}
+ */
 export function rng(seed = 0x5eed) {
   let s = seed >>> 0;
   return () => {
@@ -71,19 +96,28 @@ export function rng(seed = 0x5eed) {
   };
 }
 
-/** Bootstrap 95% CI of median(b)/median(a) - 1, as a percent change. */
+/**
+ * Bootstrap 95% CI of median(b)/median(a) - 1, as a percent change.
+ * @param {number[]} a
+ * @param {number[]} b
+ * @returns {[number, number] | null}
+ */
 export function bootstrapChangeCI(a, b, iterations = 1000, seed = 1) {
   if (a.length < 3 || b.length < 3) return null;
   const rand = rng(seed);
+  /** @param {number[]} xs */
   const draw = (xs) => {
+    /** @type {number[]} */
     const s = new Array(xs.length);
     for (let i = 0; i < xs.length; i++) s[i] = xs[Math.floor(rand() * xs.length)];
     return median(s);
   };
+  /** @type {number[]} */
   const out = [];
   for (let i = 0; i < iterations; i++) {
-    const ma = draw(a);
-    if (ma !== 0) out.push((draw(b) / ma - 1) * 100);
+    // Both draws hold at least 3 samples, so their medians are numbers.
+    const ma = /** @type {number} */ (draw(a));
+    if (ma !== 0) out.push((/** @type {number} */ (draw(b)) / ma - 1) * 100);
   }
-  return out.length ? [percentile(out, 2.5), percentile(out, 97.5)] : null;
+  return out.length ? [/** @type {number} */ (percentile(out, 2.5)), /** @type {number} */ (percentile(out, 97.5))] : null;
 }

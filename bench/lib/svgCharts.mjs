@@ -1,20 +1,37 @@
+// @ts-check
 /**
  * Tiny inline-SVG charts for the self-contained report: no scripts, no fonts to fetch, no network.
  * Every data mark carries class "mark" so a test can count them.
  */
 const PALETTE = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c', '#0891b2', '#4b5563'];
-const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
+/** @type {Record<string, string>} */
+const ENTITIES = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' };
+/** @param {unknown} s */
+const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ENTITIES[c]);
 
+/**
+ * A data series: bars take `values` (one per category), lines take `points` ([x, y] pairs).
+ * Non-finite numbers are left out of the drawing.
+ * @typedef {{ name: string, color?: string }} Named
+ * @typedef {Named & { values: (number | null | undefined)[], colors?: string[] }} BarSeries
+ * @typedef {Named & { points: [number, number | null | undefined][] }} LineSeries
+ * @typedef {{ l: number, r: number, t: number, b: number }} Margins
+ */
+
+/** @param {number} v */
 function niceMax(v) {
   if (!(v > 0)) return 1;
   const p = 10 ** Math.floor(Math.log10(v));
   return [1, 2, 2.5, 5, 10].map((m) => m * p).find((m) => m >= v) ?? 10 * p;
 }
 
+/** @param {number} v */
 const fmt = (v) => (Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(2));
 
+/** @param {{ id: string, title: string, width: number, height: number, m: Margins, yMax: number, yLabel: string, yMin?: number }} options */
 function frame({ id, title, width, height, m, yMax, yLabel, yMin = 0 }) {
   const ih = height - m.t - m.b;
+  /** @param {number} v */
   const y = (v) => m.t + ih - ((v - yMin) / (yMax - yMin)) * ih;
   let s = `<svg class="chart" data-chart="${esc(id)}" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${esc(title)}">`;
   s += `<text x="${width / 2}" y="16" text-anchor="middle" class="title">${esc(title)}</text>`;
@@ -26,15 +43,20 @@ function frame({ id, title, width, height, m, yMax, yLabel, yMin = 0 }) {
   return { s, y, ih };
 }
 
+/**
+ * @param {Named[]} series
+ * @param {number} x
+ * @param {number} y
+ */
 function legend(series, x, y) {
   return series.map((se, i) => `<rect x="${x}" y="${y + i * 16 - 9}" width="10" height="10" fill="${se.color ?? PALETTE[i % PALETTE.length]}"/><text x="${x + 14}" y="${y + i * 16}" class="legend">${esc(se.name)}</text>`).join('');
 }
 
 /** Grouped vertical bars: categories on x, one bar per series. Optional horizontal reference line. */
-/** @param {{ id: string, title: string, categories: string[], series: { name: string, values: number[], color?: string, colors?: string[] }[], yLabel: string, refLine?: { value: number, label: string }, width?: number, height?: number }} chart */
+/** @param {{ id: string, title: string, categories: string[], series: BarSeries[], yLabel: string, refLine?: { value: number, label: string }, width?: number, height?: number }} chart */
 export function barChart({ id, title, categories, series, yLabel, refLine, width = 640, height = 300 }) {
   const m = { l: 56, r: 150, t: 28, b: 46 };
-  const vals = series.flatMap((s) => s.values).filter((v) => Number.isFinite(v));
+  const vals = series.flatMap((s) => s.values).filter(/** @returns {v is number} */ (v) => typeof v === 'number' && Number.isFinite(v));
   const yMax = niceMax(Math.max(...vals, refLine?.value ?? 0) * 1.05);
   const { s: head, y } = frame({ id, title, width, height, m, yMax, yLabel });
   let s = head;
@@ -44,7 +66,7 @@ export function barChart({ id, title, categories, series, yLabel, refLine, width
   categories.forEach((c, ci) => {
     series.forEach((se, si) => {
       const v = se.values[ci];
-      if (!Number.isFinite(v)) return;
+      if (typeof v !== 'number' || !Number.isFinite(v)) return;
       const x = m.l + ci * gw + gw * 0.1 + si * bw;
       const fill = se.colors?.[ci] ?? se.color ?? PALETTE[si % PALETTE.length];
       s += `<rect class="mark" x="${x.toFixed(1)}" y="${y(v).toFixed(1)}" width="${(bw - 1).toFixed(1)}" height="${Math.max(1, y(0) - y(v)).toFixed(1)}" fill="${fill}"><title>${esc(`${se.name} ${c}: ${fmt(v)}`)}</title></rect>`;
@@ -56,16 +78,27 @@ export function barChart({ id, title, categories, series, yLabel, refLine, width
   return `${s}</svg>`;
 }
 
-/** Lines over numeric x (log2 or log10 scale optional). */
+/**
+ * @param {[number, number | null | undefined]} point
+ * @returns {point is [number, number]}
+ */
+const finitePoint = (point) => Number.isFinite(point[0]) && Number.isFinite(point[1]);
+
+/**
+ * Lines over numeric x (log2 or log10 scale optional).
+ * @param {{ id: string, title: string, series: LineSeries[], xLabel: string, yLabel: string, logX?: boolean, width?: number, height?: number }} chart
+ */
 export function lineChart({ id, title, series, xLabel, yLabel, logX = false, width = 640, height = 300 }) {
   const m = { l: 56, r: 150, t: 28, b: 46 };
-  const pts = series.flatMap((s) => s.points).filter(([x, v]) => Number.isFinite(x) && Number.isFinite(v));
+  const pts = series.flatMap((s) => s.points).filter(finitePoint);
   const yMax = niceMax(Math.max(...pts.map((p) => p[1])) * 1.05);
   const xs = [...new Set(pts.map((p) => p[0]))].sort((a, b) => a - b);
+  /** @param {number} v */
   const tx = (v) => (logX ? Math.log(v) : v);
   const x0 = tx(xs[0] ?? 0);
   const x1 = tx(xs[xs.length - 1] ?? 1);
   const iw = width - m.l - m.r;
+  /** @param {number} v */
   const x = (v) => m.l + (x1 === x0 ? iw / 2 : ((tx(v) - x0) / (x1 - x0)) * iw);
   const { s: head, y } = frame({ id, title, width, height, m, yMax, yLabel });
   let s = head;
@@ -73,7 +106,7 @@ export function lineChart({ id, title, series, xLabel, yLabel, logX = false, wid
   s += `<text x="${m.l + iw / 2}" y="${height - 8}" text-anchor="middle" class="axis">${esc(xLabel)}</text>`;
   series.forEach((se, i) => {
     const color = se.color ?? PALETTE[i % PALETTE.length];
-    const p = se.points.filter(([a, b]) => Number.isFinite(a) && Number.isFinite(b));
+    const p = se.points.filter(finitePoint);
     if (p.length > 1) s += `<path class="mark line" d="${p.map(([a, b], k) => `${k ? 'L' : 'M'}${x(a).toFixed(1)},${y(b).toFixed(1)}`).join('')}" fill="none" stroke="${color}" stroke-width="2"/>`;
     for (const [a, b] of p) s += `<circle class="mark" cx="${x(a).toFixed(1)}" cy="${y(b).toFixed(1)}" r="3.5" fill="${color}"><title>${esc(`${se.name} ${a}: ${fmt(b)}`)}</title></circle>`;
   });
@@ -81,13 +114,17 @@ export function lineChart({ id, title, series, xLabel, yLabel, logX = false, wid
   return `${s}</svg>`;
 }
 
-/** Diverging horizontal bars of percent change; flagged rows drawn red. */
+/**
+ * Diverging horizontal bars of percent change; flagged rows drawn red.
+ * @param {{ id: string, title: string, rows: { label: string, value: number, flag: 'regression' | 'improvement' | null }[], width?: number }} chart
+ */
 export function changeChart({ id, title, rows, width = 760 }) {
   const rowH = 18;
   const m = { l: 260, r: 70, t: 30, b: 24 };
   const height = m.t + m.b + rowH * rows.length;
   const lim = niceMax(Math.max(10, ...rows.map((r) => Math.abs(r.value))));
   const iw = width - m.l - m.r;
+  /** @param {number} v */
   const x = (v) => m.l + ((Math.max(-lim, Math.min(lim, v)) + lim) / (2 * lim)) * iw;
   let s = `<svg class="chart" data-chart="${esc(id)}" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${esc(title)}">`;
   s += `<text x="${width / 2}" y="16" text-anchor="middle" class="title">${esc(title)}</text>`;

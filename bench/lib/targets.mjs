@@ -1,3 +1,4 @@
+// @ts-check
 /**
  * A target is whatever the workload drives: swarmfile's CLI, or any command that takes SwarmSH's
  * `claim/progress/complete` arguments (`--against`). Each knows how to build an argv, read a work
@@ -11,6 +12,7 @@ export const CLI = join(ROOT, 'dist/coordination_helper.cjs');
 export const LIBRARY = join(ROOT, 'dist/index.js');
 
 /** SwarmSH prints human text around the id; swarmfile prints the id alone. */
+/** @param {string} stdout */
 export function parseWorkId(stdout) {
   const m = /\bwork_[0-9A-Za-z_.-]+/.exec(stdout);
   if (m) return m[0];

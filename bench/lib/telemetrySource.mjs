@@ -1,3 +1,4 @@
+// @ts-check
 /**
  * Spans as a sample source. The telemetry journal (src/telemetry, src/journal) is queried through
  * `coordination_helper telemetry query --json [--since T] [--until T]`; when that command does not
@@ -9,6 +10,7 @@ import { existsSync } from 'node:fs';
 import { runTimed } from './runTimed.mjs';
 import { CLI } from './targets.mjs';
 
+/** @type {boolean | undefined} */
 let available;
 
 /** True when the built CLI has `telemetry query`. Cached per process. */
@@ -20,10 +22,20 @@ export async function telemetryAvailable() {
   return available;
 }
 
-/** Accepts a JSON array, an object holding `spans`, or JSON Lines. */
+/**
+ * A span as the suite uses it, whatever the journal's record looked like.
+ * @typedef {{ name: string, operation: string, start: unknown, duration_ms: number | null, attributes: Record<string, unknown>, status: unknown }} Span
+ */
+
+/**
+ * Accepts a JSON array, an object holding `spans`, or JSON Lines.
+ * @param {string} text
+ * @returns {Span[]}
+ */
 export function parseSpans(text) {
   const t = text.trim();
   if (!t) return [];
+  /** @type {unknown[]} */
   let raw;
   try {
     const v = JSON.parse(t);
@@ -37,23 +49,30 @@ export function parseSpans(text) {
       }
     });
   }
-  return raw.map(normalizeSpan).filter(Boolean);
+  return raw.map(normalizeSpan).filter((s) => s !== null);
 }
 
+/** @param {unknown} v */
 function num(v) {
   const n = typeof v === 'string' ? Number(v) : v;
   return typeof n === 'number' && Number.isFinite(n) ? n : null;
 }
 
-/** Maps the journal's span record onto {name, operation, start, duration_ms, attributes, status}. */
+/**
+ * Maps the journal's span record onto {name, operation, start, duration_ms, attributes, status}.
+ * @param {any} s a record of parsed JSON
+ * @returns {Span | null}
+ */
 export function normalizeSpan(s) {
   if (!s || typeof s !== 'object') return null;
   const attributes = s.attributes ?? s.attrs ?? {};
   const name = s.name ?? s.span_name ?? '';
   const operation = attributes['swarmfile.operation'] ?? s.operation ?? String(name).replace(/^swarmfile\./, '');
   let duration = num(s.duration_ms) ?? num(s.durationMs);
-  if (duration === null && num(s.duration_ns) !== null) duration = num(s.duration_ns) / 1e6;
-  if (duration === null && num(s.end_ms) !== null && num(s.start_ms) !== null) duration = num(s.end_ms) - num(s.start_ms);
+  const ns = num(s.duration_ns);
+  const [startMs, endMs] = [num(s.start_ms), num(s.end_ms)];
+  if (duration === null && ns !== null) duration = ns / 1e6;
+  if (duration === null && endMs !== null && startMs !== null) duration = endMs - startMs;
   return {
     name,
     operation,
@@ -82,7 +101,10 @@ export async function querySpans({ telemetryDir, storeDir, since, until, env = {
   return parseSpans(r.stdout);
 }
 
-/** Lock wait / retries over a run's spans, or null when there are no spans with those attributes. */
+/**
+ * Lock wait / retries over a run's spans, or null when there are no spans with those attributes.
+ * @param {Span[] | null} spans
+ */
 export function lockFigures(spans) {
   if (!spans) return null;
   const wait = spans.map((s) => num(s.attributes['lock.wait_ms'])).filter((v) => v !== null);
@@ -91,9 +113,18 @@ export function lockFigures(spans) {
   return { spans: spans.length, wait_ms: wait, retries };
 }
 
-/** The metrics map (same shape as a results file's) of a set of spans. */
+/**
+ * The metrics map (same shape as a results file's) of a set of spans.
+ * @param {Span[]} spans
+ */
 export function spansToMetrics(spans) {
+  /** @type {Record<string, import('../types.js').Metric>} */
   const metrics = {};
+  /**
+   * @param {string} name
+   * @param {string} unit
+   * @param {number | null} v
+   */
   const add = (name, unit, v) => {
     if (v === null) return;
     (metrics[name] ??= { unit, better: 'lower', samples: [] }).samples.push(v);
