@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// @ts-check
 /**
  * detect-regressions: compares a baseline and a current run metric by metric (medians, Mann-Whitney
  * U on the raw samples, bootstrap CI), prints a table, writes JSON, exits 1 on a significant
@@ -31,6 +32,10 @@ Compares per metric using every raw sample: a metric is a REGRESSION when it is 
 
 Exit status: 0 no significant regression; 1 at least one; 2 bad usage or unreadable input.`;
 
+/**
+ * @param {string[]} argv
+ * @returns {Promise<number>} the exit status
+ */
 export async function main(argv) {
   let o;
   try {
@@ -45,7 +50,7 @@ export async function main(argv) {
       },
     }).values;
   } catch (err) {
-    process.stderr.write(`detect-regressions: ${err.message}\n${HELP}\n`);
+    process.stderr.write(`detect-regressions: ${/** @type {Error} */ (err).message}\n${HELP}\n`);
     return 2;
   }
   if (o.help) return process.stdout.write(`${HELP}\n`), 0;
@@ -70,15 +75,17 @@ export async function main(argv) {
       cur = await fromResultsFile(o.current);
     }
   } catch (err) {
-    process.stderr.write(`detect-regressions: ${err.message}\n`);
+    process.stderr.write(`detect-regressions: ${/** @type {Error} */ (err).message}\n`);
     return 2;
   }
   const verdict = compareMetrics(base.metrics, cur.metrics, { threshold, alpha, minSamples, filter: o.metrics });
   const { metrics: _a, ...baseInfo } = base;
   const { metrics: _b, ...curInfo } = cur;
   const result = { schema: 'swarmfile-regressions/1', created_at: new Date().toISOString(), baseline: baseInfo, current: curInfo, ...verdict };
+  /** @param {import('./lib/compareMetrics.mjs').ComparisonRow} r */
   const quiet = (r) => r.verdict === 'no significant change' || (r.verdict === 'too few samples' && Math.abs(r.worse_pct ?? 0) <= threshold);
   const shown = o.all ? verdict.rows : verdict.rows.filter((r) => !quiet(r));
+  /** @param {number | null | undefined} v */
   const f = (v, d = 2) => (v === null || v === undefined ? '-' : Number(v).toFixed(d));
   process.stdout.write(
     `${formatTable(

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// @ts-check
 /**
  * `make report`: a self-contained HTML report (inline SVG, inline CSS, no scripts, no network)
  * and a Markdown summary for pull requests, from a results file and optionally a baseline.
@@ -17,8 +18,35 @@ const HELP = `usage: node bench/report.mjs [--current FILE] [--baseline FILE] [-
   --out-dir DIR     where report.html and summary.md go (default bench/results/report)
 Writes report.html (open it from disk) and summary.md; prints their paths.`;
 
+/** @import { AgentRun, MeasuredRun, ResultsFile, Summary, Table } from './types.js' */
+/** @import { compareMetrics as Compare } from './lib/compareMetrics.mjs' */
+/** @import { LineSeries } from './lib/svgCharts.mjs' */
+
+/**
+ * What the report reads of each part's data in a results file (parsed JSON, shaped by the parts).
+ * @typedef {{
+ *   startup?: { data?: { summary: Record<string, Summary & { ratio_of_medians: number }> } },
+ *   latency?: { data?: { cli: { summary: Record<string, Summary> }, library: { summary: Record<string, Summary> } } },
+ *   throughput?: { data?: { runs: AgentRun[] } },
+ *   sweep?: { data?: { runs: AgentRun[] } },
+ *   shards?: { data?: { runs: (AgentRun & { shards: number })[], agents: number, recommended_default: number | null } },
+ *   scale?: { data?: { runs: { items: number, cli: { summary: Record<string, Summary> } }[] } },
+ *   claimnext?: { data?: { throughput: { mode: string, agents: number, throughput_cycles_per_s: number }[] }, table: Table },
+ *   memory?: { data?: { summary: Record<string, Summary>, library_process_peak_mb: number } },
+ *   telemetry?: { skipped?: string, data?: { summary: Record<string, { on: Summary, off: Summary, overhead_pct: number }> } },
+ *   against?: { data?: { command: string, runs: (MeasuredRun & { tool: string })[] } },
+ * }} ReportedParts
+ */
+
 const RESULTS = join(ROOT, 'bench/results');
-const esc = (s) => String(s ?? '').replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
+/** @type {Record<string, string>} */
+const ENTITIES = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' };
+/** @param {unknown} s */
+const esc = (s) => String(s ?? '').replace(/[&<>"]/g, (c) => ENTITIES[c]);
+/**
+ * A number with `d` decimals, '-' for none.
+ * @param {unknown} v
+ */
 const f = (v, d = 2) => (v === null || v === undefined || !Number.isFinite(Number(v)) ? '-' : Number(v).toFixed(d));
 
 export function newestRun(dir = RESULTS) {
@@ -27,14 +55,19 @@ export function newestRun(dir = RESULTS) {
   return runs.length ? join(dir, runs[runs.length - 1]) : null;
 }
 
-/** Everything the report shows, derived from one results file (+ optional comparison). */
+/**
+ * Everything the report shows, derived from one results file (+ optional comparison).
+ * @param {ResultsFile} cur
+ * @param {ReturnType<typeof Compare> | null} comparison
+ * @param {{ current: string, baseline: string | null, html: string, md: string }} paths
+ */
 export function buildReport(cur, comparison, paths) {
-  const P = cur.parts ?? {};
+  const P = /** @type {ReportedParts} */ (cur.parts ?? {});
   const charts = [];
   const sections = [];
   const md = [];
   const head = `${cur.git?.commit?.slice(0, 10) ?? 'unknown commit'}${cur.git?.dirty ? ' (dirty)' : ''}`;
-  md.push(`## swarmfile benchmark: ${cur.ok ? 'all invariants held' : '**FAILED: data lost or duplicated**'}`, '', `Commit ${head}, ${cur.machine?.cores} cores, ${f(cur.machine?.memory_bytes / 2 ** 30, 1)} GiB, Node ${cur.machine?.node}, profile ${cur.config?.profile}, ${cur.started_at}.`, '');
+  md.push(`## swarmfile benchmark: ${cur.ok ? 'all invariants held' : '**FAILED: data lost or duplicated**'}`, '', `Commit ${head}, ${cur.machine?.cores} cores, ${f(Number(cur.machine?.memory_bytes) / 2 ** 30, 1)} GiB, Node ${cur.machine?.node}, profile ${cur.config?.profile}, ${cur.started_at}.`, '');
 
   const startup = P.startup?.data;
   if (startup) {
@@ -47,7 +80,7 @@ export function buildReport(cur, comparison, paths) {
   const lat = P.latency?.data;
   if (lat) {
     const ops = Object.keys(lat.cli.summary); // claim, progress, complete, and add/claim-next since the work queue
-    const pct = ['p50', 'p95', 'p99'];
+    const pct = /** @type {const} */ (['p50', 'p95', 'p99']);
     charts.push('latency-cli', 'latency-library');
     sections.push(section('Latency percentiles per operation', barChart({ id: 'latency-cli', title: 'CLI (one process per call)', categories: ops, series: pct.map((p) => ({ name: p, values: ops.map((o) => lat.cli.summary[o][p]) })), yLabel: 'ms' }) + barChart({ id: 'latency-library', title: 'Library (one process)', categories: ops, series: pct.map((p) => ({ name: p, values: ops.map((o) => lat.library.summary[o][p]) })), yLabel: 'ms' })));
   }
@@ -55,6 +88,7 @@ export function buildReport(cur, comparison, paths) {
   const tp = P.throughput?.data?.runs;
   const sw = P.sweep?.data?.runs;
   if (tp || sw) {
+    /** @type {LineSeries[]} */
     const series = [];
     if (sw) series.push({ name: 'CLI sweep', points: sw.map((r) => [r.agents, r.throughput_cycles_per_s]) });
     if (tp) series.push({ name: 'CLI 1/8/32', points: tp.filter((r) => r.mode === 'cli').map((r) => [r.agents, r.throughput_cycles_per_s]) });
@@ -62,7 +96,7 @@ export function buildReport(cur, comparison, paths) {
     charts.push('throughput');
     // The library is ~30x faster than a process per call, so it gets its own axis.
     const libChart = lib.length ? (charts.push('throughput-library'), lineChart({ id: 'throughput-library', title: 'Library: full cycles per second (one process)', series: [{ name: 'library', points: lib.map((r) => [r.agents, r.throughput_cycles_per_s]) }], xLabel: 'concurrent agents in one process (log scale)', yLabel: 'cycles/s', logX: true })) : '';
-    const rows = [...(tp ?? []).map((r) => [r.mode, r.agents, r.ok_cycles, f(r.throughput_cycles_per_s), f(r.success_rate * 100, 1), r.invariants.ok ? 'ok' : 'FAILED']), ...(sw ?? []).map((r) => [`sweep`, r.agents, r.ok_cycles, f(r.throughput_cycles_per_s), f(r.success_rate * 100, 1), r.invariants.ok ? 'ok' : 'FAILED'])];
+    const rows = [...(tp ?? []).map((r) => [r.mode, r.agents, r.ok_cycles, f(r.throughput_cycles_per_s), f(Number(r.success_rate) * 100, 1), r.invariants.ok ? 'ok' : 'FAILED']), ...(sw ?? []).map((r) => [`sweep`, r.agents, r.ok_cycles, f(r.throughput_cycles_per_s), f(Number(r.success_rate) * 100, 1), r.invariants.ok ? 'ok' : 'FAILED'])];
     sections.push(section('Throughput against agents', lineChart({ id: 'throughput', title: 'CLI agent processes: full cycles per second', series, xLabel: 'concurrent agents (log scale)', yLabel: 'cycles/s', logX: true }) + libChart + table(['via', 'agents', 'cycles', 'cycles/s', 'success %', 'invariants'], rows)));
     if (tp) md.push('| throughput (claim→progress→complete) | agents | cycles/s | invariants |', '|---|---|---|---|', ...tp.map((r) => `| ${r.mode === 'cli' ? 'CLI processes' : 'library, one process'} | ${r.agents} | ${f(r.throughput_cycles_per_s)} | ${r.invariants.ok ? 'ok' : '**FAILED**'} |`), '');
   }
@@ -85,7 +119,7 @@ export function buildReport(cur, comparison, paths) {
   if (cn?.data?.throughput) {
     charts.push('claimnext');
     const tp = cn.data.throughput;
-    const series = ['cli', 'library'].map((mode) => ({ name: mode === 'cli' ? 'CLI processes' : 'library', points: tp.filter((r) => r.mode === mode).map((r) => [r.agents, r.throughput_cycles_per_s]) })).filter((x) => x.points.length);
+    const series = ['cli', 'library'].map((mode) => ({ name: mode === 'cli' ? 'CLI processes' : 'library', points: tp.filter((r) => r.mode === mode).map((r) => /** @type {[number, number]} */ ([r.agents, r.throughput_cycles_per_s])) })).filter((x) => x.points.length);
     const chart = lineChart({ id: 'claimnext', title: 'Work queue: claim-next -> progress -> complete cycles per second', series, xLabel: 'concurrent agents (log scale)', yLabel: 'cycles/s', logX: true });
     sections.push(section('Work queue (claim-next)', chart + table(cn.table.headers, cn.table.rows)));
     md.push('| work queue | via | setting | result | p50 ms | check |', '|---|---|---|---|---|---|', ...cn.table.rows.map((r) => `| ${r[0]} | ${r[1]} | ${r[2]} | ${r[4] ?? ''} | ${r[5] ?? ''} | ${r[7] ?? ''} |`), '');
@@ -102,6 +136,10 @@ export function buildReport(cur, comparison, paths) {
     charts.push('against');
     const agentsList = [...new Set(ag.runs.map((r) => r.agents))];
     const tools = [...new Set(ag.runs.map((r) => r.tool))];
+    /**
+     * @param {string} tool
+     * @param {number} a agents
+     */
     const pick = (tool, a) => ag.runs.find((r) => r.tool === tool && r.agents === a);
     const chart = barChart({ id: 'against', title: 'Throughput: swarmfile vs other tool', categories: agentsList.map((a) => `${a} agents`), series: tools.map((t) => ({ name: t.length > 18 ? `${t.slice(0, 16)}…` : t, values: agentsList.map((a) => pick(t, a)?.throughput_cycles_per_s) })), yLabel: 'cycles/s' });
     const lossChart = barChart({ id: 'against-losses', title: 'Reported operations lost in the files', categories: agentsList.map((a) => `${a} agents`), series: tools.map((t) => ({ name: t.length > 18 ? `${t.slice(0, 16)}…` : t, values: agentsList.map((a) => pick(t, a)?.invariants.lost.total ?? 0) })), yLabel: 'lost' });
@@ -113,8 +151,8 @@ export function buildReport(cur, comparison, paths) {
 
   if (comparison) {
     charts.push('comparison');
-    const rows = comparison.rows.filter((r) => r.change_pct !== null && r.change_pct !== undefined && r.n_baseline >= comparison.min_samples && r.n_current >= comparison.min_samples);
-    const chart = changeChart({ id: 'comparison', title: `Current against baseline: change of the median (worse is right); red = significant regression over ${comparison.threshold_pct}%`, rows: rows.map((r) => ({ label: r.metric, value: r.worse_pct, flag: r.verdict === 'REGRESSION' ? 'regression' : r.verdict === 'improvement' ? 'improvement' : null })) });
+    const rows = comparison.rows.filter((r) => r.change_pct !== null && r.change_pct !== undefined && r.n_baseline !== undefined && r.n_baseline >= comparison.min_samples && r.n_current !== undefined && r.n_current >= comparison.min_samples);
+    const chart = changeChart({ id: 'comparison', title: `Current against baseline: change of the median (worse is right); red = significant regression over ${comparison.threshold_pct}%`, rows: rows.map((r) => ({ label: r.metric, value: Number(r.worse_pct) /* a number wherever change_pct is */, flag: r.verdict === 'REGRESSION' ? 'regression' : r.verdict === 'improvement' ? 'improvement' : null })) });
     sections.unshift(section(`Baseline comparison (${esc(paths.baseline)})`, `<p class="${comparison.ok ? 'ok' : 'bad'}">${comparison.ok ? 'No significant regression.' : `Regressions: ${comparison.regressions.map(esc).join(', ')}`}</p>` + chart + table(['metric', 'baseline p50', 'current p50', 'change %', 'p', 'verdict'], comparison.rows.filter((r) => !['no significant change', 'new in current', 'missing in current'].includes(r.verdict)).map((r) => [r.metric, f(r.median_baseline), f(r.median_current), f(r.change_pct, 1), r.p_value == null ? '-' : r.p_value.toExponential(1), r.verdict]))));
     md.push(comparison.ok ? `Against baseline: no significant regression (threshold ${comparison.threshold_pct}%, alpha ${comparison.alpha}).` : `Against baseline: **${comparison.regressions.length} regression(s)**: ${comparison.regressions.join(', ')}.`, '');
   }
@@ -125,26 +163,38 @@ export function buildReport(cur, comparison, paths) {
   const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>swarmfile benchmark report</title><style>${css}</style></head><body>
 <h1>swarmfile benchmark report</h1>
 <p class="${cur.ok ? 'ok' : 'bad'}">${cur.ok ? 'Every multi-agent run passed its invariant check (nothing lost, nothing duplicated).' : `FAILED: ${cur.failures.map(esc).join('; ')}`}</p>
-<p>Commit ${esc(head)} · ${esc(cur.machine?.cores)} cores · ${f(cur.machine?.memory_bytes / 2 ** 30, 1)} GiB · Node ${esc(cur.machine?.node)} · profile ${esc(cur.config?.profile)} · ${esc(cur.started_at)} · results ${esc(paths.current)}</p>
+<p>Commit ${esc(head)} · ${esc(cur.machine?.cores)} cores · ${f(Number(cur.machine?.memory_bytes) / 2 ** 30, 1)} GiB · Node ${esc(cur.machine?.node)} · profile ${esc(cur.config?.profile)} · ${esc(cur.started_at)} · results ${esc(paths.current)}</p>
 ${sections.join('\n')}
 </body></html>\n`;
   return { html, markdown: `${md.join('\n')}\n`, charts };
 }
 
+/**
+ * @param {string} title
+ * @param {string} body
+ */
 function section(title, body) {
   return `<section><h2>${title}</h2>${body}</section>`;
 }
 
+/**
+ * @param {string[]} headers
+ * @param {unknown[][]} rows
+ */
 function table(headers, rows) {
   return `<table><tr>${headers.map((h) => `<th>${esc(h)}</th>`).join('')}</tr>${rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('')}</table>`;
 }
 
+/**
+ * @param {string[]} argv
+ * @returns {Promise<number>} the exit status
+ */
 export async function main(argv) {
   let o;
   try {
     o = parseArgs({ args: argv, options: { current: { type: 'string' }, baseline: { type: 'string' }, 'out-dir': { type: 'string' }, threshold: { type: 'string' }, alpha: { type: 'string' }, help: { type: 'boolean', short: 'h' } } }).values;
   } catch (err) {
-    process.stderr.write(`report: ${err.message}\n${HELP}\n`);
+    process.stderr.write(`report: ${/** @type {Error} */ (err).message}\n${HELP}\n`);
     return 2;
   }
   if (o.help) return process.stdout.write(`${HELP}\n`), 0;
@@ -155,6 +205,7 @@ export async function main(argv) {
   }
   const defaultBase = join(RESULTS, 'baseline.json');
   const baseline = o.baseline ?? (existsSync(defaultBase) && resolve(defaultBase) !== resolve(current) ? defaultBase : null);
+  /** @type {ResultsFile} */
   const cur = JSON.parse(await fs.readFile(current, 'utf8'));
   const comparison = baseline ? compareMetrics(JSON.parse(await fs.readFile(baseline, 'utf8')).metrics, cur.metrics, { threshold: o.threshold ? Number(o.threshold) : DEFAULTS.threshold, alpha: o.alpha ? Number(o.alpha) : DEFAULTS.alpha }) : null;
   const outDir = resolve(o['out-dir'] ?? join(RESULTS, 'report'));

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// @ts-check
 /**
  * `make benchmark`: runs the suite (or some parts), prints one table per part on stdout, progress
  * on stderr, and writes every raw sample to bench/results/<timestamp>.json.
@@ -39,6 +40,10 @@ Runs swarmfile's benchmark suite. Parts (run order): ${PARTS.map((p) => p.name).
 
 Exit status: 0 ok; 1 a run lost or duplicated data, or a part failed; 2 bad usage.`;
 
+/**
+ * @param {string[]} argv
+ * @returns {Promise<number>} the exit status
+ */
 export async function main(argv) {
   let args;
   try {
@@ -56,7 +61,7 @@ export async function main(argv) {
       },
     }).values;
   } catch (err) {
-    process.stderr.write(`bench: ${err.message}\n${HELP}\n`);
+    process.stderr.write(`bench: ${/** @type {Error} */ (err).message}\n${HELP}\n`);
     return 2;
   }
   if (args.help) return process.stdout.write(`${HELP}\n`), 0;
@@ -65,6 +70,7 @@ export async function main(argv) {
     return 0;
   }
   const names = PARTS.map((p) => p.name);
+  /** @param {string | undefined} s */
   const pick = (s) => (s ? s.split(',').map((x) => x.trim()).filter(Boolean) : null);
   const only = pick(args.only);
   const skip = pick(args.skip) ?? [];
@@ -88,6 +94,7 @@ export async function main(argv) {
   const workRoot = mkdtempSync(join(os.tmpdir(), 'swarmfile-bench-'));
   let tmpCount = 0;
   const started = new Date();
+  /** @type {import('./types.js').ResultsFile} */
   const results = {
     schema: 'swarmfile-bench/1',
     label: args.label ?? null,
@@ -102,6 +109,7 @@ export async function main(argv) {
     ok: true,
     failures: [],
   };
+  /** @type {import('./types.js').BenchContext} */
   const ctx = {
     opts: { against: args.against, telemetryOn: args['telemetry-on'], telemetryOff: args['telemetry-off'] },
     sizes,
@@ -116,7 +124,7 @@ export async function main(argv) {
     run: (argvv, env) => runTimed(argvv, { env: env ?? process.env }),
     cli: (cliArgs, env = {}) => runTimed(ctx.target.argv(cliArgs), { env: { ...process.env, ...env } }),
     metric: (name, unit, better, samples) => {
-      results.metrics[name] = { unit, better, samples: samples.filter((v) => typeof v === 'number' && Number.isFinite(v)) };
+      results.metrics[name] = { unit, better, samples: samples.filter(/** @returns {v is number} */ (v) => typeof v === 'number' && Number.isFinite(v)) };
     },
     checkRun: (label, run, { expectLoss = false } = {}) => {
       const inv = run.invariants;
@@ -136,12 +144,13 @@ export async function main(argv) {
       const out = await part.run(ctx);
       progress.end();
       results.parts[part.name] = { title: part.title, seconds: (performance.now() - t0) / 1000, ...out };
-      if (out.skipped) {
+      if (out.skipped !== undefined) {
         process.stdout.write(`\n== ${part.title}\n${out.skipped}\n`);
         continue;
       }
       process.stdout.write(`\n== ${part.title} (${((performance.now() - t0) / 1000).toFixed(1)} s)\n${formatTable(out.table.headers, out.table.rows)}\n`);
-    } catch (err) {
+    } catch (thrown) {
+      const err = /** @type {Error} */ (thrown);
       progress.end();
       results.ok = false;
       results.failures.push(`${part.name}: ${err.message}`);

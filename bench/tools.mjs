@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// @ts-check
 /**
  * The workloads behind scripts/benchmark_operation.sh, stress_test.sh, load_test.sh and
  * find_max_throughput.sh. Every multi-agent run ends with the invariant check; a run that loses or
@@ -31,13 +32,21 @@ Doubles the agent count from 1 until throughput stops improving by 5%; prints ea
 
 /** @type {{ against: { type: 'string' }, json: { type: 'boolean' }, dir: { type: 'string' }, help: { type: 'boolean', short: 'h' } }} */
 const common = { against: { type: 'string' }, json: { type: 'boolean' }, dir: { type: 'string' }, help: { type: 'boolean', short: 'h' } };
+/** @param {number | null | undefined} v */
 const f = (v, d = 1) => (v === null || v === undefined ? '-' : Number(v).toFixed(d));
 const tmp = () => mkdtempSync(join(os.tmpdir(), 'swarmfile-tool-'));
 
+/**
+ * The result as JSON (--json) or as the table.
+ * @param {unknown} json
+ * @param {boolean | undefined} asJson
+ * @param {string} table
+ */
 function out(json, asJson, table) {
   process.stdout.write(asJson ? `${JSON.stringify(json, null, 1)}\n` : `${table}\n`);
 }
 
+/** @param {string[]} argv */
 async function operation(argv) {
   const { values: o, positionals } = parseArgs({ args: argv, options: common, allowPositionals: true });
   if (o.help) return console.log(HELP.operation), 0;
@@ -72,12 +81,15 @@ async function operation(argv) {
   return failures ? 1 : 0;
 }
 
+/** @param {import('./types.js').AgentRun & { latency: Record<string, import('./types.js').Summary> }} r */
 function runRow(r) {
-  return [r.agents, r.ok_cycles, f(r.wall_ms / 1000, 2), f(r.throughput_cycles_per_s, 2), f(r.throughput_cycles_per_s * 3, 1), f(r.latency?.claim?.p50), f(r.latency?.complete?.p95), f(r.success_rate * 100, 1), r.invariants.ok ? 'ok' : `FAILED (lost ${r.invariants.lost.total}, dup ${r.invariants.duplicated.count})`];
+  return [r.agents, r.ok_cycles, f(r.wall_ms / 1000, 2), f(r.throughput_cycles_per_s, 2), f(r.throughput_cycles_per_s * 3, 1), f(r.latency?.claim?.p50), f(r.latency?.complete?.p95), f(Number(r.success_rate) * 100, 1), r.invariants.ok ? 'ok' : `FAILED (lost ${r.invariants.lost.total}, dup ${r.invariants.duplicated.count})`];
 }
 const RUN_HEAD = ['agents', 'cycles', 'wall s', 'cycles/s', 'ops/s', 'claim p50', 'complete p95', 'success %', 'invariants'];
+/** @param {import('./types.js').AgentRun} r */
 const withLatency = (r) => ({ ...r, latency: Object.fromEntries(Object.entries(r.op_samples_ms).map(([k, v]) => [k, summarize(v)])) });
 
+/** @param {string[]} argv */
 async function stress(argv) {
   const { values: o } = parseArgs({ args: argv, options: { ...common, agents: { type: 'string' }, duration: { type: 'string' }, 'ramp-up': { type: 'string', default: '0' } } });
   if (o.help) return console.log(HELP.stress), 0;
@@ -94,6 +106,7 @@ async function stress(argv) {
   return r.invariants.ok ? 0 : 1;
 }
 
+/** @param {string[]} argv */
 async function load(argv) {
   const { values: o } = parseArgs({ args: argv, options: { ...common, 'start-ops': { type: 'string' }, 'max-ops': { type: 'string' }, step: { type: 'string' }, duration: { type: 'string' } } });
   if (o.help) return console.log(HELP.load), 0;
@@ -115,12 +128,13 @@ async function load(argv) {
     const achieved = (r.ok_cycles * 3) / (r.wall_ms / 1000);
     steps.push({ target_ops_per_s: rate, achieved_ops_per_s: achieved, ...r });
     if (!r.invariants.ok) failed = true;
-    if (achieved < rate * 0.9 || r.success_rate < 1 || failed) break;
+    if (achieved < rate * 0.9 || Number(r.success_rate) < 1 || failed) break; // no operations at all (null) is a failure too
   }
-  out({ steps }, o.json, formatTable(['target ops/s', 'achieved ops/s', 'cycles', 'claim p50', 'complete p95', 'success %', 'invariants'], steps.map((s) => [s.target_ops_per_s, f(s.achieved_ops_per_s), s.ok_cycles, f(s.latency.claim.p50), f(s.latency.complete.p95), f(s.success_rate * 100, 1), s.invariants.ok ? 'ok' : 'FAILED'])));
+  out({ steps }, o.json, formatTable(['target ops/s', 'achieved ops/s', 'cycles', 'claim p50', 'complete p95', 'success %', 'invariants'], steps.map((s) => [s.target_ops_per_s, f(s.achieved_ops_per_s), s.ok_cycles, f(s.latency.claim.p50), f(s.latency.complete.p95), f(Number(s.success_rate) * 100, 1), s.invariants.ok ? 'ok' : 'FAILED'])));
   return failed ? 1 : 0;
 }
 
+/** @param {string[]} argv */
 async function max(argv) {
   const { values: o } = parseArgs({ args: argv, options: { ...common, 'max-agents': { type: 'string', default: '64' }, duration: { type: 'string', default: '8' } } });
   if (o.help) return console.log(HELP.max), 0;
@@ -137,19 +151,22 @@ async function max(argv) {
     if (best && r.throughput_cycles_per_s < best.throughput_cycles_per_s * 1.05) break;
     if (!best || r.throughput_cycles_per_s > best.throughput_cycles_per_s) best = r;
   }
+  if (!best) throw new Error('--max-agents must be at least 1');
   out({ runs, best: { agents: best.agents, cycles_per_s: best.throughput_cycles_per_s } }, o.json, `${formatTable(RUN_HEAD, runs.map(runRow))}\nmax throughput: ${f(best.throughput_cycles_per_s, 2)} cycles/s (${f(best.throughput_cycles_per_s * 3, 1)} ops/s) at ${best.agents} agents`);
   return failed ? 1 : 0;
 }
 
+/** @type {Record<string, (argv: string[]) => Promise<number>>} */
 const COMMANDS = { operation, stress, load, max };
 const [cmd, ...rest] = process.argv.slice(2);
-if (!COMMANDS[cmd]) {
+if (!Object.hasOwn(COMMANDS, cmd)) {
   console.error(`usage: node bench/tools.mjs <${Object.keys(COMMANDS).join('|')}> [--help]`);
   process.exitCode = 2;
 } else {
   try {
     process.exitCode = await COMMANDS[cmd](rest);
-  } catch (err) {
+  } catch (thrown) {
+    const err = /** @type {NodeJS.ErrnoException} */ (thrown);
     console.error(`${cmd}: ${err.message}`);
     process.exitCode = err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || err.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' ? 2 : 1;
   }

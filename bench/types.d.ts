@@ -257,11 +257,7 @@ export interface Table {
 }
 
 /** What a part returns: its data (kept in the results JSON) and a table, or why it was skipped. */
-export interface PartResult {
-  data?: any;
-  table?: Table;
-  skipped?: string;
-}
+export type PartResult = { data: unknown; table: Table; skipped?: undefined } | { skipped: string; data?: undefined; table?: undefined };
 
 /** One benchmark part (bench/parts/*.mjs). */
 export interface BenchPart {

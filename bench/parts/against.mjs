@@ -1,3 +1,4 @@
+// @ts-check
 /**
  * `--against '<command>'`: the same multi-agent workload through another tool taking SwarmSH's
  * claim/progress/complete arguments, side by side with swarmfile: throughput, latency, and what
@@ -5,7 +6,7 @@
  * losing data fails the suite as everywhere else.
  */
 import { commandTarget } from '../lib/targets.mjs';
-import { fmt, multiRun } from '../lib/multiRun.mjs';
+import { fmt, fmtPct, multiRun } from '../lib/multiRun.mjs';
 
 /** @type {import('../types.js').BenchPart} */
 export default {
@@ -24,7 +25,7 @@ export default {
         runs.push(r);
       }
     }
-    const rows = runs.map((r) => [r.tool, r.agents, fmt(r.throughput_cycles_per_s, 2), fmt(r.latency.claim.p50), fmt(r.latency.complete.p95), fmt(r.success_rate * 100, 1), r.invariants.lost.claims, r.invariants.lost.progress, r.invariants.lost.completions, r.invariants.duplicated.count, r.invariants.problems.length]);
+    const rows = runs.map((r) => [r.tool, r.agents, fmt(r.throughput_cycles_per_s, 2), fmt(r.latency.claim.p50), fmt(r.latency.complete.p95), fmtPct(r.success_rate), r.invariants.lost.claims, r.invariants.lost.progress, r.invariants.lost.completions, r.invariants.duplicated.count, r.invariants.problems.length]);
     return { data: { command: ctx.opts.against, runs }, table: { headers: ['tool', 'agents', 'cycles/s', 'claim p50', 'complete p95', 'success %', 'lost claims', 'lost progress', 'lost completions', 'duplicates', 'file problems'], rows } };
   },
 };

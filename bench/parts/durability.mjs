@@ -1,3 +1,4 @@
+// @ts-check
 /**
  * What power-loss durability costs: library claim/progress/complete latency with no fsync, with
  * files fsynced before their rename only (SWARMFILE_FSYNC_DIR=0), and with the store directory
@@ -21,6 +22,7 @@ export default {
   async run(ctx) {
     const blocks = 5;
     const rounds = Math.max(10, Math.round(ctx.sizes.latencyLibRounds / blocks));
+    /** @type {Record<string, number[]>[]} */
     const samples = MODES.map(() => Object.fromEntries(OPS.map((op) => [op, []])));
     ctx.progress.start('durability', blocks * MODES.length);
     for (let b = 0; b < blocks; b++) {
@@ -31,6 +33,7 @@ export default {
       }
     }
     const rows = [];
+    /** @type {Record<string, import('../types.js').Summary>} */
     const data = {};
     for (const op of OPS) {
       const sums = MODES.map((_, m) => summarize(samples[m][op]));
@@ -38,8 +41,9 @@ export default {
         data[`${name}.${op}`] = sums[m];
         ctx.metric(`durability.${name.split(' ')[0]}.${op}.ms`, 'ms', 'lower', samples[m][op]);
       });
-      const ratio = sums[2].p50 / sums[1].p50;
-      rows.push([op, ...sums.map((s) => s.p50.toFixed(2)), ratio.toFixed(2)]);
+      // Every mode ran rounds >= 10 times, so these medians are numbers.
+      const ratio = Number(sums[2].p50) / Number(sums[1].p50);
+      rows.push([op, ...sums.map((s) => Number(s.p50).toFixed(2)), ratio.toFixed(2)]);
     }
     return { data, table: { headers: ['op', ...MODES.map(([n]) => `${n} p50 ms`), 'dir fsync x'], rows } };
   },

@@ -1,3 +1,4 @@
+// @ts-check
 /**
  * The suite's parts, in run order. Each is { name, title, run(ctx) } returning
  * { data, table: {headers, rows} } or { skipped: message }; see docs/benchmarking.md.
@@ -15,4 +16,5 @@ import against from './against.mjs';
 import claimnext from './claimNext.mjs';
 import durability from './durability.mjs';
 
+/** @type {import('../types.js').BenchPart[]} */
 export const PARTS = [startup, latency, throughput, sweep, shards, scale, durability, memory, telemetry, claimnext, against];

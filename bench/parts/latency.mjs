@@ -1,3 +1,4 @@
+// @ts-check
 /**
  * Per-operation latency percentiles, through the CLI (one process per call) and the library:
  * claim, progress and complete (SwarmSH's cycle), and with `queue` also add and claim-next (the
@@ -11,9 +12,24 @@ import { LIBRARY, ROOT } from '../lib/targets.mjs';
 export const OPS = ['claim', 'progress', 'complete'];
 export const QUEUE_OPS = ['add', 'claim-next'];
 
-/** Sequential claim/progress/complete rounds through the CLI; returns samples per op. */
+/**
+ * Raw samples (ms) per operation, and what bench/children/libraryLatency.mjs prints.
+ * @typedef {Record<string, number[]>} OpSamples
+ * @typedef {{ samples: OpSamples, maxRssBytes: number }} LibraryRounds
+ */
+
+/**
+ * Sequential claim/progress/complete rounds through the CLI; returns samples per op.
+ * @param {import('../types.js').BenchContext} ctx
+ * @param {string} dir
+ * @param {number} rounds
+ * @param {string} label
+ * @param {Record<string, string>} [extraEnv]
+ * @returns {Promise<OpSamples>}
+ */
 export async function cliRounds(ctx, dir, rounds, label, extraEnv = {}, { queue = false } = {}) {
   const env = { COORDINATION_DIR: dir, AGENT_ID: `bench_${label}`, ...extraEnv };
+  /** @type {OpSamples} */
   const samples = Object.fromEntries((queue ? [...OPS, ...QUEUE_OPS] : OPS).map((op) => [op, []]));
   for (let r = 0; r < rounds; r++) {
     if (queue) await cliQueueRound(ctx, env, `${label} ${r}`, samples);
@@ -31,7 +47,13 @@ export async function cliRounds(ctx, dir, rounds, label, extraEnv = {}, { queue 
   return samples;
 }
 
-/** add (timed), claim-next (timed), complete (off the clock): one item through the queue. */
+/**
+ * add (timed), claim-next (timed), complete (off the clock): one item through the queue.
+ * @param {import('../types.js').BenchContext} ctx
+ * @param {Record<string, string>} env
+ * @param {string} text
+ * @param {OpSamples} samples
+ */
 async function cliQueueRound(ctx, env, text, samples) {
   const a = await ctx.cli(['add', 'benchmark', text, 'medium', 'bench_team'], env);
   if (a.code !== 0) throw new Error(`add exited ${a.code}: ${a.stderr.trim()}`);
@@ -45,7 +67,13 @@ async function cliQueueRound(ctx, env, text, samples) {
   samples['claim-next'].push(n.ms);
 }
 
-/** The same rounds through the library in one child process (bench/children/libraryLatency.mjs). */
+/**
+ * The same rounds through the library in one child process (bench/children/libraryLatency.mjs).
+ * @param {string} dir
+ * @param {number} rounds
+ * @param {Record<string, string>} [env]
+ * @returns {Promise<LibraryRounds>}
+ */
 export async function libraryRounds(dir, rounds, env = {}, { queue = false } = {}) {
   const out = await runOrThrow([process.execPath, join(ROOT, 'bench/children/libraryLatency.mjs'), JSON.stringify({ dir, rounds, library: LIBRARY, queue })], { env: { ...process.env, ...env } });
   return JSON.parse(out);
@@ -63,8 +91,12 @@ export default {
     const lib = await libraryRounds(ctx.tmp('latency-lib'), libN, {}, { queue: true });
     ctx.progress.tick();
     const rows = [];
+    /** @typedef {{ rounds: number, samples_ms: OpSamples, summary: Record<string, import('../types.js').Summary> }} ModeData */
+    /** @type {{ cli: ModeData, library: ModeData }} */
     const data = { cli: { rounds: cliN, samples_ms: cli, summary: {} }, library: { rounds: libN, samples_ms: lib.samples, summary: {} } };
-    for (const [mode, s, d] of [['cli', cli, data.cli], ['lib', lib.samples, data.library]]) {
+    /** @type {[string, OpSamples, ModeData][]} */
+    const modes = [['cli', cli, data.cli], ['lib', lib.samples, data.library]];
+    for (const [mode, s, d] of modes) {
       for (const op of [...OPS, ...QUEUE_OPS]) {
         const sum = summarize(s[op]);
         d.summary[op] = sum;
@@ -76,4 +108,5 @@ export default {
   },
 };
 
+/** @param {number | null} v */
 const f = (v) => (v === null ? '-' : v.toFixed(2));

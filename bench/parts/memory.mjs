@@ -1,3 +1,4 @@
+// @ts-check
 /** Peak RSS per agent process (CLI claim/progress/complete) against `node -e 0`, and the library process. */
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
@@ -19,6 +20,10 @@ export default {
     // The probe is preloaded into every node process, the baseline included, so both pay it.
     const probeEnv = { NODE_OPTIONS: `--require=${join(ROOT, 'bench/lib/rssProbe.cjs')}`, SWARMFILE_BENCH_RSS_FILE: rssFile };
     const env = { ...probeEnv, COORDINATION_DIR: dir, AGENT_ID: 'bench_memory' };
+    /**
+     * @param {string[]} argv
+     * @param {Record<string, string>} e
+     */
     const peak = async (argv, e) => {
       await fs.rm(rssFile, { force: true });
       const r = await ctx.run(argv, { ...process.env, ...e });
@@ -26,6 +31,7 @@ export default {
       const v = Number(text.trim().split('\n').pop()?.split(' ')[1]);
       return { r, mb: Number.isFinite(v) ? v / MB : null };
     };
+    /** @type {Record<string, (number | null)[]>} MiB; null when a process left no figure */
     const samples = { node: [], claim: [], progress: [], complete: [] };
     ctx.progress.start('memory', rounds + 1);
     for (let i = 0; i < rounds; i++) {
@@ -39,6 +45,7 @@ export default {
     }
     const lib = await libraryRounds(ctx.tmp('memory-lib'), ctx.sizes.latencyLibRounds);
     ctx.progress.tick();
+    /** @type {{ unit: string, samples: typeof samples, summary: Record<string, import('../types.js').Summary>, library_process_peak_mb: number }} */
     const data = { unit: 'MiB', samples, summary: {}, library_process_peak_mb: lib.maxRssBytes / MB };
     const base = summarize(samples.node.filter((v) => v !== null));
     data.summary.node = base;
@@ -48,9 +55,9 @@ export default {
       const s = summarize(samples[op].filter((v) => v !== null));
       data.summary[op] = s;
       ctx.metric(`memory.cli.${op}.rss_mb`, 'MiB', 'lower', samples[op]);
-      rows.push([`CLI ${op}`, fmt(s.p50), fmt(s.max), fmt(s.p50 / base.p50, 2)]);
+      rows.push([`CLI ${op}`, fmt(s.p50), fmt(s.max), fmt(Number(s.p50) / Number(base.p50), 2)]);
     }
-    rows.push([`library process (${ctx.sizes.latencyLibRounds} cycles)`, fmt(data.library_process_peak_mb), '', fmt(data.library_process_peak_mb / base.p50, 2)]);
+    rows.push([`library process (${ctx.sizes.latencyLibRounds} cycles)`, fmt(data.library_process_peak_mb), '', fmt(data.library_process_peak_mb / Number(base.p50), 2)]);
     return { data, table: { headers: ['process', 'peak RSS p50 MiB', 'max MiB', 'vs node -e 0'], rows } };
   },
 };

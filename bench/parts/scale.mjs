@@ -1,3 +1,4 @@
+// @ts-check
 /** Operation latency with 1,000 / 10,000 / 100,000 active items already in the store (seeded with import-swarmsh). */
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
@@ -6,7 +7,11 @@ import { checkSwarmfileStore } from '../lib/invariants.mjs';
 import { summarize } from '../lib/stats.mjs';
 import { cliRounds, libraryRounds, OPS } from './latency.mjs';
 
-/** A SwarmSH work_claims.json with n active items, ids far in the past so they never collide. */
+/**
+ * A SwarmSH work_claims.json with n active items, ids far in the past so they never collide.
+ * @param {string} dir
+ * @param {number} n
+ */
 export async function writeSwarmshSeed(dir, n) {
   await fs.mkdir(dir, { recursive: true });
   const base = 1_000_000_000_000_000_000n;
@@ -40,6 +45,8 @@ export default {
       const inv = await checkSwarmfileStore(dir, { claimed: new Set(), progressed: new Set(), completed: new Set() }, { preexisting: { active: n, completed: scaleRounds + scaleLibRounds } });
       if (inv.on_disk.active !== n) inv.problems.push(`expected ${n} seeded active items, found ${inv.on_disk.active}`), (inv.ok = false);
       ctx.checkRun(`scale-${n}`, { invariants: inv });
+      /** @typedef {{ samples_ms: import('./latency.mjs').OpSamples, summary: Record<string, import('../types.js').Summary> }} ModeData */
+      /** @type {{ items: number, import_ms: number, cli: ModeData, library: ModeData }} */
       const run = { items: n, import_ms: imp.ms, cli: { samples_ms: cli, summary: {} }, library: { samples_ms: lib.samples, summary: {} } };
       for (const op of OPS) {
         run.cli.summary[op] = summarize(cli[op]);

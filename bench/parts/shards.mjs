@@ -1,5 +1,6 @@
+// @ts-check
 /** WORK_QUEUE_SHARDING sweep under 32 agents, and the default the data supports. */
-import { fmt, multiRun } from '../lib/multiRun.mjs';
+import { fmt, fmtPct, multiRun } from '../lib/multiRun.mjs';
 import { median } from '../lib/stats.mjs';
 
 /** @type {import('../types.js').BenchPart} */
@@ -12,8 +13,7 @@ export default {
     for (const shards of shardCounts) {
       ctx.progress.start(`shards ${shards} (${shardAgents} agents)`, shardAgents * shardCycles);
       const r = await multiRun(ctx, `shards-${shards}`, { agents: shardAgents, cycles: shardCycles, env: { WORK_QUEUE_SHARDING: String(shards) } });
-      r.shards = shards;
-      runs.push(r);
+      runs.push(Object.assign(r, { shards }));
     }
     const best = Math.max(...runs.map((r) => r.throughput_cycles_per_s));
     // The smallest count within 5% of the best: fewer files make list/dashboard/import cheaper,
@@ -22,7 +22,7 @@ export default {
     const rows = runs.map((r) => {
       ctx.metric(`shards.s${r.shards}.cycle_ms`, 'ms', 'lower', r.cycle_samples_ms);
       ctx.metric(`shards.s${r.shards}.cycles_per_s`, 'cycles/s', 'higher', [r.throughput_cycles_per_s]);
-      return [r.shards, fmt(r.throughput_cycles_per_s, 2), fmt(median(r.cycle_samples_ms), 0), fmt(r.latency.complete.p95), fmt(r.success_rate * 100, 1), r.lock ? fmt(r.lock.wait_ms.p95, 2) : 'null', r.invariants.ok ? 'ok' : 'FAILED', r.shards === recommended ? '<- recommended' : ''];
+      return [r.shards, fmt(r.throughput_cycles_per_s, 2), fmt(median(r.cycle_samples_ms), 0), fmt(r.latency.complete.p95), fmtPct(r.success_rate), r.lock ? fmt(r.lock.wait_ms.p95, 2) : 'null', r.invariants.ok ? 'ok' : 'FAILED', r.shards === recommended ? '<- recommended' : ''];
     });
     ctx.progress.note(`shards: data supports WORK_QUEUE_SHARDING=${recommended} (smallest count within 5% of the best throughput, ${fmt(best, 2)} cycles/s)`);
     return { data: { runs, agents: shardAgents, recommended_default: recommended, best_cycles_per_s: best }, table: { headers: ['shards', 'cycles/s', 'cycle p50 ms', 'complete p95', 'success %', 'lock wait p95', 'invariants', ''], rows } };

@@ -1,3 +1,4 @@
+// @ts-check
 /**
  * Telemetry overhead: the same CLI rounds with telemetry at 100% sampling and with it off,
  * alternating round by round in the same run; the overhead is the median of the paired ratios.
@@ -12,7 +13,12 @@ import { median, summarize } from '../lib/stats.mjs';
 import { querySpans, telemetryAvailable } from '../lib/telemetrySource.mjs';
 import { cliRounds, OPS } from './latency.mjs';
 
+/**
+ * `K=V K2=V2` (spaces or commas between) as an environment; pairs without `=` are ignored.
+ * @param {string | undefined} text
+ */
 export function parseEnvAssignments(text) {
+  /** @type {Record<string, string>} */
   const out = {};
   for (const pair of String(text ?? '').split(/[\s,]+/).filter(Boolean)) {
     const eq = pair.indexOf('=');
@@ -37,19 +43,27 @@ export default {
     const per = ctx.sizes.telemetryRoundsPerBlock;
     const dir = ctx.tmp('telemetry-store');
     const tel = { on: ctx.tmp('telemetry-on'), off: ctx.tmp('telemetry-off') };
+    /** @typedef {'on' | 'off'} Mode */
+    /** @type {Record<Mode, import('./latency.mjs').OpSamples>} */
     const samples = { on: { claim: [], progress: [], complete: [] }, off: { claim: [], progress: [], complete: [] } };
     ctx.progress.start('telemetry overhead', blocks * per * 2);
     // On and off alternate every round (on-off, off-on, ...), and each round's on/off ratio is kept:
     // a shared machine's load drifts over seconds, and blocks of rounds once turned that drift
     // into a 10-35% "overhead" that two re-runs put at -8..0%.
+    /** @type {Record<string, number[]>} */
     const ratios = { claim: [], progress: [], complete: [] };
     for (let r = 0; r < blocks * per; r++) {
+      /** @type {Partial<Record<Mode, import('./latency.mjs').OpSamples>>} */
       const round = {};
-      for (const mode of r % 2 ? ['off', 'on'] : ['on', 'off']) {
-        round[mode] = await cliRounds(ctx, dir, 1, `telemetry_${mode}`, { ...(mode === 'on' ? onEnv : offEnv), TELEMETRY_DIR: tel[mode] });
-        for (const op of OPS) samples[mode][op].push(...round[mode][op]);
+      /** @type {Mode[]} */
+      const order = r % 2 ? ['off', 'on'] : ['on', 'off'];
+      for (const mode of order) {
+        const got = await cliRounds(ctx, dir, 1, `telemetry_${mode}`, { ...(mode === 'on' ? onEnv : offEnv), TELEMETRY_DIR: tel[mode] });
+        round[mode] = got;
+        for (const op of OPS) samples[mode][op].push(...got[op]);
       }
-      for (const op of OPS) ratios[op].push(round.on[op][0] / round.off[op][0]);
+      const { on, off } = /** @type {Record<Mode, import('./latency.mjs').OpSamples>} */ (round); // both ran
+      for (const op of OPS) ratios[op].push(on[op][0] / off[op][0]);
     }
     const spansOn = await querySpans({ telemetryDir: tel.on, storeDir: dir, env: onEnv });
     const spansOff = await querySpans({ telemetryDir: tel.off, storeDir: dir, env: onEnv });
@@ -58,15 +72,17 @@ export default {
     if (spansOff?.length) warnings.push(`--telemetry-off (${ctx.opts.telemetryOff}) still recorded ${spansOff.length} spans: the switch may be wrong, see docs/telemetry.md`);
     for (const w of warnings) ctx.progress.note(`telemetry: WARNING: ${w}`);
     const rows = [];
-    const data = { on_env: onEnv, off_env: offEnv, samples_ms: samples, spans_recorded: { on: spansOn?.length ?? null, off: spansOff?.length ?? null }, warnings, summary: {} };
+    /** @typedef {{ on: import('../types.js').Summary, off: import('../types.js').Summary, overhead_pct: number, ratio_of_medians_pct: number }} OpOverhead */
+    /** @typedef {{ spans: number, bytes_before: number, bytes_after: number, ratio: number }} JournalDay what bench/children/journalDay.mjs prints */
+    const data = { on_env: onEnv, off_env: offEnv, samples_ms: samples, spans_recorded: { on: spansOn?.length ?? null, off: spansOff?.length ?? null }, warnings, summary: /** @type {Record<string, OpOverhead>} */ ({}), journal_day: /** @type {JournalDay | null} */ (null) };
     for (const op of OPS) {
       const on = summarize(samples.on[op]);
       const off = summarize(samples.off[op]);
       data.summary[op] = {
         on,
         off,
-        overhead_pct: (median(ratios[op]) - 1) * 100, // median of the paired per-round ratios
-        ratio_of_medians_pct: (median(samples.on[op]) / median(samples.off[op]) - 1) * 100,
+        overhead_pct: (Number(median(ratios[op])) - 1) * 100, // median of the paired per-round ratios
+        ratio_of_medians_pct: (Number(median(samples.on[op])) / Number(median(samples.off[op])) - 1) * 100,
       };
       ctx.metric(`telemetry.on.${op}.ms`, 'ms', 'lower', samples.on[op]);
       ctx.metric(`telemetry.off.${op}.ms`, 'ms', 'lower', samples.off[op]);
@@ -74,6 +90,7 @@ export default {
       rows.push([op, fmt(off.p50), fmt(on.p50), fmt(data.summary[op].overhead_pct, 1), fmt(data.summary[op].ratio_of_medians_pct, 1)]);
     }
     // A day of journal (one operation per second) before and after gzip, by the real code.
+    /** @type {JournalDay} */
     const day = JSON.parse(execFileSync(process.execPath, [fileURLToPath(new URL('../children/journalDay.mjs', import.meta.url))], { encoding: 'utf8' }));
     data.journal_day = day;
     ctx.metric('telemetry.journal_day.bytes_before', 'bytes', 'lower', [day.bytes_before]);

@@ -1,5 +1,6 @@
+// @ts-check
 /** Issue 2: full-cycle throughput with 1, 8, 32 agent processes, and through the library in one process. */
-import { fmt, multiRun } from '../lib/multiRun.mjs';
+import { fmt, fmtPct, multiRun } from '../lib/multiRun.mjs';
 
 /** @type {import('../types.js').BenchPart} */
 export default {
@@ -21,7 +22,7 @@ export default {
     const rows = runs.map((r) => {
       ctx.metric(`throughput.${r.mode}.a${r.agents}.cycle_ms`, 'ms', 'lower', r.cycle_samples_ms);
       ctx.metric(`throughput.${r.mode}.a${r.agents}.cycles_per_s`, 'cycles/s', 'higher', [r.throughput_cycles_per_s]);
-      return [r.mode === 'cli' ? 'CLI processes' : 'library, 1 process', r.agents, r.ok_cycles, fmt(r.wall_ms / 1000, 2), fmt(r.throughput_cycles_per_s, 2), fmt(r.throughput_cycles_per_s * 3, 1), fmt(r.success_rate * 100, 1), r.invariants.ok ? 'ok' : 'FAILED'];
+      return [r.mode === 'cli' ? 'CLI processes' : 'library, 1 process', r.agents, r.ok_cycles, fmt(r.wall_ms / 1000, 2), fmt(r.throughput_cycles_per_s, 2), fmt(r.throughput_cycles_per_s * 3, 1), fmtPct(r.success_rate), r.invariants.ok ? 'ok' : 'FAILED'];
     });
     return { data: { runs }, table: { headers: ['via', 'agents', 'cycles', 'wall s', 'cycles/s', 'ops/s', 'success %', 'invariants'], rows } };
   },

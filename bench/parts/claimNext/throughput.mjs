@@ -1,3 +1,4 @@
+// @ts-check
 /**
  * claimnext measurement 1: claim-next throughput with 1, 8, 32 agents over a pre-filled backlog.
  * Every agent loops claim-next -> progress 50 -> complete until claim-next exits 7
@@ -5,6 +6,7 @@
  * agent, all started before a common "go"). Backlogs are filled with real `add` calls. After each
  * run every seeded item must be completed exactly once and claimed once, nothing left queued.
  */
+/** @import { BenchContext, InvariantReport, Ledger, LedgerLists, PerAgent, QueueCycle, QueueFailure, QueueOp } from '../../types.js' */
 import { spawnQueueHelper } from '../../lib/childProcesses.mjs';
 import { checkQueueStore } from '../../lib/queueInvariants.mjs';
 import { newLedger } from '../../lib/runAgents.mjs';
@@ -14,9 +16,15 @@ import { summarize } from '../../lib/stats.mjs';
 const NOTHING_CLAIMABLE = 7;
 const epochNow = () => performance.timeOrigin + performance.now();
 
+/** @typedef {{ dir: string, agents: number, items: string[], env: Record<string, string> }} QueueRunSpec */
+/** @typedef {import('../../lib/childProcesses.mjs').JsonlEvent & { ledger: LedgerLists, ops: QueueOp[], failures: QueueFailure[], cycles: QueueCycle[] }} AgentsDone what an agent process prints at the end */
 
+/**
+ * @param {{ mode: 'cli' | 'library', agents: number, items: string[], claims: string[], ledger: Ledger, ops: QueueOp[], cycles: QueueCycle[], failures: QueueFailure[], wallMs: number, invariants: InvariantReport }} run
+ */
 function summarizeQueueRun({ mode, agents, items, claims, ledger, ops, cycles, failures, wallMs, invariants }) {
   const okCycles = cycles.filter((c) => c.ok);
+  /** @type {Map<number | string, number>} */
   const perAgent = new Map();
   for (const c of okCycles) perAgent.set(c.agent, (perAgent.get(c.agent) ?? 0) + 1);
   const counts = [...perAgent.values()];
@@ -35,17 +43,28 @@ function summarizeQueueRun({ mode, agents, items, claims, ledger, ops, cycles, f
     claims: claims.length,
     ledger_sizes: { claimed: ledger.claimed.size, progressed: ledger.progressed.size, completed: ledger.completed.size },
     invariants,
+    /** Set by throughput() once the run is done. */
+    label: '',
   };
 }
 
-/** Agents as CLI processes: claim-next -> progress -> complete until exit 7. */
+/**
+ * Agents as CLI processes: claim-next -> progress -> complete until exit 7.
+ * @param {BenchContext} ctx
+ * @param {QueueRunSpec} spec
+ */
 async function cliQueueRun(ctx, { dir, agents, items, env }) {
   const ledger = newLedger();
+  /** @type {string[]} */
   const claims = [];
+  /** @type {QueueOp[]} */
   const ops = [];
+  /** @type {QueueCycle[]} */
   const cycles = [];
+  /** @type {QueueFailure[]} */
   const failures = [];
   const t0 = performance.now();
+  /** @param {number} a */
   const agent = async (a) => {
     const agentEnv = { ...env, COORDINATION_DIR: dir, AGENT_ID: `cn_cli_${agents}_${a}` };
     let strikes = 0;
@@ -81,18 +100,26 @@ async function cliQueueRun(ctx, { dir, agents, items, env }) {
   return summarizeQueueRun({ mode: 'cli', agents, items, claims, ledger, ops, cycles, failures, wallMs, invariants });
 }
 
-/** Agents through the library, one process per agent, released together. */
+/**
+ * Agents through the library, one process per agent, released together.
+ * @param {BenchContext} ctx
+ * @param {QueueRunSpec} spec
+ */
 async function libQueueRun(ctx, { dir, agents, items, env }) {
   const procs = Array.from({ length: agents }, (_, a) => spawnQueueHelper(`claimnext agent ${a}`, { mode: 'agents', dir, agentIds: [`cn_lib_${agents}_${a}`] }, { ...process.env, ...env }));
   await Promise.all(procs.map((p) => p.waitFor((e) => e.event === 'ready', 120_000)));
   const go = epochNow();
   for (const p of procs) p.send('go');
-  const results = await Promise.all(procs.map((p) => p.waitFor((e) => e.event === 'done', 600_000)));
+  const results = /** @type {AgentsDone[]} */ (await Promise.all(procs.map((p) => p.waitFor((e) => e.event === 'done', 600_000))));
   await Promise.all(procs.map((p) => p.exit()));
   const ledger = newLedger();
+  /** @type {string[]} */
   const claims = [];
+  /** @type {QueueOp[]} */
   const ops = [];
+  /** @type {QueueCycle[]} */
   const cycles = [];
+  /** @type {QueueFailure[]} */
   const failures = [];
   for (const r of results) {
     for (const id of r.ledger.claimed) claims.push(id), ledger.claimed.add(id);
@@ -108,10 +135,16 @@ async function libQueueRun(ctx, { dir, agents, items, env }) {
   return summarizeQueueRun({ mode: 'library', agents, items, claims, ledger, ops, cycles, failures, wallMs, invariants });
 }
 
+/**
+ * @param {BenchContext} ctx
+ * @param {Record<string, string>} env
+ */
 export async function throughput(ctx, env) {
   const { claimNextAgents, claimNextCliCycles, claimNextLibCycles } = ctx.sizes;
   const plan = [];
-  for (const [mode, perAgent, run] of [['cli', claimNextCliCycles, cliQueueRun], ['library', claimNextLibCycles, libQueueRun]]) {
+  /** @type {[string, PerAgent, typeof cliQueueRun][]} */
+  const modes = [['cli', claimNextCliCycles, cliQueueRun], ['library', claimNextLibCycles, libQueueRun]];
+  for (const [mode, perAgent, run] of modes) {
     for (const agents of claimNextAgents) {
       const label = `claimnext-${mode}-${agents}`;
       plan.push({ mode, agents, run, label, dir: ctx.tmp(label), n: agents * perAgent(agents) }); // backlog: agents x cycles per agent

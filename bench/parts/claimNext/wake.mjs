@@ -1,3 +1,4 @@
+// @ts-check
 /**
  * claimnext measurement 3: add -> wake-up. K agents block in `claim-next --wait 30` (CLI
  * processes, or library waiters in one process); once all are settled (inotify watch open, no CPU
@@ -6,6 +7,8 @@
  * stdout; the library promise resolving), all on this process's clock. The CLI winner's process
  * exit is timed too. Ends with a burst: K items for the K waiters, each must get exactly one.
  */
+/** @import { BenchContext } from '../../types.js' */
+/** @import { CliWaiter, JsonlChild } from '../../lib/childProcesses.mjs' */
 import { spawnCliWaiter, spawnQueueHelper, until } from '../../lib/childProcesses.mjs';
 import { checkQueueStore } from '../../lib/queueInvariants.mjs';
 import { newLedger } from '../../lib/runAgents.mjs';
@@ -15,29 +18,56 @@ import { summarize } from '../../lib/stats.mjs';
 const NOTHING_CLAIMABLE = 7;
 const WAIT_SECONDS = 30;
 
+/** @typedef {CliWaiter & { outAt: number, id: string }} ClaimedWaiter a waiter that printed its id */
+
+/**
+ * The CLI waiters that have printed an id, in pool order (spawnCliWaiter sets outAt and id together).
+ * @param {CliWaiter[]} waiters
+ */
+const claimedOf = (waiters) => /** @type {ClaimedWaiter[]} */ (waiters.filter((w) => w.outAt !== null));
+
+/**
+ * @param {BenchContext} ctx
+ * @param {Record<string, string>} env
+ * @param {'cli' | 'library'} mode
+ * @param {number} k waiters
+ */
 export async function wake(ctx, env, mode, k) {
   const reps = ctx.sizes.claimNextWakeReps;
   const dir = ctx.tmp(`claimnext-wake-${mode}-k${k}`);
   const procEnv = { ...process.env, ...env, COORDINATION_DIR: dir };
   const driver = spawnQueueHelper(`claimnext wake driver`, { mode: 'serve', dir, agentIds: [] }, procEnv);
   await driver.waitFor((e) => e.event === 'ready');
+  /** @type {string[]} */
   const items = [];
+  /** @type {string[]} */
   const claims = [];
   const ledger = newLedger();
+  /** @type {string[]} */
   const problems = [];
+  /** @type {number[]} */
   const samples = [];
+  /** @type {number[]} */
   const addMs = [];
+  /** @type {number[]} */
   const exitMs = [];
+  /** @type {number[]} */
   const settleMs = [];
   let unsettled = 0;
   let seq = 0;
+  /**
+   * @param {string} agent
+   * @param {string} id
+   */
   const complete = async (agent, id, via = driver) => {
     via.send({ op: 'complete', agent, id });
     const done = await via.waitFor((e) => (e.event === 'completed' || e.event === 'complete-failed') && e.id === id);
     if (done.event === 'completed') ledger.completed.add(id);
     else problems.push(`complete ${id} as ${agent}: ${done.code} ${done.message}`);
   };
+  /** @type {string | null} */
   let addError = null;
+  /** @param {string} tag */
   const add = (tag) => {
     driver.send({ op: 'add', tag });
     return driver.waitFor((e) => e.event === 'added' && e.tag === tag).then((e) => {
@@ -47,12 +77,17 @@ export async function wake(ctx, env, mode, k) {
     });
   };
 
-  // Waiter pool: CLI processes, or K library agents in one process.
+  // Waiter pool: CLI processes, or K library agents in one process. `lib` is set exactly in library
+  // mode, so the branches below test it rather than `mode`.
+  /** @type {CliWaiter[]} */
   let waiters = [];
+  /** @type {JsonlChild | undefined} */
   let lib;
   let expired = 0;
+  /** @type {Promise<number>[]} */
   const exits = [];
   const spawnOne = () => spawnCliWaiter(`wake_cli_k${k}_${seq++}`, procEnv, WAIT_SECONDS);
+  /** @param {CliWaiter} w */
   const replace = (w) => {
     waiters = waiters.filter((x) => x !== w);
     waiters.push(spawnOne());
@@ -61,24 +96,25 @@ export async function wake(ctx, env, mode, k) {
     for (let i = 0; i < k; i++) waiters.push(spawnOne());
   } else {
     const agentIds = Array.from({ length: k }, (_, i) => `wake_lib_k${k}_${i}`);
-    lib = spawnQueueHelper(`claimnext library waiters`, { mode: 'serve', dir, agentIds }, procEnv);
-    await lib.waitFor((e) => e.event === 'ready');
-    for (const agent of agentIds) lib.send({ op: 'wait', agent, seconds: WAIT_SECONDS });
+    const pool = spawnQueueHelper(`claimnext library waiters`, { mode: 'serve', dir, agentIds }, procEnv);
+    lib = pool;
+    await pool.waitFor((e) => e.event === 'ready');
+    for (const agent of agentIds) pool.send({ op: 'wait', agent, seconds: WAIT_SECONDS });
   }
   const settled = async () => {
     const t = performance.now();
-    const ok = mode === 'cli' ? await settle([driver.pid, ...waiters.map((w) => w.pid)], { watchers: waiters.map((w) => w.pid) }) : await settle([driver.pid, lib.pid], { watchers: [lib.pid] });
+    const ok = lib ? await settle([driver.pid, lib.pid], { watchers: [lib.pid] }) : await settle([driver.pid, ...waiters.map((w) => w.pid)], { watchers: waiters.map((w) => w.pid) });
     settleMs.push(performance.now() - t);
     if (!ok) unsettled++;
   };
-  const cliWinner = () => waiters.find((w) => w.outAt !== null);
+  const cliWinner = () => /** @type {ClaimedWaiter | undefined} */ (waiters.find((w) => w.outAt !== null));
   /** Before an add: nobody may hold a claim yet; a wait that ran out (exit 7) is renewed. */
   const checkPool = () => {
-    if (mode === 'cli') {
+    if (!lib) {
       for (const w of [...waiters]) {
         if (w.outAt !== null) {
           problems.push(`waiter ${w.agent} claimed ${w.id} when nothing had been added for it`);
-          claims.push(w.id);
+          claims.push(/** @type {string} */ (w.id)); // set with outAt
           replace(w);
         } else if (w.exitAt !== null) {
           if (w.code === NOTHING_CLAIMABLE) expired++;
@@ -106,17 +142,21 @@ export async function wake(ctx, env, mode, k) {
     const t0 = performance.now();
     const added = add(`rep ${rep}`);
     added.catch(() => undefined); // awaited below; a failure also ends the wait for a winner
+    /** @type {string} */
     let id;
+    /** @type {string} */
     let agent;
+    /** @type {number} */
     let at;
-    if (mode === 'cli') {
+    if (!lib) {
       const w = await until(() => cliWinner() ?? addError, 40_000);
-      if (addError) await added;
-      if (!w) throw new Error(`claimnext wake: no CLI waiter claimed within 40 s (rep ${rep})`);
+      if (addError) await added; // throws
+      if (!w || typeof w === 'string') throw new Error(`claimnext wake: no CLI waiter claimed within 40 s (rep ${rep})`);
       at = w.outAt;
       ({ id, agent } = w);
       replace(w);
-      exits.push(w.closed.then(() => (w.code !== 0 ? problems.push(`waiter ${w.agent} exited ${w.code}: ${w.stderr.trim().slice(0, 300)}`) : exitMs.push(w.exitAt - t0))));
+      // exitAt is set before `closed` settles.
+      exits.push(w.closed.then(() => (w.code !== 0 ? problems.push(`waiter ${w.agent} exited ${w.code}: ${w.stderr.trim().slice(0, 300)}`) : exitMs.push(/** @type {number} */ (w.exitAt) - t0))));
     } else {
       const claimed = lib.waitFor((e) => e.event === 'claimed', 40_000);
       claimed.catch(() => undefined);
@@ -130,7 +170,7 @@ export async function wake(ctx, env, mode, k) {
     claims.push(id);
     ledger.claimed.add(id);
     if (id !== a.id) problems.push(`rep ${rep}: waiter got ${id}, the add made ${a.id}`);
-    if (mode === 'cli') await complete(agent, id);
+    if (!lib) await complete(agent, id);
     else {
       await complete(agent, id, lib);
       lib.send({ op: 'wait', agent, seconds: WAIT_SECONDS });
@@ -143,14 +183,15 @@ export async function wake(ctx, env, mode, k) {
   await settled();
   const tb = performance.now();
   const burst = await Promise.all(Array.from({ length: k }, (_, i) => add(`burst ${i}`)));
+  /** @type {{ id: string, agent: string, at: number }[]} */
   let got;
-  if (mode === 'cli') {
-    got = await until(() => (waiters.every((w) => w.outAt !== null) ? waiters : null), 40_000, 5);
-    if (!got) {
+  if (!lib) {
+    let ready = await until(() => (waiters.every((w) => w.outAt !== null) ? claimedOf(waiters) : null), 40_000, 5);
+    if (!ready) {
       problems.push(`burst: ${waiters.filter((w) => w.outAt === null).length} of ${k} CLI waiters got nothing within 40 s`);
-      got = waiters.filter((w) => w.outAt !== null);
+      ready = claimedOf(waiters);
     }
-    got = got.map((w) => ({ id: w.id, agent: w.agent, at: w.outAt }));
+    got = ready.map((w) => ({ id: w.id, agent: w.agent, at: w.outAt }));
   } else {
     got = [];
     for (let i = 0; i < k; i++) {
@@ -166,10 +207,10 @@ export async function wake(ctx, env, mode, k) {
   for (const g of got) {
     claims.push(g.id);
     ledger.claimed.add(g.id);
-    await complete(g.agent, g.id, mode === 'cli' ? driver : lib);
+    await complete(g.agent, g.id, lib ?? driver);
   }
   ctx.progress.tick();
-  if (mode === 'cli') {
+  if (!lib) {
     const stuck = waiters.filter((w) => w.exitAt === null && w.outAt === null);
     for (const w of stuck) w.child.kill('SIGTERM'); // only when the burst failed
     await Promise.all(waiters.map((w) => w.closed));
