@@ -18,7 +18,7 @@ dist/.built: $(NODE_MODULES) $(SOURCES)
 	@touch $@
 
 # Type-checks src/ and test/ (tsconfig.test.json: tests are checked like the code they test), and
-# bench/ + scripts/ as JavaScript against bench/types.d.ts (tsconfig.bench.json).
+# bench/ + scripts/ as JavaScript against bench/types.d.ts, as strictly as src/ (tsconfig.bench.json).
 lint: $(NODE_MODULES)
 	npx tsc -p tsconfig.test.json
 	npx tsc -p tsconfig.bench.json

@@ -1,3 +1,4 @@
+// @ts-check
 // Bundles the CLI into one file: every agent call pays module loading, and one pre-linked file
 // loads several times faster than a tree of node_modules. Heavy, rarely needed packages stay
 // external and are loaded with import() only by the commands that need them.
@@ -38,6 +39,7 @@ const result = await build({
 });
 
 const bundleFile = Object.keys(result.metafile.outputs).find((f) => f.endsWith('.cjs'));
+if (!bundleFile) throw new Error('build-cli: esbuild wrote no .cjs bundle');
 const id = /^coordination_helper\.([A-Za-z0-9]+)\.cjs$/.exec(basename(bundleFile))?.[1];
 if (!id) throw new Error(`build-cli: unexpected bundle name ${bundleFile}`);
 if (/\bimport\(/.test(readFileSync(bundleFile, 'utf8').replace(/^\s*(\/\/|\*).*$/gm, ''))) {

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// @ts-check
 // coordination_helper's executable (installed as dist/coordination_helper.cjs by
 // scripts/build-cli.mjs, which fills in BUNDLE_ID). It loads the CLI bundle with V8's code cache:
 // every agent call compiles the bundle anew, and reusing the compiled code that the build saved
@@ -9,6 +10,7 @@
 // the bundle it was made from. A missing cache, or one V8 rejects (another Node version, other V8
 // flags), just means a plain compile: V8 checks the cache before using any of it.
 'use strict';
+/** @typedef {typeof import('../src/cli/main.js')} CliBundle what the bundle exports */
 const { readFileSync } = require('node:fs');
 const { join } = require('node:path');
 const vm = require('node:vm');
@@ -17,7 +19,10 @@ const BUNDLE_ID = '@@BUNDLE_ID@@';
 const bundlePath = join(__dirname, 'bundle', `coordination_helper.${BUNDLE_ID}.cjs`);
 const cachePath = join(__dirname, 'bundle', `coordination_helper.${BUNDLE_ID}.v8cache`);
 
-/** Compiles and runs the bundle's top level as a CommonJS module; returns its exports and script. */
+/**
+ * Compiles and runs the bundle's top level as a CommonJS module; returns its exports and script.
+ * @param {Buffer | undefined} cachedData
+ */
 function loadBundle(cachedData) {
   const source = readFileSync(bundlePath, 'utf8');
   const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
@@ -27,7 +32,7 @@ function loadBundle(cachedData) {
     // scripts/build-cli.mjs). On Node 20, import() in code restored from a cache fails even with
     // vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER, which also prints an experimental warning.
   });
-  const module = { exports: {} };
+  const module = { exports: /** @type {CliBundle} */ ({}) }; // filled in by the bundle
   // The bundle sits next to this file's directory tree, so this require finds the same
   // node_modules; it only ever asks for built-ins and the external packages.
   script.runInThisContext()(module.exports, require, module, bundlePath, join(__dirname, 'bundle'));

@@ -1,3 +1,4 @@
+// @ts-check
 // Builds the V8 code cache of the CLI bundle (run by scripts/build-cli.mjs, in its own process so
 // V8's flags are Node's defaults, as for an agent's call). It loads the bundle through the
 // loader's own loadBundle, runs claim, progress and complete against a throw-away store with
@@ -8,13 +9,16 @@ const { mkdtempSync, renameSync, rmSync, writeFileSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join, resolve } = require('node:path');
 
+/** @param {string} loaderPath dist/coordination_helper.cjs */
 async function warm(loaderPath) {
+  /** @type {typeof import('./cli-loader.cjs')} the same code, from where the build put it */
   const { loadBundle, cachePath } = require(resolve(loaderPath));
   const { exports: bundle, script } = loadBundle(undefined);
   const dir = mkdtempSync(join(tmpdir(), 'swarmfile-code-cache-'));
   try {
     // A clean environment: no caller's OTLP endpoint or store settings leak into the build.
     const env = { COORDINATION_DIR: join(dir, 'store'), TELEMETRY_DIR: join(dir, 'telemetry'), AGENT_ID: 'agent_code_cache' };
+    /** @param {string[]} argv */
     const run = async (argv) => {
       let out = '';
       let err = '';
