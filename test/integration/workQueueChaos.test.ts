@@ -73,8 +73,9 @@ describe('work queue under chaos', () => {
     const LEASE_S = 20;
     // A SIGKILLed holder's lock is taken over at once (pid death), not after LOCK_STALE_MS.
     const SLACK_MS = 10_000; // scheduling on a loaded 2-core machine, never the stale limit
-    // Unloaded, this drains in one or two minutes; three busy neighbours on 2 cores make it several.
-    const DRAIN_LIMIT_MS = 900_000;
+    // Unloaded, this drains in one or two minutes; busy neighbours on 2 cores make it many more.
+    // What must never happen is a standstill: the run fails when no item is completed for this long.
+    const STALL_LIMIT_MS = 120_000;
     // Kills keep pace with the work, not with the clock: at most one per KILL_EVERY completions,
     // so a slow machine is not killed faster than it can make progress (unloaded, about the
     // same rate as one kill every 100-300 ms).
@@ -141,13 +142,15 @@ describe('work queue under chaos', () => {
       return !!m && Date.now() - Number(m[1]) < WORK_MIN_MS - 100;
     };
     const started = Date.now();
-    const deadline = started + DRAIN_LIMIT_MS;
     let done = 0;
+    let progressAt = started;
     let atRandom = 0;
     let doneAtLastKill = -KILL_EVERY;
-    while (Date.now() < deadline) {
+    while (Date.now() - progressAt < STALL_LIMIT_MS) {
       await sleep(100 + Math.random() * 200);
-      done = completedCount(dir) ?? done;
+      const now = completedCount(dir) ?? done;
+      if (now > done) progressAt = Date.now();
+      done = now;
       if (done === N) break;
       if (done - doneAtLastKill < KILL_EVERY) continue;
       doneAtLastKill = done;
@@ -165,7 +168,7 @@ describe('work queue under chaos', () => {
     writeFileSync(stopFile, '');
     const stopped = await Promise.race([Promise.all(workers.map((w) => w.exited)).then(() => true), sleep(30_000).then(() => false)]);
     expect(stopped, 'workers did not stop within 30 s of the stop file').toBe(true);
-    expect(done, `only ${done} of ${N} items completed within the time limit`).toBe(N);
+    expect(done, `stalled: ${done} of ${N} items completed, then none for ${STALL_LIMIT_MS / 1000} s`).toBe(N);
     expect(kills.length).toBeGreaterThan(10);
     // A reader repairs whatever a killed writer left half-done (orphaned intents, stale locks).
     expect((await run(['list', '--json'], storeEnv(dir))).code).toBe(0);
@@ -258,7 +261,7 @@ describe('work queue under chaos', () => {
     expect(overlaps).toEqual([]);
     // An owner whose lease was taken while it lived was refused, never obeyed.
     for (const key of refusedAt.keys()) expect(completedBy.has(key)).toBe(false);
-  }, 1_200_000);
+  }, 3_600_000);
 });
 
 describe('fencing: a paused agent whose lease was reclaimed is refused when it resumes', () => {
