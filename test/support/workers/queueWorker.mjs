@@ -31,9 +31,13 @@ const workMs = Number(process.env.QW_WORK_MS || 0);
 const workMinMs = Number(process.env.QW_WORK_MIN_MS || 0);
 const pollMs = Number(process.env.QW_POLL_MS || 50);
 
+/** @param {string} line */
 const log = (line) => appendFileSync(logFile, `${line}\n`);
+/** @param {number} ms */
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+/** @param {unknown} err */
 const codeOf = (err) => (isSwarmError(err) ? err.code : 'INTERNAL');
+/** @param {unknown} err */
 const oneLine = (err) => String(err instanceof Error ? err.message : err).replace(/\s+/g, ' ');
 
 const coord = await Coordinator.open({ env: process.env });
