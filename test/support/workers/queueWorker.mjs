@@ -36,7 +36,7 @@ const log = (line) => appendFileSync(logFile, `${line}\n`);
 /** @param {number} ms */
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /** @param {unknown} err */
-const codeOf = (err) => (isSwarmError(err) ? err.code : 'INTERNAL');
+const codeOf = (err) => (isSwarmError(err) ? /** @type {{ code: string }} */ (err).code : 'INTERNAL');
 /** @param {unknown} err */
 const oneLine = (err) => String(err instanceof Error ? err.message : err).replace(/\s+/g, ' ');
 
