@@ -6,6 +6,7 @@
 //   progress <id> <token> <t_ms>
 //   complete <id> <token> <t_ms>
 //   refused <op> <id> <token> <code> <t_ms>    (progress/complete refused, e.g. NOT_OWNER)
+//   busy <op> LOCK_TIMEOUT <t_ms>              (a lock not acquired in time: nothing written, retried)
 //   error <op> <code> <t_ms> <message>         (anything else unexpected)
 //   exit <pid> <t_ms>
 // usage: node queueWorker.mjs <distDir> <logFile>
@@ -40,6 +41,26 @@ const codeOf = (err) => (isSwarmError(err) ? /** @type {{ code: string }} */ (er
 /** @param {unknown} err */
 const oneLine = (err) => String(err instanceof Error ? err.message : err).replace(/\s+/g, ' ');
 
+/**
+ * Runs `call` again while it fails with LOCK_TIMEOUT, as an agent loop should: the lock was not
+ * acquired, nothing was written, the call can simply be repeated. On a starved machine 32 agents
+ * can wait longer than FLOCK_TIMEOUT for the backlog head's lock. Logged as `busy`, not `error`.
+ * @template T
+ * @param {string} what
+ * @param {() => Promise<T>} call
+ * @returns {Promise<T>}
+ */
+async function retryBusy(what, call) {
+  for (;;) {
+    try {
+      return await call();
+    } catch (err) {
+      if (!isSwarmError(err, 'LOCK_TIMEOUT') || (stopFile && existsSync(stopFile))) throw err;
+      log(`busy ${what} LOCK_TIMEOUT ${Date.now()}`);
+    }
+  }
+}
+
 const coord = await Coordinator.open({ env: process.env });
 log(`start ${process.pid} ${coord.agentId} ${Date.now()}`);
 
@@ -49,8 +70,9 @@ for (;;) {
   if (stopFile && existsSync(stopFile)) break;
   let item;
   try {
-    item = await coord.claimNext(team ? { team } : {});
+    item = await retryBusy('claim', () => coord.claimNext(team ? { team } : {}));
   } catch (err) {
+    if (stopFile && existsSync(stopFile)) break; // told to stop while waiting: not an error
     if (isSwarmError(err, 'NOTHING_CLAIMABLE')) {
       if (!stopFile) break;
       await sleep(pollMs);
@@ -69,11 +91,11 @@ for (;;) {
   log(`claim ${id} ${token} ${Date.now()}`);
   let op = 'progress';
   try {
-    await coord.progress(id, 50, 'in_progress', { token });
+    await retryBusy('progress', () => coord.progress(id, 50, 'in_progress', { token }));
     log(`progress ${id} ${token} ${Date.now()}`);
     if (workMs > 0 || workMinMs > 0) await sleep(workMinMs + Math.random() * workMs);
     op = 'complete';
-    await coord.complete(id, { result: `done by ${coord.agentId}`, velocityPoints: 2, token });
+    await retryBusy('complete', () => coord.complete(id, { result: `done by ${coord.agentId}`, velocityPoints: 2, token }));
     log(`complete ${id} ${token} ${Date.now()}`);
   } catch (err) {
     if (isSwarmError(err, 'NOT_OWNER') || isSwarmError(err, 'WRONG_STATE') || isSwarmError(err, 'NOT_FOUND')) {
