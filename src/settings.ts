@@ -7,7 +7,8 @@
  * environment (seconds where the variable is in seconds).
  */
 
-export type SettingGroup = 'store' | 'agent' | 'queue' | 'locks' | 'telemetry' | 'export' | 'test';
+export const SETTING_GROUPS = ['store', 'agent', 'queue', 'locks', 'telemetry', 'export', 'test'] as const;
+export type SettingGroup = (typeof SETTING_GROUPS)[number];
 
 interface SettingBase {
   /** One line for `--help` and the README (Markdown backticks allowed). */

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { CliContext } from './CliContext.js';
 import { SwarmError } from '../errors.js';
-import { SETTINGS } from '../settings.js';
+import { SETTING_GROUPS, type SettingGroup } from '../settings.js';
 import { formatSettingsReport, settingsReport } from './settingsText.js';
 
 type Ctx = () => CliContext;
@@ -10,13 +10,13 @@ export function registerAdminCommands(program: Command, ctx: Ctx): void {
   program
     .command('settings')
     .description('every environment variable swarmfile reads: the value in effect, whether it came from the environment or the default, and any value that would be refused or ignored')
-    .option('--group <group>', `only one group: ${[...new Set(Object.values(SETTINGS).map((s) => s.group))].join(', ')}`)
+    .option('--group <group>', `only one group: ${SETTING_GROUPS.join(', ')}`)
     .addHelpText('after', '\nExit status: 0; 2 (INVALID_INPUT) when a store setting in the environment would be refused (every command would fail).')
     .action((o: { group?: string }) => {
       const c = ctx();
-      const groups = [...new Set(Object.values(SETTINGS).map((s) => s.group))];
-      if (o.group !== undefined && !groups.includes(o.group as (typeof groups)[number])) throw new SwarmError('INVALID_INPUT', `--group must be one of ${groups.join(', ')}, got ${JSON.stringify(o.group)}`);
-      const rows = settingsReport(c.env, o.group ? [o.group as (typeof groups)[number]] : undefined);
+      const group = o.group as SettingGroup | undefined;
+      if (group !== undefined && !SETTING_GROUPS.includes(group)) throw new SwarmError('INVALID_INPUT', `--group must be one of ${SETTING_GROUPS.join(', ')}, got ${JSON.stringify(o.group)}`);
+      const rows = settingsReport(c.env, group ? [group] : undefined);
       c.out(c.json ? JSON.stringify(rows, null, 2) : formatSettingsReport(rows));
       const refused = rows.filter((r) => r.problem?.startsWith('refused'));
       if (refused.length) throw new SwarmError('INVALID_INPUT', `${refused.length} setting(s) would be refused: ${refused.map((r) => r.name).join(', ')}`);

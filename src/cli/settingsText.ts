@@ -5,7 +5,7 @@
  */
 import { SwarmError } from '../errors.js';
 import { rawSetting, readSetting, settingKey, type Env } from '../readSetting.js';
-import { defaultText, displayName, SETTINGS, settingNames, type SettingGroup, type SettingName } from '../settings.js';
+import { defaultText, SETTINGS, settingNames, type SettingGroup, type SettingName } from '../settings.js';
 
 const plain = (s: string) => s.replace(/[`*]/g, '');
 const HELP_GROUPS: readonly SettingGroup[] = ['store', 'agent', 'queue', 'locks'];
@@ -70,7 +70,7 @@ export function settingsReport(env: Env, groups?: readonly SettingGroup[]): Sett
 
 /** `settings` as text: one line per variable, `name=value (source)`, problems flagged. */
 export function formatSettingsReport(rows: readonly SettingReport[]): string {
-  const width = Math.max(...rows.map((r) => displayName(r.name as SettingName).length), 0);
+  const width = Math.max(...rows.map((r) => r.name.length), 0);
   return rows
     .map((r) => `${r.name.padEnd(width)}  ${r.value ?? '(unset)'}  [${r.source}]${r.problem ? `  ${r.problem}` : ''}`)
     .join('\n');

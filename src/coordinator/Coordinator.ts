@@ -42,11 +42,11 @@ import { pruneAgents, unregisterAgent, type UnregisterReport } from './unregiste
 export interface CoordinatorOptions extends ConfigOverrides {
   /** Where spans go; default: none. The CLI passes the journal tracer. */
   tracer?: Tracer;
-  /** Environment to resolve settings from; default process.env (resolved by config.ts). */
   /** Record this process's start-up time on the first operation's span (the CLI sets it). */
   cliStartup?: boolean;
   /** Create the store if it does not exist (default true); false: NOT_FOUND instead. */
   create?: boolean;
+  /** Environment to resolve settings from; default process.env (resolved by config.ts). */
   env?: Record<string, string | undefined>;
   /** An already resolved configuration (skips resolution). */
   config?: Readonly<Config>;
