@@ -29,7 +29,7 @@ const result = await build({
   platform: 'node',
   format: 'cjs',
   target: 'node20',
-  external: ['pako', 'chokidar', '@opentelemetry/*'],
+  external: ['pako', 'chokidar', 'pg', '@opentelemetry/*'],
   // import() becomes require() (the external packages all have CommonJS builds): code run through
   // vm.Script, as the loader does, has no working import() when it comes from a code cache.
   supported: { 'dynamic-import': false },

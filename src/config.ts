@@ -5,6 +5,7 @@
  * result is frozen and passed down; telemetry settings are resolved here too, once.
  */
 import { SwarmError } from './errors.js';
+import { currentHost } from './model/processIdentity.js';
 import { readSetting, type Env } from './readSetting.js';
 import { SETTINGS, type SettingName } from './settings.js';
 import { resolveTelemetryConfig, type TelemetryConfig } from './telemetry/resolveTelemetryConfig.js';
@@ -33,6 +34,10 @@ export interface LockConfig {
 export interface Config {
   /** Store directory. Env COORDINATION_DIR. */
   dir: string;
+  /** A PostgreSQL store's URL (used instead of `dir` when set). Env COORDINATION_URL. */
+  storeUrl?: string;
+  /** The host recorded on claims and registrations, and whose pids this process may check. Env AGENT_HOST. */
+  agentHost: string;
   /** Telemetry journal directory. Env TELEMETRY_DIR. */
   telemetryDir: string;
   /** This process's agent id. Env AGENT_ID. */
@@ -114,6 +119,9 @@ export function resolveConfig(overrides: ConfigOverrides = {}, env: Env = proces
   const telemetryDir = overrides.telemetryDir ?? read('TELEMETRY_DIR');
   const config: Config = {
     dir: overrides.dir ?? read('COORDINATION_DIR'),
+    // --dir names a file store, so it wins over a COORDINATION_URL in the environment.
+    storeUrl: overrides.storeUrl ?? (overrides.dir !== undefined ? undefined : read('COORDINATION_URL') || undefined),
+    agentHost: overrides.agentHost ?? (read('AGENT_HOST') || currentHost()),
     telemetryDir,
     agentId: overrides.agentId ?? read('AGENT_ID'),
     currentWorkItem: overrides.currentWorkItem ?? read('CURRENT_WORK_ITEM'),

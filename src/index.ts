@@ -22,3 +22,5 @@ export { generateId } from './model/generateId.js';
 export { resolveConfig, type Config, type ConfigOverrides, type LockConfig } from './config.js';
 export { SwarmError, ERROR_CODES, exitStatusFor, isSwarmError, type ErrorCode } from './errors.js';
 export type { Tracer, OperationSpan, AttrValue } from './telemetry/Tracer.js';
+export { migrateStore, type MigrateReport } from './store/migrateStore.js';
+export type { WorkStore, StoreBackend, Place, LivePlace, Move, MoveOutcome, Found } from './store/WorkStore.js';

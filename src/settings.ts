@@ -33,12 +33,14 @@ const YEAR_S = 31_536_000;
 export const SETTINGS = {
   // store
   COORDINATION_DIR: { group: 'store', kind: 'text', default: './agent_coordination', doc: 'store directory (`--dir` overrides it)' },
+  COORDINATION_URL: { group: 'store', kind: 'text', defaultText: 'unset: the file store at `COORDINATION_DIR`', doc: 'a PostgreSQL store, `postgres://user@host/db` (`?schema=name`, default `swarmfile`; `--store` overrides it); its password is never printed' },
   WORK_QUEUE_SHARDING: { group: 'store', kind: 'int', min: 1, max: 256, default: 16, doc: 'shard count of a *new* store; an existing store keeps the count in its `swarmfile.json`' },
   SWARMFILE_FSYNC: { group: 'store', kind: 'bool', default: true, doc: '0 skips fsync: faster, still safe against process crashes, not against power loss' },
   SWARMFILE_FSYNC_DIR: { group: 'store', kind: 'bool', default: true, doc: 'with fsync on, 0 skips the directory fsync after renames (only to measure its cost)' },
   // agent
   AGENT_ID: { group: 'agent', kind: 'text', defaultText: '`agent_<ns>` (new per call)', doc: 'the calling agent; the naming rules of Input rules apply (exit 2 otherwise)' },
   AGENT_PID: { group: 'agent', kind: 'int', min: 1, max: 2 ** 31 - 1, defaultText: "the CLI's caller / the library's process", doc: 'the agent process, recorded at claim and `register` for liveness checks' },
+  AGENT_HOST: { group: 'agent', kind: 'text', defaultText: "the machine's host name", doc: "host recorded on claims and registrations: pid checks apply only to claims of the checker's own host (simulates hosts in `make demo-pg`)" },
   CURRENT_WORK_ITEM: { group: 'agent', kind: 'text', doc: 'default id for `progress`/`complete`/`release`/`fail`' },
   // queue
   LEASE_TTL_SECONDS: { group: 'queue', kind: 'int', min: 1, max: YEAR_S, default: 300, doc: 'lease of a claim; `heartbeat` and `progress` renew it' },
@@ -88,7 +90,7 @@ export const SETTINGS = {
   TELEMETRY_EXPORT_BOUND_MS: { group: 'export', kind: 'number', min: 0, max: 60_000, default: 500, doc: 'the most a CLI call spends on inline export (loading the exporter + sending); 0 = only `telemetry ship` sends' },
   // test hooks
   SWARMFILE_INJECT_DELAY_MS: { group: 'test', kind: 'int', min: 0, max: 60_000, default: 0, doc: 'sleep this long inside every operation (regression-detection tests)' },
-  SWARMFILE_CRASH_AT: { group: 'test', kind: 'text', doc: 'SIGKILL this process at the named commit step (crash tests; steps in `src/store/Store.ts`)' },
+  SWARMFILE_CRASH_AT: { group: 'test', kind: 'text', doc: 'SIGKILL this process at the named commit step (crash tests; steps in `src/store/file/Store.ts`)' },
   SWARMFILE_STALL_AT: { group: 'test', kind: 'text', doc: 'SIGSTOP this process at the named commit step, holding its locks (stall tests)' },
   SWARMFILE_FAIL_AT: { group: 'test', kind: 'text', doc: '`apply` makes applying a committed change fail as a full disk would' },
   SWARMFILE_CLOCK_OFFSET_MS: { group: 'test', kind: 'int', min: -31_536_000_000, max: 31_536_000_000, default: 0, doc: 'moves the clock that item times, leases, retries, staleness and cutoffs use by this much (tests of time rules without sleeping)' },

@@ -11,7 +11,7 @@ import { ROOT } from './targets.mjs';
 
 /**
  * Writes `n` pending items straight into backlog segment files, in exactly the layout `add`
- * produces (src/store/storeFiles.ts, src/coordinator/addWork.ts): `backlog.<rank>.<seq>.json`,
+ * produces (src/store/file/storeFiles.ts, src/store/file/enqueueItem.ts): `backlog.<rank>.<seq>.json`,
  * seq from 1, BACKLOG_SEGMENT_SIZE items per segment, JSON.stringify(items, null, 2) + '\n', items
  * shaped as addWork builds them. Ids are `work_<ns>` in creation order (10 ms apart, starting a day
  * ago), so later `add`s sort after them. The store must exist (format file) and have no backlog.
@@ -22,8 +22,8 @@ import { ROOT } from './targets.mjs';
  */
 export async function writeBacklogSegments(dir, n, { priority = 'medium', team = 'bench_team', workType = 'benchmark' } = {}) {
   // The built modules, typed by their sources.
-  /** @type {typeof import('../../src/store/storeFiles.js')} */
-  const { segmentFile, BACKLOG_SEGMENT_SIZE } = await import(join(ROOT, 'dist/store/storeFiles.js'));
+  /** @type {typeof import('../../src/store/file/storeFiles.js')} */
+  const { segmentFile, BACKLOG_SEGMENT_SIZE } = await import(join(ROOT, 'dist/store/file/storeFiles.js'));
   /** @type {typeof import('../../src/model/claimOrder.js')} */
   const { priorityRank } = await import(join(ROOT, 'dist/model/claimOrder.js'));
   /** @type {typeof import('../../src/model/now.js')} */

@@ -3,6 +3,7 @@ import type { CliContext } from './CliContext.js';
 import { SwarmError } from '../errors.js';
 import { SETTING_GROUPS, type SettingGroup } from '../settings.js';
 import { formatSettingsReport, settingsReport } from './settingsText.js';
+import { migrateStore } from '../store/migrateStore.js';
 
 type Ctx = () => CliContext;
 
@@ -41,6 +42,23 @@ export function registerAdminCommands(program: Command, ctx: Ctx): void {
       }
       for (const ch of r.changes) c.say(`changed ${ch.work_item_id} ${ch.field}: ${JSON.stringify(ch.from)} -> ${JSON.stringify(ch.to)} (${ch.rule})`);
       for (const p of r.problems) c.say(`could not import ${p.file}${p.line ? `:${p.line}` : ''}${p.work_item_id ? ` (${p.work_item_id})` : ''}: ${p.reason}`);
+    });
+
+  program
+    .command('migrate')
+    .description('copy a file store into a PostgreSQL store: ids, places, fencing tokens, registry and counters kept; ids already there are skipped, so it is safe to run again')
+    .requiredOption('--from <dir>', 'the file store to read (it is not changed)')
+    .requiredOption('--to <url>', 'the PostgreSQL store, postgres://... (created if needed)')
+    .addHelpText('after', '\nStop the agents of the file store first: items moving meanwhile may be copied from where they were.\nExit status: 0; 3 (NOT_FOUND) when --from is no store; 11 (STORE_UNAVAILABLE) when the database cannot be reached.')
+    .action(async (o: { from: string; to: string }) => {
+      const c = ctx();
+      const r = await migrateStore(c.config, o.from, o.to);
+      if (c.json) c.out(JSON.stringify(r, null, 2));
+      else {
+        const copied = Object.entries(r.copied).map(([place, n]) => `${n} ${place}`).join(', ') || 'no items';
+        c.out(`copied ${copied}; ${r.agents} agent(s), ${r.counters} counter(s); ${r.skipped} item(s) already there`);
+        c.say(`from ${r.from} to ${r.to}`);
+      }
     });
 
   program

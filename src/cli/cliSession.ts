@@ -18,9 +18,10 @@ export interface RunIO {
   makeTracer?: (config: Readonly<Config>) => Promise<Tracer>;
 }
 
-/** The global options (--dir, --json, --quiet); the fast path runs with none of them. */
+/** The global options (--dir, --store, --json, --quiet); the fast path runs with none of them. */
 export interface GlobalFlags {
   dir?: string;
+  store?: string;
   json?: boolean;
   quiet?: boolean;
 }
@@ -37,7 +38,7 @@ export function createCliSession(io: RunIO): CliSession {
   let config: Readonly<Config> | undefined;
   return {
     context(flags) {
-      const resolved = () => (config ??= resolveConfig({ ...(flags.dir ? { dir: flags.dir } : {}), defaultAgentPid: io.agentPid }, io.env));
+      const resolved = () => (config ??= resolveConfig({ ...(flags.dir ? { dir: flags.dir } : {}), ...(flags.store ? { storeUrl: flags.store } : {}), defaultAgentPid: io.agentPid }, io.env));
       return {
         get config() {
           return resolved();
@@ -51,7 +52,7 @@ export function createCliSession(io: RunIO): CliSession {
           // Opened before the tracer is made: a read of a missing store leaves no journal behind either.
           const opened = await Coordinator.open({ config: cfg, create: mode === 'write', cliStartup: true, tracer: io.makeTracer ? await io.makeTracer(cfg) : noopTracer });
           coordinator = opened;
-          if (opened.createdStore) io.stderr(`coordination_helper: created a new store at ${cfg.dir}\n`);
+          if (opened.createdStore) io.stderr(`coordination_helper: created a new ${opened.store.kind} store at ${opened.store.location}\n`);
           return opened;
         },
         out: (s) => io.stdout(s.endsWith('\n') ? s : `${s}\n`),

@@ -40,7 +40,8 @@ export async function runProgram(argv: readonly string[], io: RunIO, session: Cl
   program
     .version(VERSION)
     .description('Exactly-once coordination for concurrent agents on one host (SwarmSH-compatible commands).')
-    .option('--dir <path>', 'store directory (overrides COORDINATION_DIR)')
+    .option('--dir <path>', 'file store directory (overrides COORDINATION_DIR and COORDINATION_URL)')
+    .option('--store <url>', 'PostgreSQL store, postgres://... (overrides COORDINATION_URL)')
     .option('--json', 'print full records as JSON on stdout')
     .option('-q, --quiet', 'no human messages on stderr')
     .showHelpAfterError('(run with --help for usage)')

@@ -7,8 +7,8 @@ import { isSwarmError, SwarmError } from '../errors.js';
 import { newLockStats } from '../lock/acquireLocks.js';
 import { generateId } from '../model/generateId.js';
 import type { AgentRecord, WorkItem } from '../model/types.js';
-import { openStore } from '../store/openStore.js';
-import type { Store } from '../store/Store.js';
+import { openStoreBackend } from '../store/openStoreBackend.js';
+import type { StoreBackend } from '../store/WorkStore.js';
 import { noopTracer, type AttrValue, type Tracer } from '../telemetry/Tracer.js';
 import { buildDashboard, type Dashboard } from './buildDashboard.js';
 import { claimWork, type ClaimInput } from './claimWork.js';
@@ -35,8 +35,8 @@ import { requeueWork } from './requeueWork.js';
 import type { ClaimFilter } from '../model/claimOrder.js';
 import { wholeNumber } from '../model/validate.js';
 import { validateName } from '../model/validate.js';
-import { checkStore, type CheckReport } from './checkStore.js';
-import { repairStore, type RepairReport } from './repairStore.js';
+import type { CheckReport } from '../store/file/checkStore.js';
+import type { RepairReport } from '../store/file/repairStore.js';
 import { pruneAgents, unregisterAgent, type UnregisterReport } from './unregisterAgents.js';
 
 export interface CoordinatorOptions extends ConfigOverrides {
@@ -56,16 +56,16 @@ export class Coordinator {
   readonly config: Readonly<Config>;
   /** The agent this coordinator acts as: AGENT_ID, or a fresh agent_<ns> id. */
   readonly agentId: string;
-  private readonly store: Store;
+  private readonly backend: StoreBackend;
   private readonly tracer: Tracer;
   /** Fencing tokens of the claims this coordinator made (claim, claimNext): used automatically. */
   private readonly tokens = new Map<string, number>();
   private closed = false;
   private startupPending = false;
 
-  private constructor(config: Readonly<Config>, store: Store, tracer: Tracer) {
+  private constructor(config: Readonly<Config>, backend: StoreBackend, tracer: Tracer) {
     this.config = config;
-    this.store = store;
+    this.backend = backend;
     this.tracer = tracer;
     this.agentId = config.agentId ?? generateId('agent');
   }
@@ -75,18 +75,23 @@ export class Coordinator {
     const config = given ?? resolveConfig(overrides, env);
     // AGENT_ID names a key in the store like any other name: the same rules (README, Input rules).
     if (config.agentId !== undefined) validateName('AGENT_ID', config.agentId);
-    const c = new Coordinator(config, await openStore(config, create ?? true), tracer ?? noopTracer);
+    const c = new Coordinator(config, await openStoreBackend(config, create ?? true), tracer ?? noopTracer);
     c.startupPending = !!options.cliStartup;
     return c;
   }
 
   /** Whether opening this coordinator created its store. */
   get createdStore(): boolean {
-    return this.store.created;
+    return this.backend.created;
   }
 
   get shards(): number {
-    return this.store.shards;
+    return this.backend.shards;
+  }
+
+  /** Which store this coordinator uses: `file` and its directory. */
+  get store(): { kind: string; location: string } {
+    return { kind: this.backend.kind, location: this.backend.location };
   }
 
   async claim(input: ClaimInput): Promise<WorkItem> {
@@ -172,12 +177,12 @@ export class Coordinator {
 
   /** Reads every store file and reports damage (and notes), writing nothing. */
   fsck(): Promise<CheckReport> {
-    return this.run('fsck', {}, (ctx) => checkStore(ctx.store));
+    return this.run('fsck', {}, (ctx) => (ctx.store.check ? ctx.store.check() : unsupported(ctx, 'fsck')));
   }
 
   /** Quarantines damaged files (never deleting), salvages what parses, one place per id, counters rebuilt. */
   repair(opts: { dryRun?: boolean } = {}): Promise<RepairReport> {
-    return this.run('repair', {}, (ctx) => repairStore(ctx, opts));
+    return this.run('repair', {}, (ctx) => (ctx.store.repair ? ctx.store.repair(!!opts.dryRun) : unsupported(ctx, 'repair')));
   }
 
   /** Archives finished items older than a cutoff (gzip JSON Lines, read by list({archived})). */
@@ -228,11 +233,13 @@ export class Coordinator {
     if (this.closed) return;
     this.closed = true;
     await this.tracer.shutdown();
+    await this.backend.close();
   }
 
   private async run<T>(operation: string, attrs: Record<string, AttrValue>, fn: (ctx: OpContext) => Promise<T>): Promise<T> {
+    const stats = newLockStats();
     const span = this.tracer.startSpan(`swarmfile.${operation}`, { 'swarmfile.operation': operation, 'agent.id': this.agentId, ...attrs });
-    const ctx: OpContext = { store: this.store, config: this.config, agentId: this.agentId, lockStats: newLockStats(), span, waitMs: 0 };
+    const ctx: OpContext = { store: this.backend.session(stats), config: this.config, agentId: this.agentId, lockStats: stats, span, waitMs: 0 };
     // A CLI call's process start-up (Node, loading, config) before its first operation: the cost
     // each call pays on top of the work, visible per call in `telemetry stats`.
     if (this.startupPending) {
@@ -257,4 +264,8 @@ export class Coordinator {
       span.end(errorCode);
     }
   }
+}
+
+function unsupported(ctx: OpContext, what: string): never {
+  throw new SwarmError('INVALID_INPUT', `${what} checks the files of a file store; the ${ctx.store.kind} store at ${ctx.store.location} has none`);
 }

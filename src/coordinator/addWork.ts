@@ -1,15 +1,10 @@
-import { listSegments, tailOf } from '../backlog/listSegments.js';
 import { SwarmError } from '../errors.js';
-import { priorityRank } from '../model/claimOrder.js';
 import { generateId } from '../model/generateId.js';
 import { isoSeconds } from '../model/now.js';
 import { DEFAULT_PRIORITY, DEFAULT_TEAM, type WorkItem } from '../model/types.js';
 import { validateName, validatePriority, validateText, validateWorkId } from '../model/validate.js';
-import { BACKLOG_SEGMENT_SIZE, completedFile, segmentFile, WAITING_FILE } from '../store/storeFiles.js';
 import type { ClaimInput } from './claimWork.js';
-import { findItem } from './findItem.js';
-import type { OpContext } from './OpContext.js';
-import { readItems, readWaiting, workFiles } from './storeShapes.js';
+import { noteItem, type OpContext } from './OpContext.js';
 
 export interface AddInput extends Omit<ClaimInput, 'leaseSeconds'> {
   /** Items that must be completed before this one may be claimed. */
@@ -20,8 +15,8 @@ export const MAX_DEPENDENCIES = 64;
 
 /**
  * Enqueues an unclaimed item at the tail of its priority's backlog, or, when some dependency is
- * not completed yet, in the waiting list. Each dependency's completed log stays locked while
- * this decides, so a completion cannot slip between the check and the write (see completeWork).
+ * not completed yet, in the waiting list. The store decides under its locks, so a completion
+ * cannot slip between the check and the write (see completeWork).
  */
 export async function addWork(ctx: OpContext, input: AddInput): Promise<WorkItem> {
   const workType = validateName('work_type', input.workType);
@@ -34,14 +29,13 @@ export async function addWork(ctx: OpContext, input: AddInput): Promise<WorkItem
   // the lock was archived by `cleanup` meanwhile: it counts as completed.
   const archivedDone = new Set<string>();
   for (const dep of deps) {
-    const found = await findItem(ctx.store, dep);
+    const found = await ctx.store.find(dep);
     if (!found) throw new SwarmError('NOT_FOUND', `depends_on: no work item ${dep}`, { field: 'depends_on', work_item_id: dep });
     if (found.item.status === 'cancelled') throw new SwarmError('WRONG_STATE', `depends_on: ${dep} was cancelled, so this item could never run`, { field: 'depends_on', work_item_id: dep });
     if ((found.place === 'archived' || found.place === 'finished') && found.item.status === 'completed') archivedDone.add(dep);
   }
   const id = generateId('work');
-  const rank = priorityRank(priority);
-  ctx.span.setAttribute('work.id', id);
+  noteItem(ctx, id);
   const now = isoSeconds(ctx.config.clock());
   const base: WorkItem = {
     work_item_id: id,
@@ -59,35 +53,14 @@ export async function addWork(ctx: OpContext, input: AddInput): Promise<WorkItem
     fencing_token: 0,
     ...(deps.length ? { depends_on: deps } : {}),
   };
-  const depLogs = [...new Set(deps.map((d) => workFiles(ctx.store, d).completedFile))];
-
-  let seq: number | undefined;
-  for (;;) {
-    const segs = await listSegments(ctx.store);
-    const tailSeq = Math.max(seq ?? 0, tailOf(segs, rank)?.seq ?? 1);
-    const file = segmentFile(rank, tailSeq);
-    const files = deps.length ? [file, WAITING_FILE, ...depLogs] : [file];
-    const outcome = await ctx.store.transact(files, ctx.lockStats, async (view) => {
-      const pending: string[] = [];
-      for (const dep of deps) {
-        const log = await ctx.store.readLog<WorkItem>(completedFile(workFiles(ctx.store, dep).shard));
-        const rec = log.find((w) => w.work_item_id === dep);
-        if (!rec && archivedDone.has(dep)) continue;
-        if (rec?.status === 'cancelled') throw new SwarmError('WRONG_STATE', `depends_on: ${dep} was cancelled, so this item could never run`, { field: 'depends_on', work_item_id: dep });
-        if (rec?.status !== 'completed') pending.push(dep);
-      }
-      if (pending.length) {
-        const waiting = await readWaiting(view);
-        const item = { ...base, status: 'waiting' };
-        return { writes: new Map([[WAITING_FILE, [...waiting, item]]]), result: item };
-      }
-      const seg = await readItems(view, file);
-      // A full tail, or one that is no longer the tail, sends us to the next sequence number.
-      const later = await ctx.store.exists(segmentFile(rank, tailSeq + 1));
-      if (seg.length >= BACKLOG_SEGMENT_SIZE || later) return { result: null };
-      return { writes: new Map([[file, [...seg, base]]]), result: base };
-    });
-    if (outcome) return outcome;
-    seq = tailSeq + 1;
-  }
+  return ctx.store.enqueue(base, deps, (finished) => {
+    let pending = false;
+    for (const dep of deps) {
+      const rec = finished.get(dep);
+      if (!rec && archivedDone.has(dep)) continue;
+      if (rec?.status === 'cancelled') throw new SwarmError('WRONG_STATE', `depends_on: ${dep} was cancelled, so this item could never run`, { field: 'depends_on', work_item_id: dep });
+      if (rec?.status !== 'completed') pending = true;
+    }
+    return pending ? 'waiting' : 'backlog';
+  });
 }

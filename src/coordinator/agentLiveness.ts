@@ -4,14 +4,14 @@ import type { AgentRecord, WorkItem } from '../model/types.js';
 export type Liveness = 'active' | 'stale' | 'gone';
 
 /**
- * `gone`: its registered process is certainly not running on this host and none of its claims'
+ * `gone`: its registered process is certainly not running on this host (`localHost`: AGENT_HOST) and none of its claims'
  * processes is either (an agent registered by a setup script that exited, then working from other
  * processes, is not gone); `stale`: nothing heard from it (a heartbeat, or a claim or progress of
  * its own) for AGENT_STALE_SECONDS; otherwise `active`.
  */
-export function agentLiveness(rec: AgentRecord, claims: readonly WorkItem[], lastSeenMs: number, nowMs: number, staleSeconds: number): { liveness: Liveness; alive: boolean | null } {
-  let alive = processAlive(rec.pid, rec.host, rec.pid_start);
-  if (alive === false && claims.some((w) => w.agent_id === rec.agent_id && processAlive(w.claim_pid, w.claim_host, w.claim_pid_start) !== false)) alive = null;
+export function agentLiveness(rec: AgentRecord, claims: readonly WorkItem[], lastSeenMs: number, nowMs: number, staleSeconds: number, localHost: string): { liveness: Liveness; alive: boolean | null } {
+  let alive = processAlive(rec.pid, rec.host, rec.pid_start, localHost);
+  if (alive === false && claims.some((w) => w.agent_id === rec.agent_id && processAlive(w.claim_pid, w.claim_host, w.claim_pid_start, localHost) !== false)) alive = null;
   const liveness: Liveness = alive === false ? 'gone' : nowMs - lastSeenMs > staleSeconds * 1000 ? 'stale' : 'active';
   return { liveness, alive };
 }

@@ -1,7 +1,6 @@
 import type { AgentRecord, WorkItem } from '../model/types.js';
 import type { OpContext } from './OpContext.js';
-import { emptyStats, readBacklog, readDead, readRegistry, readShard, readStats, readWaiting, type TeamTotals } from './storeShapes.js';
-import { unlessDamaged } from './containDamage.js';
+import type { TeamTotals } from '../store/WorkStore.js';
 import { markBlocked } from './markBlocked.js';
 
 export interface AgentView extends Partial<AgentRecord> {
@@ -14,6 +13,8 @@ export interface AgentView extends Partial<AgentRecord> {
 
 export interface Dashboard {
   generated_at: string;
+  /** Which store this is: `file` and its directory. */
+  store: { kind: string; location: string };
   shards: number;
   agents: AgentView[];
   active_work: WorkItem[];
@@ -28,18 +29,16 @@ export interface Dashboard {
  * not with completed history.
  */
 export async function buildDashboard(ctx: OpContext): Promise<Dashboard> {
-  await ctx.store.settle(ctx.lockStats);
-  const n = ctx.store.shards;
-  const idx = Array.from({ length: n }, (_, i) => i);
-  const [registry, shards, stats, queued, waiting, dead] = await Promise.all([
-    unlessDamaged('dashboard', () => readRegistry(ctx.store), []),
-    Promise.all(idx.map((i) => unlessDamaged('dashboard', () => readShard(ctx.store, i), []))),
-    Promise.all(idx.map((i) => unlessDamaged('dashboard', () => readStats(ctx.store, i), emptyStats()))),
-    readBacklog(ctx.store, 'dashboard').then((items) => items.length),
-    unlessDamaged('dashboard', () => readWaiting(ctx.store), []),
-    unlessDamaged('dashboard', () => readDead(ctx.store), []),
+  await ctx.store.settle();
+  const [registry, claims, totals, queued, waiting, dead] = await Promise.all([
+    ctx.store.agents('dashboard'),
+    ctx.store.list(['active'], 'dashboard'),
+    ctx.store.totals('dashboard'),
+    ctx.store.countQueued('dashboard'),
+    ctx.store.list(['waiting'], 'dashboard'),
+    ctx.store.list(['dead'], 'dashboard'),
   ]);
-  const active = shards.flat().sort((a, b) => (a.work_item_id < b.work_item_id ? -1 : 1));
+  const active = claims.sort((a, b) => (a.work_item_id < b.work_item_id ? -1 : 1));
   const agents = new Map<string, AgentView>();
   const agent = (id: string): AgentView => {
     let v = agents.get(id);
@@ -54,24 +53,23 @@ export async function buildDashboard(ctx: OpContext): Promise<Dashboard> {
     if (!t) teams.set(name, (t = { team: name, active_work: 0, tasks_completed: 0, velocity_points: 0 }));
     return t;
   };
-  for (const s of stats) {
-    for (const [id, a] of Object.entries(s.agents)) {
-      const v = agent(id);
-      v.tasks_completed += a.tasks_completed;
-      v.velocity_points += a.velocity_points;
-      if (a.last_completed_at && (!v.last_completed_at || a.last_completed_at > v.last_completed_at)) v.last_completed_at = a.last_completed_at;
-    }
-    for (const [name, t] of Object.entries(s.teams)) {
-      const tt = team(name);
-      tt.tasks_completed += t.tasks_completed;
-      tt.velocity_points += t.velocity_points;
-    }
+  for (const [id, a] of Object.entries(totals.agents)) {
+    const v = agent(id);
+    v.tasks_completed += a.tasks_completed;
+    v.velocity_points += a.velocity_points;
+    if (a.last_completed_at && (!v.last_completed_at || a.last_completed_at > v.last_completed_at)) v.last_completed_at = a.last_completed_at;
+  }
+  for (const [name, t] of Object.entries(totals.teams)) {
+    const tt = team(name);
+    tt.tasks_completed += t.tasks_completed;
+    tt.velocity_points += t.velocity_points;
   }
   for (const w of active) team(w.team).active_work++;
   const teamList = [...teams.values()].sort((a, b) => b.velocity_points - a.velocity_points || a.team.localeCompare(b.team));
   return {
     generated_at: new Date(ctx.config.clock()).toISOString(),
-    shards: n,
+    store: { kind: ctx.store.kind, location: ctx.store.location },
+    shards: ctx.store.shards,
     agents: [...agents.values()].sort((a, b) => a.agent_id.localeCompare(b.agent_id)),
     active_work: active,
     teams: teamList,

@@ -1,6 +1,6 @@
 import type { Config } from '../config.js';
 import { isoMs, isoSeconds } from '../model/now.js';
-import { currentHost, processStartTime } from '../model/processIdentity.js';
+import { processStartTime } from '../model/processIdentity.js';
 import type { WorkItem } from '../model/types.js';
 
 /** Claim bookkeeping set whenever an agent takes an item: owner, lease, process identity, token. */
@@ -14,7 +14,7 @@ export function claimFields(config: Readonly<Config>, agentId: string, previousT
     lease_ttl_seconds: leaseSeconds,
     lease_expires_at: isoMs(nowMs + leaseSeconds * 1000),
     claim_pid: config.agentPid,
-    claim_host: currentHost(),
+    claim_host: config.agentHost,
     claim_pid_start: processStartTime(config.agentPid),
     retry_at: null,
   };

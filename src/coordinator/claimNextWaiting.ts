@@ -1,10 +1,7 @@
-import { basename } from 'node:path';
 import { isSwarmError, SwarmError } from '../errors.js';
 import type { WorkItem } from '../model/types.js';
-import { parseSegment } from '../store/storeFiles.js';
 import { claimNext, type ClaimNextInput } from './claimNext.js';
 import type { OpContext } from './OpContext.js';
-import { readShard } from './storeShapes.js';
 import { monotonicMs } from '../model/clock.js';
 
 /** Dead processes make no file events, so a blocked claim-next also looks again this often, ms. */
@@ -18,40 +15,30 @@ export const EVENT_SETTLE_MS = 80;
 const MIN_WAIT_MS = 10;
 
 /**
- * claim-next that blocks up to `waitSeconds` for something claimable. It sleeps until a backlog
- * segment changes (chokidar, i.e. inotify on Linux), a retry delay or a lease ends, or the
+ * claim-next that blocks up to `waitSeconds` for something claimable. It sleeps until the backlog
+ * changes (WorkStore.watchQueue: inotify on files), a retry delay or a lease ends, or the
  * liveness recheck is due, then tries again: no busy loop. Throws NOTHING_CLAIMABLE at the deadline.
  */
 export async function claimNextWaiting(ctx: OpContext, input: ClaimNextInput, waitSeconds: number): Promise<WorkItem> {
   // Waiting time is measured on the monotonic clock: a wall clock stepped either way neither
   // ends the wait early nor stretches it.
   const deadline = monotonicMs() + waitSeconds * 1000;
-  // The common case has work ready: no watcher needed (loading chokidar costs start-up time).
+  // The common case has work ready: no watcher needed (setting one up costs start-up time).
   try {
     return await claimNext(ctx, input);
   } catch (err) {
     if (!isSwarmError(err, 'NOTHING_CLAIMABLE')) throw err;
   }
   const watchFrom = monotonicMs();
-  const { watch } = await import('chokidar');
   let dirty = false;
   let lastEventAt = 0;
   let wake: (() => void) | undefined;
-  const watcher = watch(ctx.store.dir, {
-    depth: 0,
-    ignoreInitial: true,
-    ignored: (path: string) => path !== ctx.store.dir && parseSegment(basename(path)) === null,
-  });
-  watcher.on('all', () => {
+  const watcher = await ctx.store.watchQueue(() => {
     dirty = true;
     lastEventAt = monotonicMs();
     wake?.();
   });
   try {
-    await new Promise<void>((resolve, reject) => {
-      watcher.once('ready', resolve);
-      watcher.once('error', reject);
-    });
     ctx.waitMs += monotonicMs() - watchFrom; // setting up to wait is waiting too
     // The first pass after 'ready' catches anything added before the watcher saw it.
     let idle = 0;
@@ -95,11 +82,9 @@ export async function claimNextWaiting(ctx: OpContext, input: ClaimNextInput, wa
 
 async function earliestLeaseEnd(ctx: OpContext): Promise<number> {
   let min = Number.POSITIVE_INFINITY;
-  for (let i = 0; i < ctx.store.shards; i++) {
-    for (const w of await readShard(ctx.store, i)) {
-      const t = w.lease_expires_at ? Date.parse(w.lease_expires_at) : Number.NaN;
-      if (t < min) min = t;
-    }
+  for (const w of await ctx.store.list(['active'])) {
+    const t = w.lease_expires_at ? Date.parse(w.lease_expires_at) : Number.NaN;
+    if (t < min) min = t;
   }
   // Reclaiming needs the reap throttle to have passed as well.
   return min + ctx.config.reapIntervalMs;

@@ -2,10 +2,8 @@ import { generateId } from '../model/generateId.js';
 import { isoSeconds } from '../model/now.js';
 import { DEFAULT_PRIORITY, DEFAULT_TEAM, type Priority, type WorkItem } from '../model/types.js';
 import { validateLease, validateName, validatePriority, validateText } from '../model/validate.js';
-import { SwarmError } from '../errors.js';
 import { claimFields } from './claimFields.js';
-import type { OpContext } from './OpContext.js';
-import { readShard, workFiles } from './storeShapes.js';
+import { noteItem, type OpContext } from './OpContext.js';
 
 export interface ClaimInput {
   workType: string;
@@ -27,11 +25,8 @@ export async function claimWork(ctx: OpContext, input: ClaimInput): Promise<Work
   const team = validateName('team', input.team ?? DEFAULT_TEAM);
   const lease = validateLease(input.leaseSeconds ?? ctx.config.leaseTtlSeconds);
   const id = generateId('work');
-  const files = workFiles(ctx.store, id);
-  ctx.span.setAttribute('work.id', id);
-  ctx.span.setAttribute('store.shard', files.shard);
-  const nowMs = ctx.config.clock();
-  const item: WorkItem = {
+  noteItem(ctx, id);
+  return ctx.store.insertClaim((nowMs): WorkItem => ({
     work_item_id: id,
     agent_id: ctx.agentId,
     work_type: workType,
@@ -45,11 +40,5 @@ export async function claimWork(ctx: OpContext, input: ClaimInput): Promise<Work
     last_update: isoSeconds(nowMs),
     attempts: 0,
     ...claimFields(ctx.config, ctx.agentId, 0, lease, nowMs),
-  };
-  return ctx.store.transact([files.shardFile], ctx.lockStats, async (view) => {
-    const items = await readShard(view, files.shard);
-    // Ids embed the pid, so this cannot happen short of pid reuse within 10 ms; refuse rather than overwrite.
-    if (items.some((w) => w.work_item_id === id)) throw new SwarmError('INTERNAL', `generated id ${id} already exists`);
-    return { writes: new Map([[files.shardFile, [...items, item]]]), result: item };
-  });
+  }));
 }

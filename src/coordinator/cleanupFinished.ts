@@ -1,13 +1,5 @@
-import { constants as fsc } from 'node:fs';
-import { ioError } from '../errors.js';
-import * as fs from '../fsAsync.js';
-import { loadPako } from '../journal/readJournalFile.js';
 import { parseDuration } from '../model/parseDuration.js';
-import { FINISHED_STATUSES as FINISHED, type WorkItem } from '../model/types.js';
-import { ARCHIVE_DIR, completedFile, WAITING_FILE } from '../store/storeFiles.js';
 import type { OpContext } from './OpContext.js';
-import { readWaiting } from './storeShapes.js';
-import { mkdirs } from '../mkdirs.js';
 
 export interface CleanupInput {
   /** Finished longer ago than this: seconds, or a duration such as 7d, 12h. Default 7d. */
@@ -26,115 +18,15 @@ export interface CleanupReport {
   dry_run: boolean;
 }
 
-
-/** Lines of a file, read in chunks: memory holds one chunk and one line, whatever the file's size. */
-async function forEachLine(path: string, visit: (line: string) => Promise<void>): Promise<string> {
-  let fd: number;
-  try {
-    fd = await fs.open(path, fsc.O_RDONLY | fsc.O_NOFOLLOW, 0);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return '';
-    throw ioError(err, 'reading', path);
-  }
-  const chunk = Buffer.alloc(CHUNK_BYTES);
-  let carry = Buffer.alloc(0);
-  try {
-    for (let pos = 0; ; ) {
-      const n = await fs.read(fd, chunk, 0, chunk.length, pos);
-      if (n === 0) break;
-      pos += n;
-      let data = carry.length ? Buffer.concat([carry, chunk.subarray(0, n)]) : chunk.subarray(0, n);
-      for (let nl = data.indexOf(10); nl >= 0; nl = data.indexOf(10)) {
-        await visit(data.subarray(0, nl).toString('utf8'));
-        data = data.subarray(nl + 1);
-      }
-      carry = Buffer.from(data);
-    }
-  } finally {
-    await fs.close(fd).catch(() => undefined);
-  }
-  return carry.toString('utf8'); // a last line without its newline: an append cut short
-}
-
-const CHUNK_BYTES = 1 << 20;
-
 /**
  * SwarmSH-style TTL cleanup: finished (completed or cancelled) items older than the cutoff move
- * from the finished logs into gzip archives of JSON Lines (`list --archived`). Items that a
- * waiting item depends on stay, so dependency checks never need the archives.
- *
- * It streams, one shard's log at a time, in bounded memory whatever the history's size: under
- * that log's lock (and the waiting list's), the log is read in chunks; kept lines stream into a
- * temporary replacement and archived ones through a gzip stream into a new archive, which is
- * published first; then the replacement is committed by rename. Other logs stay unlocked
- * meanwhile. A crash in between leaves copies in an archive and the log, which readers drop (see
- * readArchived). Unparsable log lines are kept as they are.
+ * into compressed archives (`list --archived`). Items that a waiting item depends on stay, so
+ * dependency checks never need the archives. The file store streams this in bounded memory
+ * (src/store/file/archiveFinished.ts).
  */
 export async function cleanupFinished(ctx: OpContext, input: CleanupInput = {}): Promise<CleanupReport> {
   const seconds = parseDuration('older_than', input.olderThan ?? '7d');
   const cutoffMs = ctx.config.clock() - seconds * 1000;
-  const cutoff = new Date(cutoffMs).toISOString();
-  const report: CleanupReport = { archived: 0, archive: null, archives: [], cutoff, dry_run: !!input.dryRun };
-  const pako = await loadPako();
-  const stamp = new Date(ctx.config.clock()).toISOString().replace(/[:.]/g, '-');
-  for (let i = 0; i < ctx.store.shards; i++) {
-    const log = completedFile(i);
-    if (!(await ctx.store.exists(log))) continue;
-    await ctx.store.transact([log, WAITING_FILE], ctx.lockStats, async (view) => {
-      const needed = new Set((await readWaiting(view)).flatMap((w) => w.depends_on ?? []));
-      const isOld = (line: string) => {
-        let item: WorkItem | undefined;
-        try {
-          item = JSON.parse(line) as WorkItem;
-        } catch {
-          return false;
-        }
-        return FINISHED.has(item.status) && !!item.completed_at && Date.parse(item.completed_at) < cutoffMs && !needed.has(item.work_item_id);
-      };
-      if (input.dryRun) {
-        await forEachLine(ctx.store.path(log), async (line) => {
-          if (line && isOld(line)) report.archived++;
-        });
-        return { result: null };
-      }
-      let moved = 0;
-      const archiveName = `${ARCHIVE_DIR}/finished-${stamp}-${process.pid}-${String(i).padStart(3, '0')}.jsonl.gz`;
-      await Promise.resolve().then(() => mkdirs(ctx.store.path(ARCHIVE_DIR))).catch((err) => {
-        throw ioError(err, 'creating', ctx.store.path(ARCHIVE_DIR));
-      });
-      let archiveTemp: string | undefined;
-      const keptTemp = await ctx.store.writeTemp(log, async (writeKept) => {
-        archiveTemp = await ctx.store.writeTemp(archiveName, async (writeArchive) => {
-          const pending: Uint8Array[] = [];
-          const gz = new pako.Deflate({ gzip: true });
-          gz.onData = (c: Uint8Array) => void pending.push(c);
-          const flush = async () => {
-            for (const c of pending.splice(0)) await writeArchive(c);
-          };
-          const tail = await forEachLine(ctx.store.path(log), async (line) => {
-            if (line && isOld(line)) {
-              gz.push(Buffer.from(`${line}\n`), false);
-              moved++;
-              await flush();
-            } else if (line) await writeKept(Buffer.from(`${line}\n`));
-          });
-          if (tail) await writeKept(Buffer.from(tail));
-          gz.push(new Uint8Array(0), true);
-          await flush();
-        });
-      });
-      if (moved === 0) {
-        await fs.unlink(ctx.store.path(keptTemp)).catch(() => undefined);
-        await fs.unlink(ctx.store.path(archiveTemp!)).catch(() => undefined);
-        return { result: null };
-      }
-      // The archive first: a crash after this leaves copies (dropped by readers), never a loss.
-      await ctx.store.publish(archiveTemp!, archiveName);
-      report.archived += moved;
-      report.archive ??= archiveName;
-      report.archives.push(archiveName);
-      return { replaces: new Map([[log, keptTemp]]), result: null };
-    });
-  }
-  return report;
+  const outcome = await ctx.store.archiveFinished(cutoffMs, !!input.dryRun);
+  return { archived: outcome.archived, archive: outcome.archives[0] ?? null, archives: outcome.archives, cutoff: new Date(cutoffMs).toISOString(), dry_run: !!input.dryRun };
 }

@@ -9,14 +9,9 @@ import { join } from 'node:path';
 import { SwarmError, ioError } from '../errors.js';
 import { isoMs, isoSeconds } from '../model/now.js';
 import { releaseWork } from './releaseWork.js';
-import { shardFor } from '../model/shardFor.js';
 import { DEFAULT_PRIORITY, DEFAULT_TEAM, PRIORITIES, type AgentRecord, type Priority, type WorkItem } from '../model/types.js';
 import { validateName, validateText, validateWorkId } from '../model/validate.js';
-import { REGISTRY_FILE, agentStatsFile, completedFile, shardFile } from '../store/storeFiles.js';
 import type { OpContext } from './OpContext.js';
-import { readArchived } from './readArchived.js';
-import { readBacklog, readDead, readRegistry, readShard, readStats, readWaiting } from './storeShapes.js';
-import { creditCompletion } from './creditCompletion.js';
 
 export interface ImportProblem {
   file: string;
@@ -218,55 +213,20 @@ export async function importSwarmsh(ctx: OpContext, sourceDir: string, opts: Imp
   }
   for (const [id, done] of completions) if (!items.has(id)) add({ ...done, status: 'completed' }, 'coordination_log.json');
 
-  const n = ctx.store.shards;
-  const idx = Array.from({ length: n }, (_, i) => i);
   const leaseUntil = isoMs(ctx.config.clock() + ctx.config.leaseTtlSeconds * 1000);
-  const imported: string[] = [];
-  const files = [...idx.map(shardFile), ...idx.map(completedFile), ...idx.map(agentStatsFile), REGISTRY_FILE];
-  await ctx.store.transact(files, ctx.lockStats, async (view) => {
-    const shards = await Promise.all(idx.map((i) => readShard(view, i).then((a) => a.slice())));
-    const stats = await Promise.all(idx.map((i) => readStats(view, i).then((s) => structuredClone(s))));
-    // Already present means present anywhere: an id that has moved on to the backlog, the waiting
-    // or dead lists or an archive is still that item. Those files are read without their locks:
-    // every move into or out of them also needs an active shard's or a log's lock, held here.
-    const existing = new Set(shards.flat().map((w) => w.work_item_id));
-    for (const i of idx) for (const w of await ctx.store.readLog<WorkItem>(completedFile(i))) existing.add(w.work_item_id);
-    for (const w of [...(await readBacklog(ctx.store)), ...(await readWaiting(ctx.store)), ...(await readDead(ctx.store)), ...(await readArchived(ctx.store))]) existing.add(w.work_item_id);
-    const appends = new Map<string, string>();
-    for (const item of items.values()) {
-      if (existing.has(item.work_item_id)) {
-        report.skipped_existing++;
-        continue;
-      }
-      const s = shardFor(item.work_item_id, n);
-      if (item.status !== 'completed') {
-        // An imported claim is a claim like any other: it has a lease, renewed by its agent or reclaimed.
-        shards[s]!.push({ ...item, fencing_token: 1, attempts: 0, lease_expires_at: leaseUntil, claim_pid: null, claim_host: null });
-        report.active_imported++;
-        if (item.agent_id) imported.push(item.work_item_id);
-        continue;
-      }
-      appends.set(completedFile(s), (appends.get(completedFile(s)) ?? '') + JSON.stringify(item) + '\n');
-      report.completed_imported++;
-      creditCompletion(stats, item);
-    }
-    const registry = (await readRegistry(view)).slice();
-    const known = new Set(registry.map((a) => a.agent_id));
-    for (const a of agents) {
-      if (known.has(a.agent_id)) continue;
-      registry.push(a);
-      known.add(a.agent_id);
-      report.agents_imported++;
-    }
-    const writes = new Map<string, unknown>();
-    for (const i of idx) {
-      writes.set(shardFile(i), shards[i]);
-      writes.set(agentStatsFile(i), stats[i]);
-    }
-    writes.set(REGISTRY_FILE, registry);
-    if (opts.dryRun) return { result: null };
-    return { writes, appends, result: null };
-  });
+  // An imported claim is a claim like any other: it has a lease, renewed by its agent or reclaimed.
+  const batch = {
+    active: [...items.values()].filter((w) => w.status !== 'completed').map((w) => ({ ...w, fencing_token: 1, attempts: 0, lease_expires_at: leaseUntil, claim_pid: null, claim_host: null })),
+    finished: [...items.values()].filter((w) => w.status === 'completed'),
+    agents,
+  };
+  const outcome = await ctx.store.importBatch(batch, !!opts.dryRun);
+  report.active_imported = outcome.active.length;
+  report.completed_imported = outcome.finished;
+  report.agents_imported = outcome.agents;
+  report.skipped_existing = outcome.skipped;
+  const claimed = new Set(batch.active.filter((w) => w.agent_id).map((w) => w.work_item_id));
+  const imported = outcome.active.filter((id) => claimed.has(id));
   if (mode === 'keep') {
     report.claims.kept = imported.length;
     report.claims.lease_until = imported.length ? leaseUntil : null;

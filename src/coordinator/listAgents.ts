@@ -1,8 +1,6 @@
 import type { AgentRecord } from '../model/types.js';
 import { agentLiveness, lastSeenByAgent, type Liveness } from './agentLiveness.js';
 import type { OpContext } from './OpContext.js';
-import { unlessDamaged } from './containDamage.js';
-import { readRegistry, readShard, readStats } from './storeShapes.js';
 
 export interface AgentLiveness extends AgentRecord {
   /** Computed now (the stored `status` is what the last reap recorded). */
@@ -16,19 +14,16 @@ export interface AgentLiveness extends AgentRecord {
 
 /** Registered agents with their liveness, in registration order. */
 export async function listAgents(ctx: OpContext): Promise<AgentLiveness[]> {
-  await ctx.store.settle(ctx.lockStats);
-  const registry = await readRegistry(ctx.store);
-  const claims = (await Promise.all(Array.from({ length: ctx.store.shards }, (_, i) => readShard(ctx.store, i)))).flat();
+  await ctx.store.settle();
+  const registry = await ctx.store.agents();
+  const claims = await ctx.store.list(['active']);
   const completed = new Map<string, string>();
-  for (let i = 0; i < ctx.store.shards; i++) {
-    const stats = await unlessDamaged('agents', () => readStats(ctx.store, i), null);
-    for (const [id, a] of Object.entries(stats?.agents ?? {})) if (a.last_completed_at) completed.set(id, a.last_completed_at);
-  }
+  for (const [id, a] of Object.entries((await ctx.store.totals('agents')).agents)) if (a.last_completed_at) completed.set(id, a.last_completed_at);
   const seen = lastSeenByAgent(registry, claims, completed);
   const nowMs = ctx.config.clock();
   return registry.map((a) => {
     const last = seen.get(a.agent_id);
-    const { liveness, alive } = agentLiveness(a, claims, last ?? 0, nowMs, ctx.config.agentStaleSeconds);
+    const { liveness, alive } = agentLiveness(a, claims, last ?? 0, nowMs, ctx.config.agentStaleSeconds, ctx.config.agentHost);
     return { ...a, liveness, process_alive: alive, last_seen: last ? new Date(last).toISOString() : null, active_claims: claims.filter((w) => w.agent_id === a.agent_id).length };
   });
 }

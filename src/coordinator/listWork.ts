@@ -1,11 +1,8 @@
 import { SwarmError } from '../errors.js';
 import { compareIds } from '../model/claimOrder.js';
 import { FINISHED_STATUSES as FINISHED, type WorkItem } from '../model/types.js';
-import { completedFile } from '../store/storeFiles.js';
 import type { OpContext } from './OpContext.js';
-import { readArchived } from './readArchived.js';
-import { readBacklog, readDead, readShard, readWaiting } from './storeShapes.js';
-import { unlessDamaged } from './containDamage.js';
+import type { Place } from '../store/WorkStore.js';
 import { markBlocked } from './markBlocked.js';
 
 export interface ListFilter {
@@ -33,31 +30,28 @@ export async function listWork(ctx: OpContext, filter: ListFilter = {}): Promise
   if (status !== undefined && !LIFECYCLE.includes(status)) {
     // A claim's progress status is free (`progress ID 50 review`): valid when some claim has it now.
     const inUse = new Set<string>();
-    for (let i = 0; i < ctx.store.shards; i++) for (const w of await unlessDamaged('list', () => readShard(ctx.store, i), [])) inUse.add(w.status);
+    for (const w of await ctx.store.list(['active'], 'list')) inUse.add(w.status);
     if (!inUse.has(status)) {
       throw new SwarmError('INVALID_INPUT', `unknown status ${JSON.stringify(filter.status)}: use one of ${[...LIFECYCLE, ...[...inUse].filter((x) => !LIFECYCLE.includes(x)).sort()].join(', ')} (or ${Object.keys(STATUS_ALIASES).join(', ')})`, { status: filter.status });
     }
   }
   let items: WorkItem[];
   if (filter.archived) {
-    items = await readArchived(ctx.store);
+    items = await ctx.store.list(['archived']);
   } else {
-    await ctx.store.settle(ctx.lockStats);
+    await ctx.store.settle();
     const want = (s: string) => (status === undefined ? (FINISHED.has(s) ? !!filter.all : true) : status === s);
-    const n = ctx.store.shards;
-    const parts: Promise<WorkItem[]>[] = [];
+    const places: Place[] = [];
+    if (want('pending')) places.push('backlog');
+    if (want('waiting')) places.push('waiting');
+    if (want('dead')) places.push('dead');
+    if (status === undefined || !['pending', 'waiting', 'dead', 'completed', 'cancelled'].includes(status)) places.push('active');
+    if (want('completed') || want('cancelled')) places.push('finished');
     // A listing shows what is readable and warns about the rest (containDamage.ts).
-    const readable = (fn: () => Promise<WorkItem[]>) => unlessDamaged('list', fn, []);
-    if (want('pending')) parts.push(readBacklog(ctx.store, 'list'));
-    if (want('waiting')) parts.push(readable(() => readWaiting(ctx.store)));
-    if (want('dead')) parts.push(readable(() => readDead(ctx.store)));
-    const claimedStatus = status === undefined || !['pending', 'waiting', 'dead', 'completed', 'cancelled'].includes(status);
-    if (claimedStatus) parts.push(...Array.from({ length: n }, (_, i) => readable(() => readShard(ctx.store, i))));
-    if (want('completed') || want('cancelled')) parts.push(...Array.from({ length: n }, (_, i) => readable(() => ctx.store.readLog<WorkItem>(completedFile(i)))));
-    items = (await Promise.all(parts)).flat();
+    items = await ctx.store.list(places, 'list');
   }
   if (items.some((w) => w.status === 'waiting')) {
-    const dead = new Set((await unlessDamaged('list', () => readDead(ctx.store), [])).map((w) => w.work_item_id));
+    const dead = new Set((await ctx.store.list(['dead'], 'list')).map((w) => w.work_item_id));
     items = markBlocked(items, dead);
   }
   return items

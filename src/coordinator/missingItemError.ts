@@ -1,13 +1,12 @@
 import { SwarmError } from '../errors.js';
-import type { Store } from '../store/Store.js';
-import { findItem } from './findItem.js';
+import type { WorkStore } from '../store/WorkStore.js';
 
 /**
  * The error for an id that is not where `action` needs it: NOT_OWNER when `agentId`'s claim on it
  * was taken back (reclaimed after its lease, or failed), WRONG_STATE naming where it is, or NOT_FOUND.
  */
-export async function missingItemError(store: Store, id: string, action: string, expected = 'claimed', agentId?: string): Promise<SwarmError> {
-  const found = await findItem(store, id);
+export async function missingItemError(store: WorkStore, id: string, action: string, expected = 'claimed', agentId?: string): Promise<SwarmError> {
+  const found = await store.find(id);
   if (!found) return new SwarmError('NOT_FOUND', `no work item ${id}`, { work_item_id: id });
   const { item, place } = found;
   const lost = place !== 'finished' && place !== 'archived' && agentId ? [...(item.failures ?? [])].reverse().find((f) => f.agent_id === agentId) : undefined;

@@ -1,14 +1,11 @@
 import { isoSeconds } from '../model/now.js';
 import { processAlive } from '../model/processIdentity.js';
 import type { WorkItem } from '../model/types.js';
-import { REAP_STAMP, REGISTRY_FILE, shardFile } from '../store/storeFiles.js';
 import { agentLiveness, lastSeenByAgent } from './agentLiveness.js';
 import { MAX_EVENTS, unclaimedFields } from './claimFields.js';
-import { moveToBacklog } from './moveToBacklog.js';
 import type { OpContext } from './OpContext.js';
 import { promoteWaiting } from './promoteWaiting.js';
-import { readRegistry, readShard } from './storeShapes.js';
-import { unlessDamaged } from './containDamage.js';
+import { unlessDamaged } from '../store/containDamage.js';
 
 export interface ReapReport {
   /** Claims returned to the backlog, with why. */
@@ -20,9 +17,9 @@ export interface ReapReport {
 }
 
 /** Why a claim should go back to the backlog now, or null. */
-function reapReason(item: WorkItem, nowMs: number, staleAgents: ReadonlySet<string>): string | null {
+function reapReason(item: WorkItem, nowMs: number, staleAgents: ReadonlySet<string>, localHost: string): string | null {
   if (item.lease_expires_at && Date.parse(item.lease_expires_at) <= nowMs) return 'lease_expired';
-  if (processAlive(item.claim_pid, item.claim_host, item.claim_pid_start) === false) return 'process_gone';
+  if (processAlive(item.claim_pid, item.claim_host, item.claim_pid_start, localHost) === false) return 'process_gone';
   if (item.agent_id && staleAgents.has(item.agent_id)) return 'agent_stale';
   return null;
 }
@@ -36,47 +33,34 @@ function reapReason(item: WorkItem, nowMs: number, staleAgents: ReadonlySet<stri
  */
 export async function reapClaims(ctx: OpContext): Promise<ReapReport> {
   const report: ReapReport = { reaped: [], agents: [], promoted: 0 };
-  // A damaged shard is skipped: claims in every other shard are still reaped.
-  const shards = await Promise.all(Array.from({ length: ctx.store.shards }, (_, i) => unlessDamaged('reap', () => readShard(ctx.store, i), [])));
-  const registry = await unlessDamaged('reap', () => readRegistry(ctx.store), []);
+  // A damaged part of the store is skipped: claims everywhere else are still reaped.
+  const claims = await ctx.store.list(['active'], 'reap');
+  const registry = await ctx.store.agents('reap');
   const nowMs = ctx.config.clock();
   const stale = new Set<string>();
   if (registry.length) {
-    const claims = shards.flat();
     const seen = lastSeenByAgent(registry, claims);
     const changes = new Map<string, string>();
     for (const a of registry) {
-      const { liveness } = agentLiveness(a, claims, seen.get(a.agent_id) ?? 0, nowMs, ctx.config.agentStaleSeconds);
+      const { liveness } = agentLiveness(a, claims, seen.get(a.agent_id) ?? 0, nowMs, ctx.config.agentStaleSeconds, ctx.config.agentHost);
       // Only silence reclaims an agent's claims here; a dead process is judged per claim (claim_pid).
       if (liveness === 'stale') stale.add(a.agent_id);
       if (a.status !== liveness) changes.set(a.agent_id, liveness);
     }
     if (changes.size) {
-      await ctx.store.transact([REGISTRY_FILE], ctx.lockStats, async (view) => {
-        const agents = await readRegistry(view);
-        const next = agents.map((a) => (changes.has(a.agent_id) ? { ...a, status: changes.get(a.agent_id)! } : a));
-        return { writes: new Map([[REGISTRY_FILE, next]]), result: null };
-      });
+      await ctx.store.updateAgents((agents) => ({ agents: agents.map((a) => (changes.has(a.agent_id) ? { ...a, status: changes.get(a.agent_id)! } : a)), result: null }));
       for (const [agent_id, status] of changes) report.agents.push({ agent_id, status });
     }
   }
-  for (const [i, items] of shards.entries()) {
-    for (const w of items) {
-      const reason = reapReason(w, nowMs, stale);
-      if (!reason) continue;
-      const moved = await unlessDamaged('reap', () => moveToBacklog(
-        ctx,
-        shardFile(i),
-        w.work_item_id,
-        (item) => {
-          if (item.fencing_token !== w.fencing_token || reapReason(item, ctx.config.clock(), stale) === null) return null;
-          const attempt = { at: isoSeconds(ctx.config.clock()), outcome: reason, agent_id: item.agent_id, fencing_token: item.fencing_token ?? 0 };
-          return { ...item, ...unclaimedFields(ctx.config.clock()), attempts: (item.attempts ?? 0) + 1, failures: [...(item.failures ?? []), attempt].slice(-MAX_EVENTS) };
-        },
-        null,
-      ), null);
-      if (moved) report.reaped.push({ work_item_id: w.work_item_id, agent_id: w.agent_id, reason });
-    }
+  for (const w of claims) {
+    const reason = reapReason(w, nowMs, stale, ctx.config.agentHost);
+    if (!reason) continue;
+    const outcome = await unlessDamaged('reap', () => ctx.store.move(w.work_item_id, ['active'], (item, now) => {
+      if (item.fencing_token !== w.fencing_token || reapReason(item, now, stale, ctx.config.agentHost) === null) return null;
+      const attempt = { at: isoSeconds(now), outcome: reason, agent_id: item.agent_id, fencing_token: item.fencing_token ?? 0 };
+      return { to: 'backlog', item: { ...item, ...unclaimedFields(now), attempts: (item.attempts ?? 0) + 1, failures: [...(item.failures ?? []), attempt].slice(-MAX_EVENTS) } };
+    }), null);
+    if (outcome?.status === 'moved') report.reaped.push({ work_item_id: w.work_item_id, agent_id: w.agent_id, reason });
   }
   report.promoted = await unlessDamaged('reap', () => promoteWaiting(ctx), 0);
   ctx.span.setAttribute('reap.reaped', report.reaped.length);
@@ -85,6 +69,6 @@ export async function reapClaims(ctx: OpContext): Promise<ReapReport> {
 
 /** reapClaims at most once per REAP_INTERVAL_MS across all processes (claim-next, ready). */
 export async function maybeReap(ctx: OpContext): Promise<ReapReport | null> {
-  if (!(await ctx.store.claimStamp(REAP_STAMP, ctx.config.reapIntervalMs))) return null;
+  if (!(await ctx.store.reapDue(ctx.config.reapIntervalMs))) return null;
   return reapClaims(ctx);
 }

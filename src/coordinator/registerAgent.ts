@@ -1,10 +1,8 @@
 import { isoSeconds } from '../model/now.js';
-import { currentHost, processStartTime } from '../model/processIdentity.js';
+import { processStartTime } from '../model/processIdentity.js';
 import { DEFAULT_TEAM, type AgentRecord } from '../model/types.js';
 import { validateCapacity, validateName } from '../model/validate.js';
-import { REGISTRY_FILE } from '../store/storeFiles.js';
 import type { OpContext } from './OpContext.js';
-import { readRegistry } from './storeShapes.js';
 
 export interface RegisterInput {
   agentId: string;
@@ -16,7 +14,7 @@ export interface RegisterInput {
 }
 
 /**
- * Adds an agent to agent_status.json, or refreshes it when already registered. The pid recorded is
+ * Adds an agent to the registry (agent_status.json in the file store), or refreshes it when already registered. The pid recorded is
  * the agent's process (AGENT_PID; from the CLI, the calling script), used for liveness.
  */
 export async function registerAgent(ctx: OpContext, input: RegisterInput): Promise<AgentRecord> {
@@ -25,9 +23,8 @@ export async function registerAgent(ctx: OpContext, input: RegisterInput): Promi
   const capacity = validateCapacity(input.capacity ?? 100);
   const specialization = validateName('specialization', input.specialization ?? 'general_development');
   ctx.span.setAttribute('agent.id', agentId);
-  return ctx.store.transact([REGISTRY_FILE], ctx.lockStats, async (view) => {
-    const agents = await readRegistry(view);
-    const now = isoSeconds(ctx.config.clock());
+  return ctx.store.updateAgents((agents, nowMs) => {
+    const now = isoSeconds(nowMs);
     const prev = agents.find((a) => a.agent_id === agentId);
     const rec: AgentRecord = {
       agent_id: agentId,
@@ -38,10 +35,10 @@ export async function registerAgent(ctx: OpContext, input: RegisterInput): Promi
       registered_at: prev?.registered_at ?? now,
       last_heartbeat: now,
       pid: ctx.config.agentPid,
-      host: currentHost(),
+      host: ctx.config.agentHost,
       pid_start: processStartTime(ctx.config.agentPid),
     };
     const next = prev ? agents.map((a) => (a.agent_id === agentId ? rec : a)) : [...agents, rec];
-    return { writes: new Map([[REGISTRY_FILE, next]]), result: rec };
+    return { agents: next, result: rec };
   });
 }

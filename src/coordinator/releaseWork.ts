@@ -3,25 +3,17 @@ import type { WorkItem } from '../model/types.js';
 import { checkOwner, type OwnerProof } from './checkOwner.js';
 import { unclaimedFields, withEvent } from './claimFields.js';
 import { missingItemError } from './missingItemError.js';
-import { moveToBacklog } from './moveToBacklog.js';
-import type { OpContext } from './OpContext.js';
-import { workFiles } from './storeShapes.js';
+import { noteItem, type OpContext } from './OpContext.js';
 
 /** Gives a claim back on purpose: the item returns to the backlog at once, its attempt count unchanged. */
 export async function releaseWork(ctx: OpContext, workId: string, proof: OwnerProof & { reason?: string } = {}): Promise<WorkItem> {
   const id = validateWorkId(workId);
   const reason = proof.reason === undefined ? undefined : validateText('reason', proof.reason);
-  const files = workFiles(ctx.store, id);
-  ctx.span.setAttribute('work.id', id);
-  const moved = await moveToBacklog(
-    ctx,
-    files.shardFile,
-    id,
-    (item) => {
-      const forced = checkOwner(item, ctx, 'release', proof);
-      return { ...item, ...unclaimedFields(ctx.config.clock()), events: withEvent(item, 'release', ctx.agentId, ctx.config.clock(), { forced, reason }) };
-    },
-    () => missingItemError(ctx.store, id, 'release', 'claimed', ctx.agentId),
-  );
-  return moved!;
+  noteItem(ctx, id);
+  const outcome = await ctx.store.move(id, ['active'], (item, nowMs) => {
+    const forced = checkOwner(item, ctx, 'release', proof);
+    return { to: 'backlog', item: { ...item, ...unclaimedFields(nowMs), events: withEvent(item, 'release', ctx.agentId, nowMs, { forced, reason }) } };
+  });
+  if (outcome.status !== 'moved') throw await missingItemError(ctx.store, id, 'release', 'claimed', ctx.agentId);
+  return outcome.item;
 }

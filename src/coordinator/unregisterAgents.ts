@@ -7,11 +7,9 @@
 import { SwarmError } from '../errors.js';
 import { parseDuration } from '../model/parseDuration.js';
 import { validateName } from '../model/validate.js';
-import { REGISTRY_FILE } from '../store/storeFiles.js';
 import { listAgents } from './listAgents.js';
 import type { OpContext } from './OpContext.js';
 import { releaseWork } from './releaseWork.js';
-import { readRegistry, readShard } from './storeShapes.js';
 
 export interface UnregisterReport {
   removed: string[];
@@ -22,16 +20,14 @@ export interface UnregisterReport {
 }
 
 async function claimsOf(ctx: OpContext, agentId: string): Promise<string[]> {
-  const all = (await Promise.all(Array.from({ length: ctx.store.shards }, (_, i) => readShard(ctx.store, i)))).flat();
-  return all.filter((w) => w.agent_id === agentId).map((w) => w.work_item_id);
+  return (await ctx.store.list(['active'])).filter((w) => w.agent_id === agentId).map((w) => w.work_item_id);
 }
 
 async function removeFromRegistry(ctx: OpContext, ids: ReadonlySet<string>): Promise<string[]> {
-  return ctx.store.transact([REGISTRY_FILE], ctx.lockStats, async (view) => {
-    const agents = await readRegistry(view);
+  return ctx.store.updateAgents((agents) => {
     const removed = agents.filter((a) => ids.has(a.agent_id)).map((a) => a.agent_id);
     if (removed.length === 0) return { result: [] };
-    return { writes: new Map([[REGISTRY_FILE, agents.filter((a) => !ids.has(a.agent_id))]]), result: removed };
+    return { agents: agents.filter((a) => !ids.has(a.agent_id)), result: removed };
   });
 }
 
@@ -45,7 +41,7 @@ async function releaseAll(ctx: OpContext, agentId: string, claims: string[], rep
 export async function unregisterAgent(ctx: OpContext, agentId: string, force = false): Promise<UnregisterReport> {
   const id = validateName('agent_id', agentId);
   const report: UnregisterReport = { removed: [], released: [], kept: [] };
-  if (!(await readRegistry(ctx.store)).some((a) => a.agent_id === id)) throw new SwarmError('NOT_FOUND', `no registered agent ${id}`, { agent_id: id });
+  if (!(await ctx.store.agents()).some((a) => a.agent_id === id)) throw new SwarmError('NOT_FOUND', `no registered agent ${id}`, { agent_id: id });
   const claims = await claimsOf(ctx, id);
   if (claims.length && !force) {
     throw new SwarmError('WRONG_STATE', `agent ${id} holds ${claims.length} live claim(s) (${claims.join(', ')}); --force releases them back to the backlog`, { agent_id: id, claims });

@@ -88,10 +88,11 @@ export function agentProcess(pid: number): number {
 
 /**
  * true: alive; false: certainly gone (no such pid, or the pid now belongs to a process started
- * later); null: cannot tell (another host, or no pid recorded).
+ * later); null: cannot tell (another host, or no pid recorded). `localHost` is the host this
+ * process answers for (AGENT_HOST for claims; the machine's name for locks).
  */
-export function processAlive(pid: number | null | undefined, onHost: string | null | undefined, startTime?: number | null): boolean | null {
-  if (!pid || !onHost || onHost !== currentHost()) return null;
+export function processAlive(pid: number | null | undefined, onHost: string | null | undefined, startTime?: number | null, localHost: string = currentHost()): boolean | null {
+  if (!pid || !onHost || onHost !== localHost) return null;
   try {
     process.kill(pid, 0);
   } catch (err) {

@@ -86,7 +86,8 @@ describe('detect-regressions (issue 5)', () => {
   });
 
   it('compares two time windows of the telemetry journal the same way', () => {
-    // The journal of real CLI calls: 8 cycles, then 8 more with an injected 60 ms per operation.
+    // The journal of real CLI calls: 8 cycles, then 8 more with an injected delay per operation
+    // (DELAY_MS: scaled to this machine's speed now, so a loaded machine's noise cannot hide it).
     const store = join(dir, 'win-store');
     const tel = join(dir, 'win-telemetry');
     const env = { ...process.env, COORDINATION_DIR: store, TELEMETRY_DIR: tel, AGENT_ID: 'win_agent', OTEL_TRACES_SAMPLER: 'always_on' };
@@ -105,7 +106,7 @@ describe('detect-regressions (issue 5)', () => {
     const t0 = new Date().toISOString();
     cycles();
     const t1 = new Date().toISOString();
-    cycles({ SWARMFILE_INJECT_DELAY_MS: '60' });
+    cycles({ SWARMFILE_INJECT_DELAY_MS: String(DELAY_MS) });
     const t2 = new Date().toISOString();
     const windows = (current: [string, string], out: string) =>
       runNode('bench/detect-regressions.mjs', ['--telemetry', '--telemetry-dir', tel, '--baseline-since', t0, '--baseline-until', t1, '--current-since', current[0], '--current-until', current[1], '--metrics', 'duration_ms$', '--threshold', '25', '--out', out]);

@@ -6,17 +6,20 @@ import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { acquireLocks, newLockStats, releaseLocks } from '../../src/lock/acquireLocks.js';
+import { BACKENDS, envFor, freshStore, storeDigest, type TestStore } from '../support/backends.js';
 import { runSync, snapshot, storeEnv, tempDir } from '../support/index.js';
 
-describe('bad input is refused and nothing is written', () => {
+describe.each(BACKENDS)('bad input is refused and nothing is written (%s store)', (backend) => {
+  let store: TestStore;
   let dir: string;
   let env: Record<string, string>;
   let active: string;
   let done: string;
   let queued: string;
   beforeAll(() => {
-    dir = join(tempDir(), 'store');
-    env = storeEnv(dir, { AGENT_ID: 'agent_1' });
+    store = freshStore(backend);
+    dir = store.dir;
+    env = envFor(store, { AGENT_ID: 'agent_1' });
     active = runSync(['-q', 'claim', 'feature', 'active one'], env).stdout.trim();
     done = runSync(['-q', 'claim', 'feature', 'done one'], env).stdout.trim();
     expect(runSync(['complete', done], env).code).toBe(0);
@@ -74,26 +77,37 @@ describe('bad input is refused and nothing is written', () => {
   /** The documented code for each exit status (README, Exit statuses): what scripts branch on. */
   const CODES: Record<number, RegExp> = { 2: /\[(USAGE|INVALID_INPUT)\]/, 3: /\[NOT_FOUND\]/, 4: /\[WRONG_STATE\]/, 8: /\[NOT_OWNER\]/ };
 
-  it.each(rows)('%s', (_name, args, status, message) => {
-    const before = snapshot(dir);
+  it.each(rows)('%s', async (_name, args, status, message) => {
+    const before = await storeDigest(store);
     const r = runSync(args(), env);
     expect(r.code).toBe(status);
     expect(r.stderr).toMatch(new RegExp(`^coordination_helper: error ${CODES[status]!.source}: `, 'm'));
     // The message names what was wrong (the field, the id, the state), not just that something was.
     expect(r.stderr).toMatch(message);
     expect(r.stdout).toBe('');
-    expect(snapshot(dir)).toBe(before);
+    expect(await storeDigest(store)).toBe(before);
   });
 
-  it('a bad environment setting is invalid input', () => {
-    const before = snapshot(dir);
+  it('a bad environment setting is invalid input', async () => {
+    const before = await storeDigest(store);
     const r = runSync(['claim', 'feature', 'd'], { ...env, FLOCK_TIMEOUT: 'soon' });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/FLOCK_TIMEOUT/);
-    expect(snapshot(dir)).toBe(before);
+    expect(await storeDigest(store)).toBe(before);
   });
 
-  it('a lock that stays held gives LOCK_TIMEOUT (5) and writes nothing', async () => {
+  it.runIf(backend === 'postgres')('an unreachable or malformed COORDINATION_URL: exit 11 or 2, and the password is never printed', () => {
+    const down = runSync(['claim', 'feature', 'd'], { ...env, COORDINATION_URL: 'postgres://agent:s3cr3t-pw@127.0.0.1:1/nodb', FLOCK_TIMEOUT: '1' });
+    expect(down.code).toBe(11);
+    expect(down.stderr).toMatch(/\[STORE_UNAVAILABLE\].*cannot be reached/);
+    expect(down.stderr).toContain('postgres://agent:***@127.0.0.1:1/nodb');
+    const bad = runSync(['list'], { ...env, COORDINATION_URL: 'mysql://agent:s3cr3t-pw@host/db' });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/\[INVALID_INPUT\].*postgres:\/\//);
+    for (const r of [down, bad]) expect(r.stdout + r.stderr).not.toContain('s3cr3t-pw');
+  });
+
+  it.runIf(backend === 'file')('a lock that stays held gives LOCK_TIMEOUT (5) and writes nothing', async () => {
     // This (live) test process holds every shard's lock through the real lock algorithm.
     const cfg = { timeoutMs: 5000, retries: 1000, backoffMs: 1, backoffMaxMs: 20, staleMs: 60_000, hungAction: 'wait' as const };
     const before = snapshot(dir);
@@ -106,7 +120,7 @@ describe('bad input is refused and nothing is written', () => {
     expect(snapshot(dir)).toBe(before);
   });
 
-  it('a corrupt shard is reported (STORE_CORRUPT, 9) and left untouched; other shards keep working', () => {
+  it.runIf(backend === 'file')('a corrupt shard is reported (STORE_CORRUPT, 9) and left untouched; other shards keep working', () => {
     const d2 = join(tempDir(), 'store');
     const e2 = storeEnv(d2);
     const id = runSync(['-q', 'claim', 'feature', 'x'], e2).stdout.trim();

@@ -1,32 +1,33 @@
 /**
  * Real OS processes: 32 concurrent agents (bash loops calling the CLI), then an invariant check
- * over the files themselves.
+ * over the store itself (its files, or its tables), on every backend.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CLI, ROOT, storeEnv, tempDir } from '../support/index.js';
-import { assertConsistent, readStore } from '../support/storeInvariants.mjs';
+import { BACKENDS, envFor, freshStore, readTestStore, type TestStore } from '../support/backends.js';
+import { CLI, ROOT, tempDir } from '../support/index.js';
+import { assertConsistent } from '../support/storeInvariants.mjs';
 
 const AGENTS = 32;
 const CYCLES = 4;
 
-function runAgent(i: number, dir: string, outDir: string): Promise<number | null> {
+function runAgent(i: number, store: TestStore, outDir: string): Promise<number | null> {
   return new Promise((done) => {
     const child = spawn('bash', [join(ROOT, 'test/support/workers/agent_loop.sh'), String(CYCLES), join(outDir, `agent_${i}.log`)], {
-      env: { ...storeEnv(dir), CLI, AGENT_ID: `agent_${i}` },
+      env: { ...envFor(store), CLI, AGENT_ID: `agent_${i}` },
       stdio: 'ignore',
     });
     child.on('close', (code) => done(code));
   });
 }
 
-describe(`${AGENTS} concurrent agent processes`, () => {
+describe.each(BACKENDS)(`${AGENTS} concurrent agent processes (%s store)`, (backend) => {
   it('lose nothing and duplicate nothing', async () => {
     const base = tempDir();
-    const dir = join(base, 'store');
-    await Promise.all(Array.from({ length: AGENTS }, (_, i) => runAgent(i, dir, base)));
+    const testStore = freshStore(backend);
+    await Promise.all(Array.from({ length: AGENTS }, (_, i) => runAgent(i, testStore, base)));
 
     const reported = { claim: new Set<string>(), progress: new Set<string>(), complete: new Set<string>() };
     const failures: string[] = [];
@@ -43,7 +44,7 @@ describe(`${AGENTS} concurrent agent processes`, () => {
     expect(failures).toEqual([]);
     expect(reported.claim.size).toBe(AGENTS * CYCLES);
 
-    const store = readStore(dir);
+    const store = await readTestStore(testStore);
     assertConsistent(store);
     expect(store.leftovers).toEqual([]);
     // Every completion the CLI reported is in the log exactly once (readStore rejects duplicates)...

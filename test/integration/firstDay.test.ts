@@ -39,7 +39,7 @@ describe('issue 16', () => {
     expect(readdirSync(base)).toEqual([]);
     const first = runSync(['claim', 'feature', 'x'], env);
     expect(first.code).toBe(0);
-    expect(first.stderr).toContain(`created a new store at ${dir}`);
+    expect(first.stderr).toContain(`created a new file store at ${dir}`);
     expect(runSync(['claim', 'feature', 'y'], env).stderr).not.toContain('created');
     expect(existsSync(dir)).toBe(true);
   });

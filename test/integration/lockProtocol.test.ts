@@ -45,10 +45,16 @@ function holder(file: string, staleMs = 60_000): Promise<Holder> {
       else lines.push(line);
     }
   });
-  const next = () => new Promise<string>((resolve) => (lines.length ? resolve(lines.shift()!) : waiters.push(resolve)));
   const exited = new Promise<NodeJS.Signals | number | null>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? code)));
+  // A holder that dies instead of answering fails the test at once, saying how it ended.
+  const next = () =>
+    new Promise<string>((resolve, reject) => {
+      if (lines.length) return resolve(lines.shift()!);
+      waiters.push(resolve);
+      void exited.then((how) => reject(new Error(`the lock holder exited (${how}) before answering`)));
+    });
   return new Promise((resolve, reject) => {
-    void next().then((first) => (first === 'held' ? resolve({ child, exited, ask: () => (child.kill('SIGUSR2'), next() as Promise<'still-held' | 'lost'>) }) : reject(new Error(first))));
+    next().then((first) => (first === 'held' ? resolve({ child, exited, ask: () => (child.kill('SIGUSR2'), next() as Promise<'still-held' | 'lost'>) }) : reject(new Error(first))), reject);
     child.once('exit', (code) => reject(new Error(`holder exited ${code}`)));
   });
 }

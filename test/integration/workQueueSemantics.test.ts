@@ -8,10 +8,11 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Coordinator, isSwarmError, type WorkItem } from '../../src/index.js';
-import { CLI, run, runSync, storeEnv, tempDir } from '../support/index.js';
+import { BACKENDS, envFor, freshStore, type TestStore } from '../support/backends.js';
+import { CLI, run, runSync } from '../support/index.js';
 
-const open = (dir: string, agentId: string, env: Record<string, string> = {}, clock?: () => number) =>
-  Coordinator.open({ dir, agentId, env: { SWARMFILE_FSYNC: '0', REAP_INTERVAL_MS: '0', ...env }, ...(clock ? { clock } : {}) });
+const open = (store: TestStore, agentId: string, env: Record<string, string> = {}, clock?: () => number) =>
+  Coordinator.open({ ...store.open, agentId, env: { SWARMFILE_FSYNC: '0', REAP_INTERVAL_MS: '0', ...env }, ...(clock ? { clock } : {}) });
 /** A clock the test moves by hand: time rules are checked without sleeping, so a busy machine cannot make them flaky. */
 function settableClock() {
   let now = Date.now();
@@ -27,10 +28,10 @@ function deadPid(): number {
   return Number(String(r.stdout).trim());
 }
 
-describe('work queue', () => {
+describe.each(BACKENDS)('work queue (%s store)', (backend) => {
   it('claims by priority (critical > high > medium > low), then oldest first, and honours filters', async () => {
-    const dir = join(tempDir(), 'store');
-    const q = await open(dir, 'boss');
+    const store = freshStore(backend);
+    const q = await open(store, 'boss');
     const low = await q.add({ workType: 'doc', description: 'low', priority: 'low' });
     const med = await q.add({ workType: 'bug', description: 'med', priority: 'medium', team: 'red' });
     const crit1 = await q.add({ workType: 'bug', description: 'crit 1', priority: 'critical' });
@@ -54,24 +55,26 @@ describe('work queue', () => {
   });
 
   it('keeps a large backlog in order across segments', async () => {
-    const dir = join(tempDir(), 'store');
-    const q = await open(dir, 'boss');
+    const store = freshStore(backend);
+    const dir = store.dir;
+    const q = await open(store, 'boss');
     const added: string[] = [];
     for (let i = 0; i < 600; i++) added.push((await q.add({ workType: 'bulk', description: `item ${i}`, priority: 'high' })).work_item_id);
-    const segs = readdirSync(dir).filter((f) => /^backlog\.1\.\d+\.json$/.test(f));
-    expect(segs.length).toBe(3); // 256 per segment
+    // Segments are the file store's layout: 256 items each.
+    const segments = () => readdirSync(dir).filter((f) => /^backlog\.1\.\d+\.json$/.test(f)).length;
+    if (backend === 'file') expect(segments()).toBe(3);
     const claimed: string[] = [];
     for (let i = 0; i < 300; i++) claimed.push((await q.claimNext()).work_item_id);
     expect(claimed).toEqual(added.slice(0, 300));
     // The emptied first segment was removed; the tail stays.
-    expect(readdirSync(dir).filter((f) => /^backlog\.1\.\d+\.json$/.test(f)).length).toBe(2);
+    if (backend === 'file') expect(segments()).toBe(2);
     expect(ids(await q.ready({ limit: 1 }))).toEqual([added[300]]);
     await q.close();
   });
 
   it('holds items with --depends-on back until every dependency is completed', async () => {
-    const dir = join(tempDir(), 'store');
-    const q = await open(dir, 'builder');
+    const store = freshStore(backend);
+    const q = await open(store, 'builder');
     const x = await q.add({ workType: 'build', description: 'x', priority: 'low' });
     const y = await q.add({ workType: 'test', description: 'y', priority: 'critical', dependsOn: [x.work_item_id] });
     const z = await q.add({ workType: 'ship', description: 'z', priority: 'critical', dependsOn: [x.work_item_id, y.work_item_id] });
@@ -98,9 +101,9 @@ describe('work queue', () => {
   });
 
   it('retries a failed item after an exponential, jittered delay, then dead-letters it; requeue revives it', async () => {
-    const dir = join(tempDir(), 'store');
+    const store = freshStore(backend);
     const t = settableClock();
-    const q = await open(dir, 'worker', { MAX_RETRY_ATTEMPTS: '3', RETRY_BACKOFF_SECONDS: '1' }, t.clock);
+    const q = await open(store, 'worker', { MAX_RETRY_ATTEMPTS: '3', RETRY_BACKOFF_SECONDS: '1' }, t.clock);
     const item = await q.add({ workType: 'flaky', description: 'flaky job' });
     for (let attempt = 1; attempt <= 2; attempt++) {
       const c = await q.claimNext();
@@ -134,9 +137,9 @@ describe('work queue', () => {
   });
 
   it('lets only the owner act on a claim, with --force for operators (recorded)', async () => {
-    const dir = join(tempDir(), 'store');
-    const a = await open(dir, 'agent_a');
-    const b = await open(dir, 'agent_b');
+    const store = freshStore(backend);
+    const a = await open(store, 'agent_a');
+    const b = await open(store, 'agent_b');
     await a.add({ workType: 'feature', description: 'mine' });
     const c = await a.claimNext();
     for (const op of [() => b.progress(c.work_item_id, 10), () => b.heartbeat(c.work_item_id), () => b.release(c.work_item_id), () => b.fail(c.work_item_id, { reason: 'x' }), () => b.complete(c.work_item_id)]) {
@@ -150,10 +153,10 @@ describe('work queue', () => {
   });
 
   it('reclaims an expired lease; the old owner is fenced off, even under the same agent id', async () => {
-    const dir = join(tempDir(), 'store');
+    const store = freshStore(backend);
     const t = settableClock();
-    const a = await open(dir, 'agent_a', {}, t.clock);
-    const b = await open(dir, 'agent_b', {}, t.clock);
+    const a = await open(store, 'agent_a', {}, t.clock);
+    const b = await open(store, 'agent_b', {}, t.clock);
     const item = await a.add({ workType: 'feature', description: 'slow' });
     const first = await a.claimNext({ leaseSeconds: 1 });
     expect(first.fencing_token).toBe(1);
@@ -171,16 +174,16 @@ describe('work queue', () => {
     expect(await codeOf(a.complete(item.work_item_id))).toBe('NOT_OWNER');
     expect(await codeOf(a.progress(item.work_item_id, 90))).toBe('NOT_OWNER');
     // Same agent id, new process (another Coordinator): its stale token is refused.
-    const a2 = await open(dir, 'agent_b');
+    const a2 = await open(store, 'agent_b');
     expect(await codeOf(a2.complete(item.work_item_id, { token: 1 }))).toBe('NOT_OWNER');
     expect((await b.complete(item.work_item_id)).fencing_token).toBe(2);
     for (const c of [a, b, a2]) await c.close();
   });
 
   it('returns a claim whose process is gone, and a released claim, to the front of the backlog', async () => {
-    const dir = join(tempDir(), 'store');
-    const gone = await open(dir, 'ghost', { AGENT_PID: String(deadPid()) });
-    const q = await open(dir, 'alive');
+    const store = freshStore(backend);
+    const gone = await open(store, 'ghost', { AGENT_PID: String(deadPid()) });
+    const q = await open(store, 'alive');
     const old = await q.add({ workType: 'x', description: 'old' });
     const young = await q.add({ workType: 'x', description: 'young' });
     expect((await gone.claimNext()).work_item_id).toBe(old.work_item_id);
@@ -197,8 +200,8 @@ describe('work queue', () => {
   });
 
   it('cancels queued, waiting, dead and (owner or forced) claimed items into the finished log', async () => {
-    const dir = join(tempDir(), 'store');
-    const q = await open(dir, 'op', { MAX_RETRY_ATTEMPTS: '1' });
+    const store = freshStore(backend);
+    const q = await open(store, 'op', { MAX_RETRY_ATTEMPTS: '1' });
     const queued = await q.add({ workType: 'x', description: 'queued' });
     const dep = await q.add({ workType: 'x', description: 'dep' });
     const waiting = await q.add({ workType: 'x', description: 'waiting', dependsOn: [dep.work_item_id] });
@@ -215,9 +218,10 @@ describe('work queue', () => {
   });
 
   it('archives finished items older than the cutoff into gzip archives that list --archived reads', async () => {
-    const dir = join(tempDir(), 'store');
+    const store = freshStore(backend);
+    const dir = store.dir;
     const t = settableClock();
-    const q = await open(dir, 'op', {}, t.clock);
+    const q = await open(store, 'op', {}, t.clock);
     const done: string[] = [];
     for (let i = 0; i < 5; i++) {
       const w = await q.claim({ workType: 'x', description: `job ${i}` });
@@ -232,7 +236,8 @@ describe('work queue', () => {
     t.advance(1100); // completed_at has one-second resolution
     const r = await q.cleanup({ olderThan: '0s' });
     expect(r.archived).toBe(5);
-    expect(existsSync(join(dir, r.archive!))).toBe(true);
+    if (backend === 'file') expect(existsSync(join(dir, r.archive!))).toBe(true);
+    else expect(r.archive).toBeTruthy();
     expect(await q.list({ status: 'completed' })).toEqual([]);
     expect(ids(await q.list({ archived: true })).sort()).toEqual([...done].sort());
     expect((await q.show(done[0]!)).status).toBe('completed');
@@ -244,13 +249,13 @@ describe('work queue', () => {
   });
 
   it('shows agents as active, stale or gone', async () => {
-    const dir = join(tempDir(), 'store');
+    const store = freshStore(backend);
     const child = spawn('sleep', ['30']);
     try {
       const t = settableClock();
-      const a = await open(dir, 'agent_live', { AGENT_PID: String(child.pid), AGENT_STALE_SECONDS: '1' }, t.clock);
+      const a = await open(store, 'agent_live', { AGENT_PID: String(child.pid), AGENT_STALE_SECONDS: '1' }, t.clock);
       await a.register({ agentId: 'agent_live', team: 'red', capacity: 3, specialization: 'tests' });
-      const g = await open(dir, 'agent_gone', { AGENT_PID: String(deadPid()) });
+      const g = await open(store, 'agent_gone', { AGENT_PID: String(deadPid()) });
       await g.register({ agentId: 'agent_gone' });
       let agents = await a.agents();
       expect(agents.map((x) => [x.agent_id, x.liveness, x.process_alive])).toEqual([
@@ -273,12 +278,12 @@ describe('work queue', () => {
   });
 
   it('an agent registered by a setup script that exited is not gone while its claims run elsewhere', async () => {
-    const dir = join(tempDir(), 'store');
+    const store = freshStore(backend);
     const child = spawn('sleep', ['30']);
     try {
-      const setup = await open(dir, 'agent_w', { AGENT_PID: String(deadPid()) });
+      const setup = await open(store, 'agent_w', { AGENT_PID: String(deadPid()) });
       await setup.register({ agentId: 'agent_w' });
-      const worker = await open(dir, 'agent_w', { AGENT_PID: String(child.pid) });
+      const worker = await open(store, 'agent_w', { AGENT_PID: String(child.pid) });
       await worker.add({ workType: 'x', description: 'x' });
       const c = await worker.claimNext();
       expect((await worker.reap()).reaped).toEqual([]);
@@ -294,8 +299,8 @@ describe('work queue', () => {
   });
 
   it('claim-next --wait blocks until an add wakes it; without work it exits 7 when the time is up', async () => {
-    const dir = join(tempDir(), 'store');
-    const env = storeEnv(dir, { AGENT_ID: 'waiter' });
+    const store = freshStore(backend);
+    const env = envFor(store, { AGENT_ID: 'waiter' });
     expect(runSync(['-q', 'add', 'x', 'prime the store'], env).code).toBe(0);
     expect(runSync(['-q', 'claim-next'], env).code).toBe(0);
     const t0 = Date.now();
@@ -313,8 +318,8 @@ describe('work queue', () => {
   });
 
   it('CLI: the claim records the agent script, also from a pipeline subshell, or AGENT_PID', () => {
-    const dir = join(tempDir(), 'store');
-    const env = storeEnv(dir, { AGENT_ID: 'script_agent', CLI });
+    const store = freshStore(backend);
+    const env = envFor(store, { AGENT_ID: 'script_agent', CLI });
     for (let i = 0; i < 3; i++) runSync(['-q', 'add', 'x', `item ${i}`], env);
     const script = [
       'a=$(node "$CLI" -q claim-next)',
@@ -330,8 +335,8 @@ describe('work queue', () => {
   });
 
   it('CLI: exit 7 when nothing is claimable, 8 for a non-owner, and --json carries the fencing token', () => {
-    const dir = join(tempDir(), 'store');
-    const env = storeEnv(dir, { AGENT_ID: 'cli_a' });
+    const store = freshStore(backend);
+    const env = envFor(store, { AGENT_ID: 'cli_a' });
     expect(runSync(['claim-next'], env).code).toBe(7);
     const id = runSync(['-q', 'add', 'feature', 'via cli', 'high'], env).stdout.trim();
     const claimed = JSON.parse(runSync(['--json', 'claim-next'], env).stdout) as WorkItem;

@@ -6,7 +6,7 @@ import { backoffDelay } from '../../src/lock/backoffDelay.js';
 import { generateId, idTimeMs } from '../../src/model/generateId.js';
 import { fnv1a, shardFor } from '../../src/model/shardFor.js';
 import { isoSeconds } from '../../src/model/now.js';
-import { intentFiles, intentName, preparedLockWriter, tempFileTarget, tempFileWriter } from '../../src/store/storeFiles.js';
+import { intentFiles, intentName, preparedLockWriter, tempFileTarget, tempFileWriter } from '../../src/store/file/storeFiles.js';
 
 describe('ids', () => {
   it('have the SwarmSH form and strictly increase within a process', () => {

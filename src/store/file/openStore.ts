@@ -4,12 +4,12 @@
  * same way whatever its WORK_QUEUE_SHARDING says.
  */
 import { join } from 'node:path';
-import type { Config } from '../config.js';
-import { SwarmError, ioError } from '../errors.js';
-import * as fs from '../fsAsync.js';
+import type { Config } from '../../config.js';
+import { SwarmError, ioError } from '../../errors.js';
+import * as fs from '../../fsAsync.js';
 import { Store } from './Store.js';
 import { FORMAT_FILE, FORMAT_NAME, FORMAT_VERSION } from './storeFiles.js';
-import { mkdirs } from '../mkdirs.js';
+import { mkdirs } from '../../mkdirs.js';
 
 export interface FormatRecord {
   format: string;

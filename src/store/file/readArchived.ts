@@ -1,10 +1,10 @@
 import { join } from 'node:path';
-import { SwarmError, ioError } from '../errors.js';
-import * as fs from '../fsAsync.js';
-import { loadPako } from '../journal/readJournalFile.js';
-import type { WorkItem } from '../model/types.js';
-import type { Store } from '../store/Store.js';
-import { ARCHIVE_DIR } from '../store/storeFiles.js';
+import { SwarmError, ioError } from '../../errors.js';
+import * as fs from '../../fsAsync.js';
+import { loadPako } from '../../journal/readJournalFile.js';
+import type { WorkItem } from '../../model/types.js';
+import type { Store } from './Store.js';
+import { ARCHIVE_DIR } from './storeFiles.js';
 
 /**
  * Every archived item, oldest archive first. A crash between writing an archive and trimming the

@@ -1,4 +1,4 @@
-import type { WorkItem } from '../model/types.js';
+import type { WorkItem } from '../../model/types.js';
 import type { Segment } from './listSegments.js';
 
 /**

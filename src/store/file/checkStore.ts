@@ -7,15 +7,15 @@
  * of a dead process.
  */
 import { join } from 'node:path';
-import * as fs from '../fsAsync.js';
-import { loadPako } from '../journal/readJournalFile.js';
-import { OWNER_PREFIX, readOwners } from '../lock/lockDir.js';
-import { judgeOwner, parseOwner } from '../lock/lockOwner.js';
-import { shardFor } from '../model/shardFor.js';
-import type { WorkItem } from '../model/types.js';
-import { currentHost, processAlive } from '../model/processIdentity.js';
-import type { Store } from '../store/Store.js';
-import { ARCHIVE_DIR, DEAD_FILE, FORMAT_FILE, REGISTRY_FILE, WAITING_FILE, intentFiles, parseSegment, preparedLockWriter, tempFileTarget, tempFileWriter } from '../store/storeFiles.js';
+import * as fs from '../../fsAsync.js';
+import { loadPako } from '../../journal/readJournalFile.js';
+import { OWNER_PREFIX, readOwners } from '../../lock/lockDir.js';
+import { judgeOwner, parseOwner } from '../../lock/lockOwner.js';
+import { shardFor } from '../../model/shardFor.js';
+import type { WorkItem } from '../../model/types.js';
+import { currentHost, processAlive } from '../../model/processIdentity.js';
+import type { Store } from './Store.js';
+import { ARCHIVE_DIR, DEAD_FILE, FORMAT_FILE, REGISTRY_FILE, WAITING_FILE, intentFiles, parseSegment, preparedLockWriter, tempFileTarget, tempFileWriter } from './storeFiles.js';
 import { isAgentArray, isItemArray, isStatsShard, type StatsShard } from './storeShapes.js';
 
 export type FindingKind =

@@ -12,12 +12,13 @@
  * Intents that cannot be replayed and unreadable archives are renamed to `.damaged-<time>` first.
  * `dryRun` reports the same actions and changes nothing.
  */
-import { isSwarmError } from '../errors.js';
-import * as fs from '../fsAsync.js';
-import type { WorkItem } from '../model/types.js';
-import { agentStatsFile, completedFile, shardFile } from '../store/storeFiles.js';
+import { isSwarmError } from '../../errors.js';
+import * as fs from '../../fsAsync.js';
+import type { WorkItem } from '../../model/types.js';
+import { agentStatsFile, completedFile, shardFile } from './storeFiles.js';
 import { checkStore, kindOf, type CheckReport, type FileKind } from './checkStore.js';
-import type { OpContext } from './OpContext.js';
+import type { LockStats } from '../../lock/acquireLocks.js';
+import type { Store } from './Store.js';
 import { readArchived } from './readArchived.js';
 import { emptyStats, isAgentArray, isItemArray, isStatsShard, type StatsShard } from './storeShapes.js';
 import { creditCompletion } from './creditCompletion.js';
@@ -58,9 +59,8 @@ function salvage(text: string, key: 'work_item_id' | 'agent_id'): Record<string,
   return out;
 }
 
-export async function repairStore(ctx: OpContext, { dryRun = false } = {}): Promise<RepairReport> {
-  const store = ctx.store;
-  const stamp = new Date(ctx.config.clock()).toISOString().replace(/[:.]/g, '-');
+export async function repairStore(store: Store, lockStats: LockStats, nowMs: number, { dryRun = false } = {}): Promise<RepairReport> {
+  const stamp = new Date(nowMs).toISOString().replace(/[:.]/g, '-');
   const actions: RepairAction[] = [];
   const before = await checkStore(store);
   if (before.damaged === 0) return { dry_run: dryRun, actions, after: before };
@@ -80,7 +80,7 @@ export async function repairStore(ctx: OpContext, { dryRun = false } = {}): Prom
     return k !== null && k !== 'format';
   });
   const all = [...new Set([...names, ...Array.from({ length: n }, (_, i) => [shardFile(i), completedFile(i), agentStatsFile(i)]).flat()])].sort();
-  await store.transact(dryRun ? [] : all, ctx.lockStats, async () => {
+  await store.transact(dryRun ? [] : all, lockStats, async () => {
     const texts = new Map<string, string>();
     const writes = new Map<string, unknown>();
     const arrays = new Map<string, Record<string, unknown>[]>();

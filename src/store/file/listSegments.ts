@@ -1,5 +1,5 @@
-import type { Store } from '../store/Store.js';
-import { parseSegment } from '../store/storeFiles.js';
+import type { Store } from './Store.js';
+import { parseSegment } from './storeFiles.js';
 
 export interface Segment {
   file: string;

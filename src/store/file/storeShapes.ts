@@ -1,11 +1,11 @@
 /** Shape checks and typed readers for the store's files, shared by the use cases. */
-import type { AgentRecord, WorkItem } from '../model/types.js';
-import type { TxnView } from '../store/Store.js';
-import type { Store } from '../store/Store.js';
-import { agentStatsFile, completedFile, shardFile, DEAD_FILE, REGISTRY_FILE, WAITING_FILE } from '../store/storeFiles.js';
-import { shardFor } from '../model/shardFor.js';
-import { listSegments } from '../backlog/listSegments.js';
-import { unlessDamaged } from './containDamage.js';
+import type { AgentRecord, WorkItem } from '../../model/types.js';
+import type { TxnView } from './Store.js';
+import type { Store } from './Store.js';
+import { agentStatsFile, completedFile, shardFile, DEAD_FILE, REGISTRY_FILE, WAITING_FILE } from './storeFiles.js';
+import { shardFor } from '../../model/shardFor.js';
+import { listSegments } from './listSegments.js';
+import { unlessDamaged } from '../containDamage.js';
 
 export interface TeamTotals {
   tasks_completed: number;

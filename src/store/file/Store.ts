@@ -12,13 +12,13 @@
  */
 import { constants as fsc } from 'node:fs';
 import { join } from 'node:path';
-import type { Config } from '../config.js';
-import { SwarmError, ioError } from '../errors.js';
-import * as fs from '../fsAsync.js';
-import { acquireLocks, releaseLocks, type HeldLock, type LockStats } from '../lock/acquireLocks.js';
-import { removePrepared } from '../lock/lockDir.js';
-import { reportWarning } from '../warnings.js';
-import { currentHost as currentHostName, processAlive } from '../model/processIdentity.js';
+import type { Config } from '../../config.js';
+import { SwarmError, ioError } from '../../errors.js';
+import * as fs from '../../fsAsync.js';
+import { acquireLocks, releaseLocks, type HeldLock, type LockStats } from '../../lock/acquireLocks.js';
+import { removePrepared } from '../../lock/lockDir.js';
+import { reportWarning } from '../../warnings.js';
+import { currentHost as currentHostName, processAlive } from '../../model/processIdentity.js';
 import { ALL_FILES, INTENT_PREFIX, intentFiles, intentName, preparedLockWriter, tempFileTarget, tempFileWriter } from './storeFiles.js';
 import { writeFileAtomic } from './writeFileAtomic.js';
 

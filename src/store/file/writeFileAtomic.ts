@@ -10,7 +10,7 @@
  * rename replaces a planted link rather than writing through it), and the mode comes from the
  * umask like any other file the user's processes create (0644 under umask 022, 0600 under 077).
  */
-import { close, fsync, open, rename, unlink, writeAll } from '../fsAsync.js';
+import { close, fsync, open, rename, unlink, writeAll } from '../../fsAsync.js';
 
 export interface AtomicWriteOptions {
   /** fsync the temporary file before the rename (power-loss safety). */

@@ -1,8 +1,8 @@
-import { listSegments } from '../backlog/listSegments.js';
-import type { WorkItem } from '../model/types.js';
-import type { Store } from '../store/Store.js';
-import { ARCHIVE_DIR, DEAD_FILE, WAITING_FILE } from '../store/storeFiles.js';
-import { unlessDamaged } from './containDamage.js';
+import { listSegments } from './listSegments.js';
+import type { WorkItem } from '../../model/types.js';
+import type { Store } from './Store.js';
+import { ARCHIVE_DIR, DEAD_FILE, WAITING_FILE } from './storeFiles.js';
+import { unlessDamaged } from '../containDamage.js';
 import { readArchived } from './readArchived.js';
 import { findCompleted, readItems, readShard, workFiles } from './storeShapes.js';
 

@@ -1,8 +1,8 @@
-import { compareIds } from '../model/claimOrder.js';
-import type { WorkItem } from '../model/types.js';
-import type { Store } from '../store/Store.js';
-import { segmentFile } from '../store/storeFiles.js';
-import { readItems } from '../coordinator/storeShapes.js';
+import { compareIds } from '../../model/claimOrder.js';
+import type { WorkItem } from '../../model/types.js';
+import type { Store } from './Store.js';
+import { segmentFile } from './storeFiles.js';
+import { readItems } from './storeShapes.js';
 import { tailOf, type Segment } from './listSegments.js';
 
 /**

@@ -1,0 +1,168 @@
+/**
+ * The store interface: everything the use cases in src/coordinator/ need from where items live,
+ * and nothing about how they are kept. The rules (validation, ownership, fencing, retries, events)
+ * stay in the coordinator and reach the store as `decide` callbacks, which the store runs on the
+ * item as it is under its lock (file locks, or a row lock in a database), so one copy of the rules
+ * serves every backend. A callback may be run more than once (on a lock-free look first, to learn
+ * which files to lock); it must be a pure function of its arguments, and may throw to refuse.
+ *
+ * Implementations: the file store (src/store/file/, FileWorkStore), the default, and PostgreSQL
+ * (src/store/postgres/, PgWorkStore) for agents on several hosts.
+ */
+import type { LockStats } from '../lock/acquireLocks.js';
+import type { ClaimFilter } from '../model/claimOrder.js';
+import type { AgentRecord, WorkItem } from '../model/types.js';
+import type { CheckReport } from './file/checkStore.js';
+import type { RepairReport } from './file/repairStore.js';
+
+/** Where an unfinished item is: claimed, queued, waiting on dependencies, or dead-lettered. */
+export type LivePlace = 'active' | 'backlog' | 'waiting' | 'dead';
+/** Every place an item can be found: finished items are completed or cancelled; archived ones were cleaned up. */
+export type Place = LivePlace | 'finished' | 'archived';
+
+export interface Found {
+  item: WorkItem;
+  place: Place;
+}
+
+/** A transition's decision: where the item goes and what it looks like there. */
+export interface Move {
+  to: LivePlace | 'finished';
+  item: WorkItem;
+  /** Finishing only: count a completion for this agent (and the item's team) in the counters. */
+  credit?: string;
+}
+
+export type MoveOutcome =
+  | { status: 'moved'; item: WorkItem; from: LivePlace }
+  /** `decide` returned null: nothing changed. */
+  | { status: 'kept' }
+  /** The item is in none of the places asked for. */
+  | { status: 'missing' };
+
+export interface MoveOptions {
+  /**
+   * Pass `decide` the ids of waiting items that depend on this one, and keep new dependents out
+   * while it decides (cancel must not strand an item that starts depending on it meanwhile).
+   */
+  dependents?: boolean;
+  /** The decision usually keeps the item where it is (progress, heartbeat): a hint, not a rule. */
+  inPlace?: boolean;
+}
+
+/** Where the item was found, and (with MoveOptions.dependents) who waits on it. */
+export interface Whereabouts {
+  place: LivePlace;
+  dependents: readonly string[];
+}
+export type Decide = (item: WorkItem, nowMs: number, at: Whereabouts) => Move | null;
+
+export interface TeamTotals {
+  tasks_completed: number;
+  velocity_points: number;
+}
+export interface AgentTotals extends TeamTotals {
+  last_completed_at: string | null;
+}
+/** Completion counters, by agent and by team. */
+export interface Totals {
+  agents: Record<string, AgentTotals>;
+  teams: Record<string, TeamTotals>;
+}
+
+export type ClaimOutcome = { item: WorkItem } | { item?: undefined; nextRetryMs?: number };
+
+/** What import-swarmsh brings in; ids already present anywhere are skipped. */
+export interface ImportBatch {
+  active: WorkItem[];
+  finished: WorkItem[];
+  agents: AgentRecord[];
+}
+export interface ImportOutcome {
+  /** Ids of the active items imported. */
+  active: string[];
+  finished: number;
+  agents: number;
+  skipped: number;
+}
+
+export interface ArchiveOutcome {
+  archived: number;
+  /** Where the archives went, relative to the store's location. */
+  archives: string[];
+}
+
+/** A watch on the backlog: `changed` is called when items may have become claimable. */
+export interface QueueWatch {
+  close(): Promise<void>;
+}
+
+/** One operation's view of the store (lock statistics are counted per operation). */
+export interface WorkStore {
+  readonly kind: 'file' | 'postgres';
+  /** For people: the directory (or the database, its password never shown). */
+  readonly location: string;
+  /** Shards of the active items (1 where the backend does not shard). */
+  readonly shards: number;
+
+  /** Stores a new item already claimed (`claim`), made by `make` at the store's time. */
+  insertClaim(make: (nowMs: number) => WorkItem): Promise<WorkItem>;
+  /**
+   * Enqueues a new item at the tail of its priority, or in the waiting list. `decide` sees the
+   * finished record of each dependency (undefined while unfinished), read while no completion can
+   * slip in between, and says where the item goes (or throws).
+   */
+  enqueue(item: WorkItem, deps: readonly string[], decide: (finished: ReadonlyMap<string, WorkItem | undefined>) => 'backlog' | 'waiting'): Promise<WorkItem>;
+  /** Moves (or updates in place) one item found in one of `from`, as `decide` says, all or nothing. */
+  move(id: string, from: readonly LivePlace[], decide: Decide, options?: MoveOptions): Promise<MoveOutcome>;
+  /** Applies `renew` to every claim of `agentId`; returns their ids. */
+  renewClaims(agentId: string, renew: (item: WorkItem, nowMs: number) => WorkItem): Promise<string[]>;
+  /**
+   * Claims the best claimable backlog item (priority, then creation order) matching `filter`:
+   * `claim` turns it into its active form. Exactly once. Without a claimable item, says when the
+   * earliest retry delay of a matching item ends.
+   */
+  claimNext(filter: ClaimFilter, claim: (item: WorkItem, nowMs: number) => WorkItem): Promise<ClaimOutcome>;
+  /** What claimNext would hand out now, in order, at most `limit`. */
+  listClaimable(filter: ClaimFilter, limit: number): Promise<WorkItem[]>;
+
+  find(id: string): Promise<Found | null>;
+  /**
+   * Every item in `places`, unordered. With `passingBy` (an operation's name), damaged parts are
+   * skipped with a warning; without it, they fail the call.
+   */
+  list(places: readonly Place[], passingBy?: string): Promise<WorkItem[]>;
+  countQueued(passingBy: string): Promise<number>;
+  /** Which of `ids` are completed (finished with status completed, not cancelled). */
+  completedIds(ids: readonly string[]): Promise<Set<string>>;
+
+  agents(passingBy?: string): Promise<AgentRecord[]>;
+  /** Changes the registry under its lock: `change` returns the new list (or undefined: no change) and a result. */
+  updateAgents<T>(change: (agents: readonly AgentRecord[], nowMs: number) => { agents?: AgentRecord[]; result: T }): Promise<T>;
+  totals(passingBy: string): Promise<Totals>;
+
+  /** True for at most one caller per `intervalMs` across all processes (throttles automatic reaping). */
+  reapDue(intervalMs: number): Promise<boolean>;
+  /** Waits until every change already committed is visible to lock-free reads. */
+  settle(): Promise<void>;
+  /** Moves finished items older than `cutoffMs` (and no waiting item's dependency) into archives. */
+  archiveFinished(cutoffMs: number, dryRun: boolean): Promise<ArchiveOutcome>;
+  importBatch(batch: ImportBatch, dryRun: boolean): Promise<ImportOutcome>;
+  /** Calls `changed` when the backlog may have changed; resolves once watching. */
+  watchQueue(changed: () => void): Promise<QueueWatch>;
+
+  /** fsck and repair, where the backend has files to check (the file store). */
+  check?(): Promise<CheckReport>;
+  repair?(dryRun: boolean): Promise<RepairReport>;
+}
+
+/** A backend opened once per Coordinator; `session` gives each operation its view. */
+export interface StoreBackend {
+  readonly kind: WorkStore['kind'];
+  readonly location: string;
+  readonly shards: number;
+  /** Opening it created the store. */
+  readonly created: boolean;
+  session(stats: LockStats): WorkStore;
+  close(): Promise<void>;
+}

@@ -1,0 +1,199 @@
+/**
+ * The file store behind the WorkStore interface: sharded JSON files in one directory, changed only
+ * through Store.transact (locks, intents, atomic renames). The file layout is known in this folder
+ * and nowhere else (storeFiles.ts names the files; docs/architecture.md draws the protocols).
+ */
+import type { Config } from '../../config.js';
+import { SwarmError } from '../../errors.js';
+import type { LockStats } from '../../lock/acquireLocks.js';
+import type { ClaimFilter } from '../../model/claimOrder.js';
+import { ownEntry } from '../../model/ownEntry.js';
+import { shardFor } from '../../model/shardFor.js';
+import type { AgentRecord, WorkItem } from '../../model/types.js';
+import { unlessDamaged } from '../containDamage.js';
+import type { ArchiveOutcome, ClaimOutcome, Decide, Found, ImportBatch, ImportOutcome, LivePlace, MoveOptions, MoveOutcome, Place, QueueWatch, StoreBackend, Totals, WorkStore } from '../WorkStore.js';
+import { archiveFinished } from './archiveFinished.js';
+import { checkStore, type CheckReport } from './checkStore.js';
+import { claimBest, listClaimable } from './claimBest.js';
+import { enqueueItem } from './enqueueItem.js';
+import { findItem } from './findItem.js';
+import { importBatch } from './importBatch.js';
+import { moveItem } from './moveItem.js';
+import { openStore } from './openStore.js';
+import { readArchived } from './readArchived.js';
+import { repairStore, type RepairReport } from './repairStore.js';
+import type { Store } from './Store.js';
+import { completedFile, REAP_STAMP, REGISTRY_FILE, shardFile } from './storeFiles.js';
+import { emptyStats, readBacklog, readDead, readRegistry, readShard, readStats, readWaiting } from './storeShapes.js';
+import { watchBacklog } from './watchBacklog.js';
+
+export class FileWorkStore implements WorkStore {
+  readonly kind = 'file' as const;
+  readonly location: string;
+  readonly shards: number;
+
+  constructor(
+    private readonly store: Store,
+    private readonly stats: LockStats,
+    private readonly clock: () => number,
+  ) {
+    this.location = store.dir;
+    this.shards = store.shards;
+  }
+
+  insertClaim(make: (nowMs: number) => WorkItem): Promise<WorkItem> {
+    const item = make(this.clock());
+    const file = shardFile(this.shardOf(item.work_item_id));
+    return this.store.transact([file], this.stats, async (view) => {
+      const items = await readShard(view, this.shardOf(item.work_item_id));
+      // Ids embed the pid, so this cannot happen short of pid reuse within 10 ms; refuse rather than overwrite.
+      if (items.some((w) => w.work_item_id === item.work_item_id)) throw new SwarmError('INTERNAL', `generated id ${item.work_item_id} already exists`);
+      return { writes: new Map([[file, [...items, item]]]), result: item };
+    });
+  }
+
+  enqueue(item: WorkItem, deps: readonly string[], decide: (finished: ReadonlyMap<string, WorkItem | undefined>) => 'backlog' | 'waiting'): Promise<WorkItem> {
+    return enqueueItem(this.store, this.stats, item, deps, decide);
+  }
+
+  move(id: string, from: readonly LivePlace[], decide: Decide, options?: MoveOptions): Promise<MoveOutcome> {
+    return moveItem(this.store, this.stats, this.clock, id, from, decide, options);
+  }
+
+  async renewClaims(agentId: string, renew: (item: WorkItem, nowMs: number) => WorkItem): Promise<string[]> {
+    const renewed: string[] = [];
+    for (let i = 0; i < this.shards; i++) {
+      if (!(await readShard(this.store, i)).some((w) => w.agent_id === agentId)) continue;
+      const ids = await this.store.transact([shardFile(i)], this.stats, async (view) => {
+        const nowMs = this.clock();
+        const mine: string[] = [];
+        const next = (await readShard(view, i)).map((w) => {
+          if (w.agent_id !== agentId) return w;
+          mine.push(w.work_item_id);
+          return renew(w, nowMs);
+        });
+        return { writes: mine.length ? new Map([[shardFile(i), next]]) : undefined, result: mine };
+      });
+      renewed.push(...ids);
+    }
+    return renewed;
+  }
+
+  claimNext(filter: ClaimFilter, claim: (item: WorkItem, nowMs: number) => WorkItem): Promise<ClaimOutcome> {
+    return claimBest(this.store, this.stats, this.clock, filter, claim);
+  }
+
+  listClaimable(filter: ClaimFilter, limit: number): Promise<WorkItem[]> {
+    return listClaimable(this.store, this.clock, filter, limit);
+  }
+
+  async find(id: string): Promise<Found | null> {
+    const found = await findItem(this.store, id);
+    return found && { item: found.item, place: found.place };
+  }
+
+  async list(places: readonly Place[], passingBy?: string): Promise<WorkItem[]> {
+    const read = (fn: () => Promise<WorkItem[]>) => (passingBy ? unlessDamaged(passingBy, fn, []) : fn());
+    const shards = Array.from({ length: this.shards }, (_, i) => i);
+    const parts: Promise<WorkItem[]>[] = [];
+    for (const place of new Set(places)) {
+      if (place === 'backlog') parts.push(readBacklog(this.store, passingBy));
+      if (place === 'waiting') parts.push(read(() => readWaiting(this.store)));
+      if (place === 'dead') parts.push(read(() => readDead(this.store)));
+      if (place === 'active') parts.push(...shards.map((i) => read(() => readShard(this.store, i))));
+      if (place === 'finished') parts.push(...shards.map((i) => read(() => this.store.readLog<WorkItem>(completedFile(i)))));
+      if (place === 'archived') parts.push(readArchived(this.store));
+    }
+    return (await Promise.all(parts)).flat();
+  }
+
+  async countQueued(passingBy: string): Promise<number> {
+    return (await readBacklog(this.store, passingBy)).length;
+  }
+
+  async completedIds(ids: readonly string[]): Promise<Set<string>> {
+    const done = new Set<string>();
+    const byShard = new Map<number, string[]>();
+    for (const id of ids) byShard.set(this.shardOf(id), [...(byShard.get(this.shardOf(id)) ?? []), id]);
+    for (const [shard, wanted] of byShard) {
+      const log = await this.store.readLog<WorkItem>(completedFile(shard));
+      const completed = new Set(log.filter((w) => w.status === 'completed').map((w) => w.work_item_id));
+      for (const id of wanted) if (completed.has(id)) done.add(id);
+    }
+    return done;
+  }
+
+  agents(passingBy?: string): Promise<AgentRecord[]> {
+    return passingBy ? unlessDamaged(passingBy, () => readRegistry(this.store), []) : readRegistry(this.store);
+  }
+
+  updateAgents<T>(change: (agents: readonly AgentRecord[], nowMs: number) => { agents?: AgentRecord[]; result: T }): Promise<T> {
+    return this.store.transact([REGISTRY_FILE], this.stats, async (view) => {
+      const out = change(await readRegistry(view), this.clock());
+      return { writes: out.agents ? new Map([[REGISTRY_FILE, out.agents]]) : undefined, result: out.result };
+    });
+  }
+
+  async totals(passingBy: string): Promise<Totals> {
+    const shards = await Promise.all(Array.from({ length: this.shards }, (_, i) => unlessDamaged(passingBy, () => readStats(this.store, i), emptyStats())));
+    const totals: Totals = { agents: {}, teams: {} };
+    // Each agent lives in one shard; a team's totals are split over the shards of its agents.
+    // Names such as `constructor` are agents and teams like any other: own entries only (ownEntry).
+    for (const s of shards) {
+      for (const [id, a] of Object.entries(s.agents)) ownEntry(totals.agents, id, () => a);
+      for (const [name, t] of Object.entries(s.teams)) {
+        const sum = ownEntry(totals.teams, name, () => ({ tasks_completed: 0, velocity_points: 0 }));
+        sum.tasks_completed += t.tasks_completed;
+        sum.velocity_points += t.velocity_points;
+      }
+    }
+    return totals;
+  }
+
+  reapDue(intervalMs: number): Promise<boolean> {
+    return this.store.claimStamp(REAP_STAMP, intervalMs);
+  }
+
+  settle(): Promise<void> {
+    return this.store.settle(this.stats);
+  }
+
+  archiveFinished(cutoffMs: number, dryRun: boolean): Promise<ArchiveOutcome> {
+    return archiveFinished(this.store, this.stats, this.clock(), cutoffMs, dryRun);
+  }
+
+  importBatch(batch: ImportBatch, dryRun: boolean): Promise<ImportOutcome> {
+    return importBatch(this.store, this.stats, batch, dryRun);
+  }
+
+  watchQueue(changed: () => void): Promise<QueueWatch> {
+    return watchBacklog(this.store.dir, changed);
+  }
+
+  /** fsck: reads every store file and reports damage, writing nothing (file store only). */
+  check(): Promise<CheckReport> {
+    return checkStore(this.store);
+  }
+
+  /** repair: quarantines damage, salvages what parses, rebuilds counters (file store only). */
+  repair(dryRun: boolean): Promise<RepairReport> {
+    return repairStore(this.store, this.stats, this.clock(), { dryRun });
+  }
+
+  private shardOf(id: string): number {
+    return shardFor(id, this.shards);
+  }
+}
+
+/** Opens the file store at config.dir (creating it unless `create` is false). */
+export async function openFileBackend(config: Readonly<Config>, create: boolean): Promise<Omit<StoreBackend, 'session'> & { session(stats: LockStats): FileWorkStore }> {
+  const store = await openStore(config, create);
+  return {
+    kind: 'file',
+    location: store.dir,
+    shards: store.shards,
+    created: store.created,
+    session: (stats) => new FileWorkStore(store, stats, config.clock),
+    close: async () => undefined,
+  };
+}

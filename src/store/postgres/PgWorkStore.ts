@@ -1,0 +1,340 @@
+/**
+ * The PostgreSQL store behind the WorkStore interface. Every change is one transaction
+ * (pgTransaction.ts); an item's change runs `decide` on its row held FOR UPDATE, and claim-next
+ * takes the best backlog row with FOR UPDATE SKIP LOCKED, so concurrent claimers never wait on
+ * each other and never get the same item. Every time it stores comes from the database's clock.
+ * Whatever puts an item in the backlog notifies `swarmfile_queue_<schema>` in the same
+ * transaction (delivered on commit), which `claim-next --wait` listens to.
+ */
+import type { Pool, PoolClient } from 'pg';
+import type { LockConfig } from '../../config.js';
+import { SwarmError } from '../../errors.js';
+import type { LockStats } from '../../lock/acquireLocks.js';
+import type { ClaimFilter } from '../../model/claimOrder.js';
+import { ownEntry } from '../../model/ownEntry.js';
+import { FINISHED_STATUSES, type AgentRecord, type WorkItem } from '../../model/types.js';
+import type { ArchiveOutcome, ClaimOutcome, Decide, Found, ImportBatch, ImportOutcome, LivePlace, Move, MoveOptions, MoveOutcome, Place, QueueWatch, Totals, WorkStore } from '../WorkStore.js';
+import { ident } from './pgSchema.js';
+import { inTransaction, storeError } from './pgTransaction.js';
+import { insertItem, NOW_MS, writeItem } from './pgRows.js';
+
+export interface PgContext {
+  pool: Pool;
+  schema: string;
+  /** For messages: the URL without its password. */
+  display: string;
+  lock: LockConfig;
+  /** Opens a dedicated connection for LISTEN. */
+  listen: (channel: string, changed: () => void) => Promise<QueueWatch>;
+  /**
+   * A clock set by a library caller or the SWARMFILE_CLOCK_OFFSET_MS test hook, used instead of the
+   * database's (tests step time with it). Without one, every time is the database's.
+   */
+  clock?: () => number;
+}
+
+type Row = { item: WorkItem; place: Place; now_ms: number };
+
+export class PgWorkStore implements WorkStore {
+  readonly kind = 'postgres' as const;
+  readonly location: string;
+  readonly shards = 1;
+  private readonly t: string;
+  private readonly s: string;
+  readonly channel: string;
+
+  constructor(
+    private readonly pg: PgContext,
+    private readonly stats: LockStats,
+  ) {
+    this.location = pg.display;
+    this.s = ident(pg.schema);
+    this.t = `${this.s}.work_items`;
+    this.channel = `swarmfile_queue_${pg.schema}`;
+  }
+
+  private tx<T>(body: (c: PoolClient) => Promise<T>): Promise<T> {
+    return inTransaction(this.pg.pool, this.pg.lock, this.stats, this.location, body);
+  }
+
+  private async read<T extends object>(sql: string, params: unknown[] = []): Promise<T[]> {
+    try {
+      return (await this.pg.pool.query<T>(sql, params)).rows;
+    } catch (err) {
+      throw storeError(err, this.location);
+    }
+  }
+
+  private async now(c: PoolClient): Promise<number> {
+    return this.pg.clock ? this.pg.clock() : (await c.query<{ now_ms: number }>(`SELECT ${NOW_MS} AS now_ms`)).rows[0]!.now_ms;
+  }
+
+  /** The time of a row read with NOW_MS: the database's, unless a clock is set. */
+  private timeOf(row: { now_ms: number }): number {
+    return this.pg.clock ? this.pg.clock() : row.now_ms;
+  }
+
+  /** Now as SQL: the database's clock, or the set clock's time as a parameter (`$n`, one value per call). */
+  private nowSql(params: unknown[]): string {
+    return this.pg.clock ? `to_timestamp($${params.push(this.pg.clock())}::float8 / 1000)` : 'statement_timestamp()';
+  }
+
+  private notify(c: PoolClient): Promise<unknown> {
+    return c.query('SELECT pg_notify($1, $2)', [this.channel, '']);
+  }
+
+  insertClaim(make: (nowMs: number) => WorkItem): Promise<WorkItem> {
+    return this.tx(async (c) => {
+      const item = make(await this.now(c));
+      if (!(await insertItem(c, this.t, item, 'active'))) throw new SwarmError('INTERNAL', `generated id ${item.work_item_id} already exists`);
+      return item;
+    });
+  }
+
+  enqueue(item: WorkItem, deps: readonly string[], decide: (finished: ReadonlyMap<string, WorkItem | undefined>) => 'backlog' | 'waiting'): Promise<WorkItem> {
+    return this.tx(async (c) => {
+      const finished = new Map<string, WorkItem | undefined>();
+      if (deps.length) {
+        // FOR SHARE: a completion or cancel of a dependency (FOR UPDATE) waits until this commits.
+        const rows = await c.query<{ item: WorkItem; place: Place }>(`SELECT item, place FROM ${this.t} WHERE work_item_id = ANY($1) ORDER BY work_item_id FOR SHARE`, [deps]);
+        for (const r of rows.rows) finished.set(r.item.work_item_id, r.place === 'finished' || r.place === 'archived' ? r.item : undefined);
+      }
+      const place = deps.length && decide(finished) === 'waiting' ? 'waiting' : 'backlog';
+      const stored = place === 'waiting' ? { ...item, status: 'waiting' } : item;
+      if (!(await insertItem(c, this.t, stored, place))) throw new SwarmError('INTERNAL', `generated id ${item.work_item_id} already exists`);
+      if (place === 'backlog') await this.notify(c);
+      return stored;
+    });
+  }
+
+  move(id: string, from: readonly LivePlace[], decide: Decide, options: MoveOptions = {}): Promise<MoveOutcome> {
+    return this.tx(async (c) => {
+      const res = await c.query<Row>(`SELECT item, place, ${NOW_MS} AS now_ms FROM ${this.t} WHERE work_item_id = $1 FOR UPDATE`, [id]);
+      const row = res.rows[0];
+      if (!row || !(from as readonly string[]).includes(row.place)) return { status: 'missing' };
+      let dependents: string[] = [];
+      if (options.dependents) {
+        const deps = await c.query<{ work_item_id: string }>(`SELECT work_item_id FROM ${this.t} WHERE place = 'waiting' AND depends_on @> ARRAY[$1]::text[] ORDER BY work_item_id`, [id]);
+        dependents = deps.rows.map((r) => r.work_item_id);
+      }
+      const mv = decide(row.item, this.timeOf(row), { place: row.place as LivePlace, dependents });
+      if (!mv) return { status: 'kept' };
+      await writeItem(c, this.t, mv.item, mv.to);
+      if (mv.to === 'finished' && mv.credit !== undefined) await this.credit(c, mv);
+      if (mv.to === 'backlog') await this.notify(c);
+      return { status: 'moved', item: mv.item, from: row.place as LivePlace };
+    });
+  }
+
+  private async credit(c: PoolClient, mv: Move): Promise<void> {
+    const points = mv.item.velocity_points ?? 0;
+    await c.query(
+      `INSERT INTO ${this.s}.agent_totals AS a (agent_id, tasks_completed, velocity_points, last_completed_at) VALUES ($1, 1, $2, $3)
+       ON CONFLICT (agent_id) DO UPDATE SET tasks_completed = a.tasks_completed + 1, velocity_points = a.velocity_points + $2,
+         last_completed_at = GREATEST(a.last_completed_at, EXCLUDED.last_completed_at)`,
+      [mv.credit, points, mv.item.completed_at ?? null],
+    );
+    await c.query(
+      `INSERT INTO ${this.s}.team_totals AS t (team, tasks_completed, velocity_points) VALUES ($1, 1, $2)
+       ON CONFLICT (team) DO UPDATE SET tasks_completed = t.tasks_completed + 1, velocity_points = t.velocity_points + $2`,
+      [mv.item.team, points],
+    );
+  }
+
+  renewClaims(agentId: string, renew: (item: WorkItem, nowMs: number) => WorkItem): Promise<string[]> {
+    return this.tx(async (c) => {
+      const rows = await c.query<Row>(`SELECT item, place, ${NOW_MS} AS now_ms FROM ${this.t} WHERE place = 'active' AND agent_id = $1 ORDER BY work_item_id FOR UPDATE`, [agentId]);
+      for (const r of rows.rows) await writeItem(c, this.t, renew(r.item, this.timeOf(r)), 'active');
+      return rows.rows.map((r) => r.item.work_item_id);
+    });
+  }
+
+  private filterSql(filter: ClaimFilter, params: unknown[]): string {
+    let sql = '';
+    if (filter.workType !== undefined) sql += ` AND work_type = $${params.push(filter.workType)}`;
+    if (filter.team !== undefined) sql += ` AND team = $${params.push(filter.team)}`;
+    return sql;
+  }
+
+  claimNext(filter: ClaimFilter, claim: (item: WorkItem, nowMs: number) => WorkItem): Promise<ClaimOutcome> {
+    return this.tx(async (c) => {
+      const params: unknown[] = [];
+      const now = this.nowSql(params);
+      const where = this.filterSql(filter, params);
+      const res = await c.query<Row>(
+        `SELECT item, place, ${NOW_MS} AS now_ms FROM ${this.t}
+         WHERE place = 'backlog' AND (retry_at IS NULL OR retry_at <= ${now})${where}
+         ORDER BY rank, length(work_item_id), work_item_id LIMIT 1 FOR UPDATE SKIP LOCKED`,
+        params,
+      );
+      const row = res.rows[0];
+      if (row) {
+        const claimed = claim(row.item, this.timeOf(row));
+        await writeItem(c, this.t, claimed, 'active');
+        return { item: claimed };
+      }
+      const next = await c.query<{ next_ms: number | null }>(
+        `SELECT (extract(epoch from min(retry_at)) * 1000)::float8 AS next_ms FROM ${this.t} WHERE place = 'backlog' AND retry_at > ${now}${where}`,
+        params,
+      );
+      const nextMs = next.rows[0]?.next_ms;
+      return nextMs ? { nextRetryMs: nextMs } : {};
+    });
+  }
+
+  async listClaimable(filter: ClaimFilter, limit: number): Promise<WorkItem[]> {
+    const params: unknown[] = [];
+    const now = this.nowSql(params);
+    const where = this.filterSql(filter, params);
+    const lim = Number.isFinite(limit) ? ` LIMIT ${Math.max(0, Math.floor(limit))}` : '';
+    const rows = await this.read<{ item: WorkItem }>(
+      `SELECT item FROM ${this.t} WHERE place = 'backlog' AND (retry_at IS NULL OR retry_at <= ${now})${where} ORDER BY rank, length(work_item_id), work_item_id${lim}`,
+      params,
+    );
+    return rows.map((r) => r.item);
+  }
+
+  async find(id: string): Promise<Found | null> {
+    const rows = await this.read<{ item: WorkItem; place: Place }>(`SELECT item, place FROM ${this.t} WHERE work_item_id = $1`, [id]);
+    return rows[0] ? { item: rows[0].item, place: rows[0].place } : null;
+  }
+
+  async list(places: readonly Place[]): Promise<WorkItem[]> {
+    const rows = await this.read<{ item: WorkItem }>(`SELECT item FROM ${this.t} WHERE place = ANY($1)`, [[...places]]);
+    return rows.map((r) => r.item);
+  }
+
+  async countQueued(): Promise<number> {
+    const rows = await this.read<{ n: string }>(`SELECT count(*) AS n FROM ${this.t} WHERE place = 'backlog'`);
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  async completedIds(ids: readonly string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const rows = await this.read<{ work_item_id: string }>(`SELECT work_item_id FROM ${this.t} WHERE work_item_id = ANY($1) AND place IN ('finished', 'archived') AND status = 'completed'`, [[...ids]]);
+    return new Set(rows.map((r) => r.work_item_id));
+  }
+
+  async agents(): Promise<AgentRecord[]> {
+    return (await this.read<{ record: AgentRecord }>(`SELECT record FROM ${this.s}.agents ORDER BY ord`)).map((r) => r.record);
+  }
+
+  updateAgents<T>(change: (agents: readonly AgentRecord[], nowMs: number) => { agents?: AgentRecord[]; result: T }): Promise<T> {
+    return this.tx(async (c) => {
+      // The registry changes as a whole: one lock for it, like the file store's one file.
+      await c.query('SELECT pg_advisory_xact_lock(1400332659, hashtext($1))', [this.pg.schema]);
+      const rows = await c.query<{ record: AgentRecord }>(`SELECT record FROM ${this.s}.agents ORDER BY ord`);
+      const before = rows.rows.map((r) => r.record);
+      const out = change(before, await this.now(c));
+      if (out.agents) {
+        const keep = new Set(out.agents.map((a) => a.agent_id));
+        const gone = before.filter((a) => !keep.has(a.agent_id)).map((a) => a.agent_id);
+        if (gone.length) await c.query(`DELETE FROM ${this.s}.agents WHERE agent_id = ANY($1)`, [gone]);
+        const was = new Map(before.map((a) => [a.agent_id, JSON.stringify(a)]));
+        for (const a of out.agents) {
+          const json = JSON.stringify(a);
+          if (was.get(a.agent_id) === json) continue;
+          await c.query(`INSERT INTO ${this.s}.agents (agent_id, record) VALUES ($1, $2) ON CONFLICT (agent_id) DO UPDATE SET record = EXCLUDED.record`, [a.agent_id, json]);
+        }
+      }
+      return out.result;
+    });
+  }
+
+  async totals(): Promise<Totals> {
+    const agents = await this.read<{ agent_id: string; tasks_completed: string; velocity_points: string; last_completed_at: string | null }>(`SELECT * FROM ${this.s}.agent_totals`);
+    const teams = await this.read<{ team: string; tasks_completed: string; velocity_points: string }>(`SELECT * FROM ${this.s}.team_totals`);
+    const totals: Totals = { agents: {}, teams: {} };
+    // ownEntry: a team called __proto__ is a key like any other, never the object's prototype.
+    for (const a of agents) ownEntry(totals.agents, a.agent_id, () => ({ tasks_completed: Number(a.tasks_completed), velocity_points: Number(a.velocity_points), last_completed_at: a.last_completed_at }));
+    for (const t of teams) ownEntry(totals.teams, t.team, () => ({ tasks_completed: Number(t.tasks_completed), velocity_points: Number(t.velocity_points) }));
+    return totals;
+  }
+
+  reapDue(intervalMs: number): Promise<boolean> {
+    return this.tx(async (c) => {
+      const now = (await this.now(c)) ;
+      const res = await c.query(
+        `INSERT INTO ${this.s}.swarmfile_meta AS m (key, value) VALUES ('reap_stamp', $1::text)
+         ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value WHERE m.value::float8 <= $1::float8 - $2 OR m.value::float8 > $1::float8`,
+        [now, intervalMs],
+      );
+      return res.rowCount === 1;
+    });
+  }
+
+  async settle(): Promise<void> {
+    // Committed transactions are visible to every later statement: nothing to wait for.
+  }
+
+  archiveFinished(cutoffMs: number, dryRun: boolean): Promise<ArchiveOutcome> {
+    return this.tx(async (c) => {
+      const finished = [...FINISHED_STATUSES];
+      const where = `place = 'finished' AND status = ANY($1) AND completed_at < to_timestamp($2 / 1000.0)
+        AND NOT EXISTS (SELECT 1 FROM ${this.t} w WHERE w.place = 'waiting' AND w.depends_on @> ARRAY[${this.t}.work_item_id])`;
+      const res = dryRun
+        ? await c.query<{ n: string }>(`SELECT count(*) AS n FROM ${this.t} WHERE ${where}`, [finished, cutoffMs])
+        : await c.query(`UPDATE ${this.t} SET place = 'archived' WHERE ${where}`, [finished, cutoffMs]);
+      const archived = dryRun ? Number((res.rows[0] as { n: string }).n) : (res.rowCount ?? 0);
+      return { archived, archives: archived && !dryRun ? [`${this.pg.schema}.work_items (place archived)`] : [] };
+    });
+  }
+
+  importBatch(batch: ImportBatch, dryRun: boolean): Promise<ImportOutcome> {
+    return this.tx(async (c) => {
+      const outcome: ImportOutcome = { active: [], finished: 0, agents: 0, skipped: 0 };
+      // A dry run does it all and then undoes it, so its report is exactly what a real run would do.
+      if (dryRun) await c.query('SAVEPOINT import_start');
+      for (const item of batch.active) {
+        if (await insertItem(c, this.t, item, 'active')) outcome.active.push(item.work_item_id);
+        else outcome.skipped++;
+      }
+      for (const item of batch.finished) {
+        if (!(await insertItem(c, this.t, item, 'finished'))) {
+          outcome.skipped++;
+          continue;
+        }
+        outcome.finished++;
+        await this.credit(c, { to: 'finished', item, credit: item.agent_id ?? 'unknown_agent' });
+      }
+      for (const a of batch.agents) {
+        const res = await c.query(`INSERT INTO ${this.s}.agents (agent_id, record) VALUES ($1, $2) ON CONFLICT (agent_id) DO NOTHING`, [a.agent_id, JSON.stringify(a)]);
+        outcome.agents += res.rowCount ?? 0;
+      }
+      if (dryRun) await c.query('ROLLBACK TO SAVEPOINT import_start');
+      return outcome;
+    });
+  }
+
+  /**
+   * `migrate`: copies another store's contents in as they are (ids, places, tokens, counters).
+   * Ids, agents and counters already here are left alone, so running it again copies only what is new.
+   */
+  copyIn(items: readonly Found[], agents: readonly AgentRecord[], totals: Totals): Promise<{ copied: Partial<Record<Place, number>>; skipped: number; agents: number; counters: number }> {
+    return this.tx(async (c) => {
+      const out = { copied: {} as Partial<Record<Place, number>>, skipped: 0, agents: 0, counters: 0 };
+      for (const { item, place } of items) {
+        if (await insertItem(c, this.t, item, place)) out.copied[place] = (out.copied[place] ?? 0) + 1;
+        else out.skipped++;
+      }
+      for (const a of agents) {
+        const res = await c.query(`INSERT INTO ${this.s}.agents (agent_id, record) VALUES ($1, $2) ON CONFLICT (agent_id) DO NOTHING`, [a.agent_id, JSON.stringify(a)]);
+        out.agents += res.rowCount ?? 0;
+      }
+      for (const [id, a] of Object.entries(totals.agents)) {
+        const res = await c.query(`INSERT INTO ${this.s}.agent_totals (agent_id, tasks_completed, velocity_points, last_completed_at) VALUES ($1, $2, $3, $4) ON CONFLICT (agent_id) DO NOTHING`, [id, a.tasks_completed, a.velocity_points, a.last_completed_at]);
+        out.counters += res.rowCount ?? 0;
+      }
+      for (const [team, t] of Object.entries(totals.teams)) {
+        const res = await c.query(`INSERT INTO ${this.s}.team_totals (team, tasks_completed, velocity_points) VALUES ($1, $2, $3) ON CONFLICT (team) DO NOTHING`, [team, t.tasks_completed, t.velocity_points]);
+        out.counters += res.rowCount ?? 0;
+      }
+      if (out.copied.backlog) await this.notify(c);
+      return out;
+    });
+  }
+
+  watchQueue(changed: () => void): Promise<QueueWatch> {
+    return this.pg.listen(this.channel, changed);
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * One PostgreSQL transaction with the same patience as a file lock: deadlocks, serialization
+ * failures, a refused or dropped connection and an administrator's termination are retried with
+ * jittered backoff until FLOCK_TIMEOUT (or FLOCK_RETRIES) runs out, then STORE_UNAVAILABLE (exit
+ * 11). A failure before COMMIT was sent leaves nothing (the server rolls the transaction back);
+ * a connection lost during COMMIT leaves the outcome unknown, which is said, never retried.
+ */
+import type { Pool, PoolClient } from 'pg';
+import type { LockConfig } from '../../config.js';
+import { SwarmError, isSwarmError } from '../../errors.js';
+import { backoffDelay } from '../../lock/backoffDelay.js';
+import type { LockStats } from '../../lock/acquireLocks.js';
+import { monotonicMs } from '../../model/clock.js';
+
+/** SQLSTATEs worth another try: serialization failure, deadlock, admin/crash shutdown, cannot connect now. */
+const RETRY_STATES = new Set(['40001', '40P01', '57P01', '57P02', '57P03', '53300']);
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOENT', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'ECONNABORTED']);
+
+function retryable(err: unknown): boolean {
+  const e = err as { code?: string; message?: string };
+  if (typeof e?.code === 'string' && (RETRY_STATES.has(e.code) || e.code.startsWith('08') || CONNECTION_CODES.has(e.code))) return true;
+  return /Connection terminated|connection timeout|Client has encountered a connection error/i.test(String(e?.message ?? ''));
+}
+
+/** The error a caller sees for a database failure: SwarmErrors pass through, the rest are mapped. */
+export function storeError(err: unknown, where: string): Error {
+  if (isSwarmError(err)) return err;
+  const e = err as { code?: string; message?: string };
+  if (retryable(err)) return new SwarmError('STORE_UNAVAILABLE', `the PostgreSQL store at ${where} cannot be reached: ${e?.message ?? String(err)}`, { store: where });
+  return new SwarmError('INTERNAL', `PostgreSQL error${e?.code ? ` ${e.code}` : ''} at ${where}: ${e?.message ?? String(err)}`, { store: where });
+}
+
+export async function inTransaction<T>(pool: Pool, lock: LockConfig, stats: LockStats, where: string, body: (client: PoolClient) => Promise<T>): Promise<T> {
+  const start = monotonicMs();
+  for (let attempt = 0; ; attempt++) {
+    let client: PoolClient | undefined;
+    let committing = false;
+    try {
+      client = await pool.connect();
+      await client.query('BEGIN');
+      const result = await body(client);
+      committing = true;
+      await client.query('COMMIT');
+      client.release();
+      return result;
+    } catch (err) {
+      if (client) {
+        if (!committing) await client.query('ROLLBACK').catch(() => undefined);
+        // A connection in an unknown state is closed, not returned to the pool.
+        client.release(retryable(err) ? (err as Error) : undefined);
+      }
+      if (committing && retryable(err)) {
+        throw new SwarmError('STORE_UNAVAILABLE', `the connection to ${where} was lost while committing: the change may or may not have been made; look before retrying (show, list)`, { store: where });
+      }
+      const waited = monotonicMs() - start;
+      if (!retryable(err) || waited >= lock.timeoutMs || attempt >= lock.retries) throw storeError(err, where);
+      stats.retries++;
+      const delay = Math.min(backoffDelay(attempt, Math.max(lock.backoffMs, 20), Math.max(lock.backoffMaxMs, 1000)), lock.timeoutMs - waited);
+      stats.waitMs += delay;
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+}
