@@ -3,7 +3,7 @@ SHELL := /bin/bash
 NODE_MODULES := node_modules/.package-lock.json
 SOURCES := $(shell find src -name '*.ts') tsconfig.json scripts/build-cli.mjs scripts/cli-loader.cjs scripts/warm-code-cache.cjs
 
-.PHONY: install build test test-deps lint demo benchmark baseline report clean chaos settings-docs test-busy
+.PHONY: install build test test-deps lint demo demo-pg benchmark baseline report clean chaos settings-docs test-busy
 
 install: $(NODE_MODULES)
 $(NODE_MODULES): package.json package-lock.json
@@ -23,17 +23,21 @@ lint: $(NODE_MODULES)
 	npx tsc -p tsconfig.test.json
 	npx tsc -p tsconfig.bench.json
 
+# The conformance tests run on both stores: scripts/ensure-postgres.sh installs and starts a private
+# PostgreSQL (idempotently) and prints the URL of its test database.
+PG_TEST_URL = url=$$(bash scripts/ensure-postgres.sh --db swarmfile_test) && export SWARMFILE_TEST_PG_URL="$$url"
+
 test: build test-deps
-	npx vitest run
+	$(PG_TEST_URL) && npx vitest run
 
 # The whole suite three times in a row beside two CPU spinners and an fsync loop
 # (scripts/busy_machine.sh): no test may depend on an idle machine.
 test-busy: build test-deps
-	for run in 1 2 3; do echo "== busy run $$run"; bash scripts/busy_machine.sh npx vitest run || exit 1; done
+	$(PG_TEST_URL) && for run in 1 2 3; do echo "== busy run $$run"; bash scripts/busy_machine.sh npx vitest run || exit 1; done
 
 # The long versions of the crash, stall and takeover tests (minutes): CHAOS=1 multiplies their sizes.
 chaos: build test-deps
-	CHAOS=1 npx vitest run --testTimeout=1800000 test/integration/lockTakeover.test.ts test/integration/lockStress.test.ts test/integration/crash.test.ts test/integration/workQueueChaos.test.ts test/integration/lockStall.test.ts
+	$(PG_TEST_URL) && CHAOS=1 npx vitest run --testTimeout=1800000 test/integration/lockTakeover.test.ts test/integration/lockStress.test.ts test/integration/crash.test.ts test/integration/workQueueChaos.test.ts test/integration/lockStall.test.ts
 
 # System tools the tests need (jq for the SwarmSH-like fixture, chromium for the report, strace for stalls).
 test-deps:
@@ -43,6 +47,10 @@ test-deps:
 
 demo: build
 	bash scripts/demo.sh
+
+# The demo's agents on PostgreSQL, spread over two simulated hosts (AGENT_HOST).
+demo-pg: build
+	url=$$(bash scripts/ensure-postgres.sh --db swarmfile) && SWARMFILE_DEMO_STORE_URL="$$url" bash scripts/demo.sh
 
 benchmark: build
 	node bench/run.mjs $(BENCH_ARGS)

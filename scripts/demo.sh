@@ -4,12 +4,17 @@
 # agents register and then pull work with claim-next -> progress -> complete, as real agent scripts
 # would. A flaky item fails its first attempt and is retried after a backoff. Then the invariant
 # check (every queued item completed exactly once) and the dashboard.
+# With SWARMFILE_DEMO_STORE_URL (make demo-pg), the same on a PostgreSQL store, the agents spread
+# over two simulated hosts (AGENT_HOST=demo_host_1 / demo_host_2): pid checks apply only to claims
+# of a checker's own host, the others' claims expire by lease, as agents on real hosts would.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 AGENTS=${AGENTS:-16}
 CYCLES=${CYCLES:-3}
 H="$PWD/scripts/coordination_helper"
 export COORDINATION_DIR=${COORDINATION_DIR:-$PWD/agent_coordination}
+if [ -n "${SWARMFILE_DEMO_STORE_URL:-}" ]; then export COORDINATION_URL=$SWARMFILE_DEMO_STORE_URL; fi
+where=${COORDINATION_URL:-$COORDINATION_DIR}
 export RETRY_BACKOFF_SECONDS=${RETRY_BACKOFF_SECONDS:-1}
 teams=(backend_team frontend_team infra_team qa_team)
 types=(feature bug_fix refactor test)
@@ -20,6 +25,7 @@ trap 'rm -rf "$marks"' EXIT
 agent() {
   local n=$1 team=${teams[$(( $1 % 4 ))]} id st err="$marks/err.$1"
   export AGENT_ID="agent_demo_$n"
+  if [ -n "${COORDINATION_URL:-}" ]; then export AGENT_HOST="demo_host_$(( n % 2 ? 1 : 2 ))"; fi
   "$H" -q register "$AGENT_ID" "$team" 5 "${types[$(( n % 4 ))]}" >/dev/null
   while :; do
     id=$("$H" -q claim-next --wait 3 2>"$err") && st=0 || st=$?
@@ -48,7 +54,7 @@ count() {
 }
 
 expected=$(( AGENTS * CYCLES ))
-echo "== queueing $expected items on $COORDINATION_DIR"
+echo "== queueing $expected items on $where"
 before=$(count)
 prev=""
 for ((i = 1; i <= expected; i++)); do

@@ -9,7 +9,7 @@ type Ctx = () => CliContext;
 
 function renderDashboard(d: Dashboard): string {
   const out = [
-    `swarmfile dashboard  ${d.generated_at}  shards=${d.shards}`,
+    `swarmfile dashboard  ${d.generated_at}  ${d.store.kind} store ${d.store.location}${d.store.kind === 'file' ? `  shards=${d.shards}` : ''}`,
     `active work: ${d.totals.active_work}   queued: ${d.totals.queued}   waiting: ${d.totals.waiting} (blocked by a dead dependency: ${d.totals.blocked})   dead: ${d.totals.dead}   completed: ${d.totals.tasks_completed}   velocity points: ${d.totals.velocity_points}`,
     '',
     'AGENTS',

@@ -10,7 +10,7 @@ import { registerAgentCommands } from './agentCommands.js';
 import type { CliSession, GlobalFlags, RunIO } from './cliSession.js';
 import { registerTelemetryCommands } from './telemetryCommands.js';
 import { registerQueueCommands } from './queueCommands.js';
-import { settingsHelp } from './settingsText.js';
+import { settingsHelp, storeHelp } from './settingsText.js';
 import { maskTextArguments, unmaskCommand, withoutMarks } from './textArguments.js';
 import { registerWorkCommands } from './workCommands.js';
 
@@ -48,7 +48,7 @@ export async function runProgram(argv: readonly string[], io: RunIO, session: Cl
     .exitOverride()
     .configureOutput(output)
     .hook('preAction', (_program, actionCommand) => unmaskCommand(actionCommand))
-    .addHelpText('after', settingsHelp() + exitStatusHelp());
+    .addHelpText('after', storeHelp(io.env) + settingsHelp() + exitStatusHelp());
   registerWorkCommands(program, ctx);
   registerQueueCommands(program, ctx);
   registerAgentCommands(program, ctx);

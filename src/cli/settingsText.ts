@@ -6,6 +6,7 @@
 import { SwarmError } from '../errors.js';
 import { rawSetting, readSetting, settingKey, type Env } from '../readSetting.js';
 import { defaultText, SETTINGS, settingNames, type SettingGroup, type SettingName } from '../settings.js';
+import { redactUrl } from '../store/postgres/storeUrl.js';
 
 const plain = (s: string) => s.replace(/[`*]/g, '');
 const HELP_GROUPS: readonly SettingGroup[] = ['store', 'agent', 'queue', 'locks'];
@@ -64,6 +65,8 @@ export function settingsReport(env: Env, groups?: readonly SettingGroup[]): Sett
       report.problem = `refused: ${err.message}`;
     }
     if (warnings.length) report.problem = `ignored: ${warnings[0]}`;
+    // A database password is never printed.
+    if (name === 'COORDINATION_URL' && report.value !== null) report.value = redactUrl(report.value);
     return report;
   });
 }
@@ -74,4 +77,13 @@ export function formatSettingsReport(rows: readonly SettingReport[]): string {
   return rows
     .map((r) => `${r.name.padEnd(width)}  ${r.value ?? '(unset)'}  [${r.source}]${r.problem ? `  ${r.problem}` : ''}`)
     .join('\n');
+}
+
+/** Which store a command run with this environment would use (the top of `--help`'s trailer). */
+export function storeHelp(env: Env): string {
+  const url = rawSetting(env, 'COORDINATION_URL');
+  const dir = rawSetting(env, 'COORDINATION_DIR') ?? SETTINGS.COORDINATION_DIR.default;
+  return url
+    ? `\nStore: PostgreSQL at ${redactUrl(url)} (COORDINATION_URL; --store overrides it, --dir picks a file store)\n`
+    : `\nStore: the file store at ${dir} (COORDINATION_DIR or --dir; COORDINATION_URL or --store picks PostgreSQL)\n`;
 }
