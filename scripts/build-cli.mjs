@@ -29,7 +29,9 @@ const result = await build({
   platform: 'node',
   format: 'cjs',
   target: 'node20',
-  external: ['pako', 'chokidar', 'pg', '@opentelemetry/*'],
+  // pg is bundled (its many small files cost start-up when loaded from node_modules); its
+  // optional native binding and Cloudflare socket are never used.
+  external: ['pako', 'chokidar', 'pg-native', 'pg-cloudflare', 'cloudflare:sockets', '@opentelemetry/*'],
   // import() becomes require() (the external packages all have CommonJS builds): code run through
   // vm.Script, as the loader does, has no working import() when it comes from a code cache.
   supported: { 'dynamic-import': false },

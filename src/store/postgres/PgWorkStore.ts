@@ -15,7 +15,7 @@ import { ownEntry } from '../../model/ownEntry.js';
 import { FINISHED_STATUSES, type AgentRecord, type WorkItem } from '../../model/types.js';
 import type { ArchiveOutcome, ClaimOutcome, Decide, Found, ImportBatch, ImportOutcome, LivePlace, Move, MoveOptions, MoveOutcome, Place, QueueWatch, Totals, WorkStore } from '../WorkStore.js';
 import { ident } from './pgSchema.js';
-import { inTransaction, storeError } from './pgTransaction.js';
+import { inTransaction } from './pgTransaction.js';
 import { insertItem, NOW_MS, writeItem } from './pgRows.js';
 
 export interface PgContext {
@@ -53,16 +53,13 @@ export class PgWorkStore implements WorkStore {
     this.channel = `swarmfile_queue_${pg.schema}`;
   }
 
-  private tx<T>(body: (c: PoolClient) => Promise<T>): Promise<T> {
-    return inTransaction(this.pg.pool, this.pg.lock, this.stats, this.location, body);
+  private tx<T>(body: (c: PoolClient) => Promise<T>, atomic = true): Promise<T> {
+    return inTransaction(this.pg.pool, this.pg.lock, this.stats, this.location, body, atomic);
   }
 
-  private async read<T extends object>(sql: string, params: unknown[] = []): Promise<T[]> {
-    try {
-      return (await this.pg.pool.query<T>(sql, params)).rows;
-    } catch (err) {
-      throw storeError(err, this.location);
-    }
+  /** One read-only statement, retried like a transaction when the connection fails. */
+  private read<T extends object>(sql: string, params: unknown[] = []): Promise<T[]> {
+    return this.tx(async (c) => (await c.query<T>(sql, params)).rows, false);
   }
 
   private async now(c: PoolClient): Promise<number> {
@@ -88,7 +85,7 @@ export class PgWorkStore implements WorkStore {
       const item = make(await this.now(c));
       if (!(await insertItem(c, this.t, item, 'active'))) throw new SwarmError('INTERNAL', `generated id ${item.work_item_id} already exists`);
       return item;
-    });
+    }, false); // one INSERT: it commits by itself
   }
 
   enqueue(item: WorkItem, deps: readonly string[], decide: (finished: ReadonlyMap<string, WorkItem | undefined>) => 'backlog' | 'waiting'): Promise<WorkItem> {

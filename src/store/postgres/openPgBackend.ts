@@ -6,7 +6,8 @@
 import type { Config } from '../../config.js';
 import type { LockStats } from '../../lock/acquireLocks.js';
 import type { QueueWatch, StoreBackend } from '../WorkStore.js';
-import { migrate } from './pgSchema.js';
+import type { Pool } from 'pg';
+import { ident, migrate, SCHEMA_VERSION } from './pgSchema.js';
 import { inTransaction, storeError } from './pgTransaction.js';
 import { PgWorkStore, type PgContext } from './PgWorkStore.js';
 import { parseStoreUrl } from './storeUrl.js';
@@ -37,9 +38,12 @@ export async function openPgBackend(config: Readonly<Config>, url: string, creat
   };
   const ctx: PgContext = { pool, schema: parsed.schema, display: parsed.display, lock: config.lock, listen, ...(config.clock === Date.now ? {} : { clock: config.clock }) };
   const stats: LockStats = { waitMs: 0, retries: 0, takeovers: 0, kills: 0 };
-  let created: boolean;
+  let created = false;
   try {
-    created = await inTransaction(pool, config.lock, stats, parsed.display, (c) => migrate(c, parsed.schema, create, parsed.display));
+    // Usually the schema is there and current: one read, no transaction, no lock.
+    if ((await currentVersion(pool, parsed.schema)) !== SCHEMA_VERSION) {
+      created = await inTransaction(pool, config.lock, stats, parsed.display, (c) => migrate(c, parsed.schema, create, parsed.display));
+    }
   } catch (err) {
     await pool.end().catch(() => undefined);
     throw err;
@@ -52,4 +56,14 @@ export async function openPgBackend(config: Readonly<Config>, url: string, creat
     session: (lockStats) => new PgWorkStore(ctx, lockStats),
     close: () => pool.end().catch(() => undefined),
   };
+}
+
+/** The schema's recorded version, or null when it cannot be read that simply (absent, or the server is away: the migration path says which). */
+async function currentVersion(pool: Pool, schema: string): Promise<number | null> {
+  try {
+    const r = await pool.query<{ value: string }>(`SELECT value FROM ${ident(schema)}.swarmfile_meta WHERE key = 'schema_version'`);
+    return r.rows.length ? Number(r.rows[0]!.value) : null;
+  } catch {
+    return null;
+  }
 }

@@ -30,23 +30,35 @@ export function storeError(err: unknown, where: string): Error {
   return new SwarmError('INTERNAL', `PostgreSQL error${e?.code ? ` ${e.code}` : ''} at ${where}: ${e?.message ?? String(err)}`, { store: where });
 }
 
-export async function inTransaction<T>(pool: Pool, lock: LockConfig, stats: LockStats, where: string, body: (client: PoolClient) => Promise<T>): Promise<T> {
+/**
+ * Runs `body` in one transaction (or, with `atomic` false, statement by statement: for a body whose
+ * only write is one statement, which commits by itself, two round trips fewer).
+ */
+const ignore = () => undefined;
+
+export async function inTransaction<T>(pool: Pool, lock: LockConfig, stats: LockStats, where: string, body: (client: PoolClient) => Promise<T>, atomic = true): Promise<T> {
   const start = monotonicMs();
   for (let attempt = 0; ; attempt++) {
     let client: PoolClient | undefined;
     let committing = false;
     try {
       client = await pool.connect();
-      await client.query('BEGIN');
+      // A connection the server drops while we hold it also emits 'error' on the client (the
+      // query in flight fails as well, and is handled below): without a listener, that event
+      // would end the process.
+      client.on('error', ignore);
+      if (atomic) await client.query('BEGIN');
       const result = await body(client);
       committing = true;
-      await client.query('COMMIT');
+      if (atomic) await client.query('COMMIT');
+      client.off('error', ignore);
       client.release();
       return result;
     } catch (err) {
       if (client) {
-        if (!committing) await client.query('ROLLBACK').catch(() => undefined);
+        if (atomic && !committing) await client.query('ROLLBACK').catch(() => undefined);
         // A connection in an unknown state is closed, not returned to the pool.
+        client.off('error', ignore);
         client.release(retryable(err) ? (err as Error) : undefined);
       }
       if (committing && retryable(err)) {

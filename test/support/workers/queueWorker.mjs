@@ -18,6 +18,8 @@
 //   QW_WORK_MIN_MS  plus this many (default 0): a worker that logged `progress` less than this
 //                 long ago is certainly in that sleep, holding its claim but no file lock
 //   QW_POLL_MS    pause after NOTHING_CLAIMABLE in stop-file mode (default 50)
+//   QW_RETRY_UNAVAILABLE=1  also retry STORE_UNAVAILABLE (a PostgreSQL server restarted or a
+//                 connection terminated under the agent): logged `busy <op> STORE_UNAVAILABLE`
 import { appendFileSync, existsSync } from 'node:fs';
 
 const [distDir, logFile] = process.argv.slice(2);
@@ -31,6 +33,7 @@ const team = process.env.QW_TEAM || undefined;
 const workMs = Number(process.env.QW_WORK_MS || 0);
 const workMinMs = Number(process.env.QW_WORK_MIN_MS || 0);
 const pollMs = Number(process.env.QW_POLL_MS || 50);
+const retryUnavailable = process.env.QW_RETRY_UNAVAILABLE === '1';
 
 /** @param {string} line */
 const log = (line) => appendFileSync(logFile, `${line}\n`);
@@ -55,8 +58,10 @@ async function retryBusy(what, call) {
     try {
       return await call();
     } catch (err) {
-      if (!isSwarmError(err, 'LOCK_TIMEOUT') || (stopFile && existsSync(stopFile))) throw err;
-      log(`busy ${what} LOCK_TIMEOUT ${Date.now()}`);
+      const busy = isSwarmError(err, 'LOCK_TIMEOUT') || (retryUnavailable && isSwarmError(err, 'STORE_UNAVAILABLE'));
+      if (!busy || (stopFile && existsSync(stopFile))) throw err;
+      log(`busy ${what} ${codeOf(err)} ${Date.now()}`);
+      if (isSwarmError(err, 'STORE_UNAVAILABLE')) await sleep(200);
     }
   }
 }
