@@ -69,7 +69,7 @@ async function agent(a, coord) {
 // Opened one after another: concurrent first opens of a new store in one process collide on the
 // format file's temp name (openStore uses `.init-<pid>`), reported to the core engineer.
 const coords = [];
-for (let a = 0; a < spec.agents; a++) coords.push(await Coordinator.open({ dir: spec.dir, agentId: `lib_agent_${a}` }));
+for (let a = 0; a < spec.agents; a++) coords.push(await Coordinator.open({ ...(/^postgres(ql)?:\/\//.test(spec.dir) ? { storeUrl: spec.dir } : { dir: spec.dir }), agentId: `lib_agent_${a}` }));
 t0 = performance.now();
 deadline = spec.durationS ? t0 + spec.durationS * 1000 : Infinity;
 await Promise.all(coords.map((c, a) => agent(a, c)));

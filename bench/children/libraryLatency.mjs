@@ -3,7 +3,7 @@
 /** @type {{ dir: string, rounds: number, library: string, queue: boolean }} */
 const spec = JSON.parse(process.argv[2]);
 const { Coordinator } = /** @type {typeof import('../../src/index.js')} */ (await import(spec.library));
-const coord = await Coordinator.open({ dir: spec.dir, agentId: 'bench_library' });
+const coord = await Coordinator.open({ ...(/^postgres(ql)?:\/\//.test(spec.dir) ? { storeUrl: spec.dir } : { dir: spec.dir }), agentId: 'bench_library' });
 /** @type {Record<string, number[]>} */
 const samples = { claim: [], progress: [], complete: [], ...(spec.queue ? { add: [], 'claim-next': [] } : {}) };
 /**

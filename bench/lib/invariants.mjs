@@ -9,6 +9,8 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { consistencyProblems, ledgerProblems, placesOf, scanStore } from '../../test/support/storeInvariants.mjs';
+import { readPgStore } from '../../test/support/pgStoreState.mjs';
+import { isStoreUrl, splitSchema } from './storeLocation.mjs';
 
 /**
  * A file's parsed JSON, or undefined (missing, unreadable or invalid: the last two noted in `problems`).
@@ -52,7 +54,8 @@ function count(map, id) {
  * @returns {Promise<import('../types.js').InvariantReport>}
  */
 export async function checkSwarmfileStore(dir, ledger, { preexisting = { active: 0, completed: 0 } } = {}) {
-  const s = scanStore(dir);
+  // A PostgreSQL store (a URL) is read with plain SQL over its tables (test/support/pgStoreState.mjs).
+  const s = isStoreUrl(dir) ? await readPgStore(splitSchema(dir).url, splitSchema(dir).schema) : scanStore(dir);
   const problems = [...s.problems, ...consistencyProblems(s)];
   for (const name of s.leftovers) if (name.endsWith('.intent')) problems.push(`${name}: intent left behind after every agent finished`);
   const { lost, problems: ledgerIssues } = ledgerProblems(s, ledger, { preexistingCompleted: preexisting.completed ?? 0 });

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { runOrThrow } from './runTimed.mjs';
 import { runTimed } from './runTimed.mjs';
 import { LIBRARY, parseWorkId, ROOT } from './targets.mjs';
+import { storeEnvOf } from './storeLocation.mjs';
 
 const OPS = ['claim', 'progress', 'complete'];
 
@@ -38,7 +39,7 @@ export async function runCommandAgents(target, { dir, agents, cycles = Infinity,
   /** @param {number} a */
   const agent = async (a) => {
     if (rampUpS > 0) await new Promise((r) => setTimeout(r, (rampUpS * 1000 * a) / agents));
-    const agentEnv = { ...process.env, ...env, COORDINATION_DIR: dir, AGENT_ID: `${agentPrefix}_${a}` };
+    const agentEnv = { ...process.env, ...env, ...storeEnvOf(dir), AGENT_ID: `${agentPrefix}_${a}` };
     for (let c = 0; c < cycles && performance.now() < deadline; c++) {
       const c0 = performance.now();
       /**

@@ -15,6 +15,7 @@ import telemetry from './telemetry.mjs';
 import against from './against.mjs';
 import claimnext from './claimNext.mjs';
 import durability from './durability.mjs';
+import backends from './backends.mjs';
 
 /** @type {import('../types.js').BenchPart[]} */
-export const PARTS = [startup, latency, throughput, sweep, shards, scale, durability, memory, telemetry, claimnext, against];
+export const PARTS = [startup, latency, throughput, sweep, shards, scale, durability, memory, telemetry, claimnext, backends, against];
