@@ -21,14 +21,13 @@ import { openOptionsOf, splitSchema, storeEnvOf } from '../lib/storeLocation.mjs
 
 const AGENTS = [1, 8, 32, 128];
 
-/** @param {import('../types.js').BenchContext} ctx */
-function pgBase(ctx) {
+/** The bench database's URL (scripts/ensure-postgres.sh), and a maker of fresh stores in it (a schema each). */
+function pgBase() {
   const r = spawnSync('bash', [join(ROOT, 'scripts/ensure-postgres.sh'), '--db', 'swarmfile_bench'], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`scripts/ensure-postgres.sh failed: ${r.stderr.trim()}`);
   const url = r.stdout.trim();
   /** @param {string} label */
   const fresh = (label) => `${url}&schema=b_${label.replace(/[^a-z0-9]/g, '_')}_${randomBytes(3).toString('hex')}`;
-  void ctx;
   return { url, fresh };
 }
 
@@ -93,7 +92,7 @@ export default {
   name: 'backends',
   title: 'File store and PostgreSQL, side by side',
   async run(ctx) {
-    const base = pgBase(ctx);
+    const base = pgBase();
     const { cliCycles, libCycles } = ctx.sizes;
     /** @type {unknown[][]} */
     const rows = [];
