@@ -1,0 +1,67 @@
+/**
+ * `migrate --from <dir> --to <url>`: a file store with items in every place, a registry and
+ * counters arrives in PostgreSQL as it was (ids, places, fencing tokens, attempts, counters), a
+ * second run copies nothing twice, and the migrated store goes on working (the claimed item can
+ * be completed with its old token, the queued one claimed next).
+ */
+import { describe, expect, it } from 'vitest';
+import { Coordinator, type WorkItem } from '../../src/index.js';
+import { envFor, freshStore, PG_URL, readTestStore, storeDigest } from '../support/backends.js';
+import { runSync } from '../support/index.js';
+
+const byId = (items: WorkItem[]) => new Map(items.map((w) => [w.work_item_id, w]));
+
+describe.runIf(!!PG_URL)('migrate a file store into PostgreSQL', () => {
+  it('keeps ids, places, tokens and counters, copies nothing twice, and the store goes on working', async () => {
+    const file = freshStore('file');
+    const q = await Coordinator.open({ ...file.open, agentId: 'mover', env: { MAX_RETRY_ATTEMPTS: '1' } });
+    await q.register({ agentId: 'mover', team: 'red' });
+    const done = await q.claim({ workType: 'x', description: 'done "quoted" ✓', team: 'red' });
+    await q.complete(done.work_item_id, { velocityPoints: 7 });
+    const active = await q.claim({ workType: 'x', description: 'still claimed' });
+    await q.progress(active.work_item_id, 40);
+    const dead = await q.add({ workType: 'x', description: 'dies' });
+    await q.fail((await q.claimNext()).work_item_id, { reason: 'boom' });
+    const queued = await q.add({ workType: 'x', description: 'queued', priority: 'high' });
+    const waiting = await q.add({ workType: 'x', description: 'waits', dependsOn: [active.work_item_id] });
+    const before = byId(await q.list({ all: true }));
+    await q.close();
+
+    const pg = freshStore('postgres');
+    const first = runSync(['--json', 'migrate', '--from', file.dir, '--to', pg.url!], envFor(file));
+    expect(first.code, first.stderr).toBe(0);
+    const report = JSON.parse(first.stdout);
+    expect(report).toMatchObject({ copied: { backlog: 1, waiting: 1, dead: 1, active: 1, finished: 1 }, skipped: 0, agents: 1 });
+    expect(report.to).toBe(pg.url);
+
+    const p = await Coordinator.open({ ...pg.open, agentId: 'mover' });
+    const after = byId(await p.list({ all: true }));
+    expect([...after.keys()].sort()).toEqual([...before.keys()].sort());
+    for (const [id, w] of before) expect(after.get(id), id).toEqual(w);
+    expect((await p.show(dead.work_item_id)).status).toBe('dead');
+    expect((await p.show(waiting.work_item_id)).status).toBe('waiting');
+    const dash = await p.dashboard();
+    expect(dash.totals).toMatchObject({ tasks_completed: 1, velocity_points: 7, queued: 1, waiting: 1, dead: 1, active_work: 1 });
+    expect(dash.store.kind).toBe('postgres');
+
+    // Again: nothing copied twice.
+    const again = JSON.parse(runSync(['--json', 'migrate', '--from', file.dir, '--to', pg.url!], envFor(file)).stdout);
+    expect(again).toMatchObject({ copied: {}, skipped: 5, agents: 0, counters: 0 });
+    const state = await readTestStore(pg);
+    expect(state.completed.size + state.active.size + state.backlog.size + state.waiting.size + state.dead.size).toBe(5);
+
+    // It goes on: the old claim completes with its token, which releases the waiting item.
+    await p.complete(active.work_item_id, { token: active.fencing_token });
+    expect((await p.claimNext()).work_item_id).toBe(queued.work_item_id);
+    expect((await p.claimNext()).work_item_id).toBe(waiting.work_item_id);
+    await p.close();
+  });
+
+  it('refuses a directory that is no store (exit 3) and writes nothing', async () => {
+    const pg = freshStore('postgres');
+    const r = runSync(['migrate', '--from', '/nonexistent/store', '--to', pg.url!], envFor(pg));
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain('[NOT_FOUND]');
+    expect(await storeDigest(pg)).toBe('no store');
+  });
+});
