@@ -6,7 +6,7 @@ import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { acquireLocks, newLockStats, releaseLocks } from '../../src/lock/acquireLocks.js';
-import { BACKENDS, envFor, freshStore, storeDigest, type TestStore } from '../support/backends.js';
+import { BACKENDS, envFor, freshStore, PG_URL, schemaOf, storeDigest, type TestStore } from '../support/backends.js';
 import { runSync, snapshot, storeEnv, tempDir } from '../support/index.js';
 
 describe.each(BACKENDS)('bad input is refused and nothing is written (%s store)', (backend) => {
@@ -105,6 +105,24 @@ describe.each(BACKENDS)('bad input is refused and nothing is written (%s store)'
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/\[INVALID_INPUT\].*postgres:\/\//);
     for (const r of [down, bad]) expect(r.stdout + r.stderr).not.toContain('s3cr3t-pw');
+  });
+
+  it.runIf(backend === 'postgres')('a schema written by a newer swarmfile is refused (STORE_VERSION, exit 10), and left as it is', async () => {
+    const newer = freshStore('postgres');
+    const e = envFor(newer);
+    expect(runSync(['-q', 'add', 'feature', 'x'], e).code).toBe(0);
+    const { default: pg } = await import('pg');
+    const client = new pg.Client({ connectionString: PG_URL });
+    await client.connect();
+    await client.query(`UPDATE "${schemaOf(newer)}".swarmfile_meta SET value = '99' WHERE key = 'schema_version'`);
+    await client.end();
+    const before = await storeDigest(newer);
+    for (const args of [['list'], ['claim', 'feature', 'y']]) {
+      const r = runSync(args, e);
+      expect(r.code).toBe(10);
+      expect(r.stderr).toMatch(/\[STORE_VERSION\].*version 99/);
+    }
+    expect(await storeDigest(newer)).toBe(before);
   });
 
   it.runIf(backend === 'file')('a lock that stays held gives LOCK_TIMEOUT (5) and writes nothing', async () => {
