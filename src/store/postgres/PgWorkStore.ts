@@ -13,9 +13,10 @@ import type { LockStats } from '../../lock/acquireLocks.js';
 import type { ClaimFilter } from '../../model/claimOrder.js';
 import { ownEntry } from '../../model/ownEntry.js';
 import { FINISHED_STATUSES, type AgentRecord, type WorkItem } from '../../model/types.js';
-import type { ArchiveOutcome, ClaimOutcome, Decide, Found, ImportBatch, ImportOutcome, LivePlace, Move, MoveOptions, MoveOutcome, Place, QueueWatch, Totals, WorkStore } from '../WorkStore.js';
+import type { ArchiveOutcome, ClaimOutcome, Decide, Found, ImportBatch, ImportOutcome, LivePlace, MoveOptions, MoveOutcome, Place, QueueWatch, Totals, WorkStore } from '../WorkStore.js';
 import { ident } from './pgSchema.js';
 import { inTransaction } from './pgTransaction.js';
+import { copyRows, creditCompletion, importRows, writeRegistry, type CopyOutcome } from './pgBulk.js';
 import { insertItem, NOW_MS, writeItem } from './pgRows.js';
 
 export interface PgContext {
@@ -117,25 +118,10 @@ export class PgWorkStore implements WorkStore {
       const mv = decide(row.item, this.timeOf(row), { place: row.place as LivePlace, dependents });
       if (!mv) return { status: 'kept' };
       await writeItem(c, this.t, mv.item, mv.to);
-      if (mv.to === 'finished' && mv.credit !== undefined) await this.credit(c, mv);
+      if (mv.to === 'finished' && mv.credit !== undefined) await creditCompletion(c, this.s, mv.credit, mv.item);
       if (mv.to === 'backlog') await this.notify(c);
       return { status: 'moved', item: mv.item, from: row.place as LivePlace };
     });
-  }
-
-  private async credit(c: PoolClient, mv: Move): Promise<void> {
-    const points = mv.item.velocity_points ?? 0;
-    await c.query(
-      `INSERT INTO ${this.s}.agent_totals AS a (agent_id, tasks_completed, velocity_points, last_completed_at) VALUES ($1, 1, $2, $3)
-       ON CONFLICT (agent_id) DO UPDATE SET tasks_completed = a.tasks_completed + 1, velocity_points = a.velocity_points + $2,
-         last_completed_at = GREATEST(a.last_completed_at, EXCLUDED.last_completed_at)`,
-      [mv.credit, points, mv.item.completed_at ?? null],
-    );
-    await c.query(
-      `INSERT INTO ${this.s}.team_totals AS t (team, tasks_completed, velocity_points) VALUES ($1, 1, $2)
-       ON CONFLICT (team) DO UPDATE SET tasks_completed = t.tasks_completed + 1, velocity_points = t.velocity_points + $2`,
-      [mv.item.team, points],
-    );
   }
 
   renewClaims(agentId: string, renew: (item: WorkItem, nowMs: number) => WorkItem): Promise<string[]> {
@@ -223,17 +209,7 @@ export class PgWorkStore implements WorkStore {
       const rows = await c.query<{ record: AgentRecord }>(`SELECT record FROM ${this.s}.agents ORDER BY ord`);
       const before = rows.rows.map((r) => r.record);
       const out = change(before, await this.now(c));
-      if (out.agents) {
-        const keep = new Set(out.agents.map((a) => a.agent_id));
-        const gone = before.filter((a) => !keep.has(a.agent_id)).map((a) => a.agent_id);
-        if (gone.length) await c.query(`DELETE FROM ${this.s}.agents WHERE agent_id = ANY($1)`, [gone]);
-        const was = new Map(before.map((a) => [a.agent_id, JSON.stringify(a)]));
-        for (const a of out.agents) {
-          const json = JSON.stringify(a);
-          if (was.get(a.agent_id) === json) continue;
-          await c.query(`INSERT INTO ${this.s}.agents (agent_id, record) VALUES ($1, $2) ON CONFLICT (agent_id) DO UPDATE SET record = EXCLUDED.record`, [a.agent_id, json]);
-        }
-      }
+      if (out.agents) await writeRegistry(c, this.s, before, out.agents);
       return out.result;
     });
   }
@@ -279,53 +255,18 @@ export class PgWorkStore implements WorkStore {
 
   importBatch(batch: ImportBatch, dryRun: boolean): Promise<ImportOutcome> {
     return this.tx(async (c) => {
-      const outcome: ImportOutcome = { active: [], finished: 0, agents: 0, skipped: 0 };
       // A dry run does it all and then undoes it, so its report is exactly what a real run would do.
       if (dryRun) await c.query('SAVEPOINT import_start');
-      for (const item of batch.active) {
-        if (await insertItem(c, this.t, item, 'active')) outcome.active.push(item.work_item_id);
-        else outcome.skipped++;
-      }
-      for (const item of batch.finished) {
-        if (!(await insertItem(c, this.t, item, 'finished'))) {
-          outcome.skipped++;
-          continue;
-        }
-        outcome.finished++;
-        await this.credit(c, { to: 'finished', item, credit: item.agent_id ?? 'unknown_agent' });
-      }
-      for (const a of batch.agents) {
-        const res = await c.query(`INSERT INTO ${this.s}.agents (agent_id, record) VALUES ($1, $2) ON CONFLICT (agent_id) DO NOTHING`, [a.agent_id, JSON.stringify(a)]);
-        outcome.agents += res.rowCount ?? 0;
-      }
+      const outcome = await importRows(c, this.s, batch);
       if (dryRun) await c.query('ROLLBACK TO SAVEPOINT import_start');
       return outcome;
     });
   }
 
-  /**
-   * `migrate`: copies another store's contents in as they are (ids, places, tokens, counters).
-   * Ids, agents and counters already here are left alone, so running it again copies only what is new.
-   */
-  copyIn(items: readonly Found[], agents: readonly AgentRecord[], totals: Totals): Promise<{ copied: Partial<Record<Place, number>>; skipped: number; agents: number; counters: number }> {
+  /** `migrate` (see copyRows): copies another store's contents in as they are. */
+  copyIn(items: readonly Found[], agents: readonly AgentRecord[], totals: Totals): Promise<CopyOutcome> {
     return this.tx(async (c) => {
-      const out = { copied: {} as Partial<Record<Place, number>>, skipped: 0, agents: 0, counters: 0 };
-      for (const { item, place } of items) {
-        if (await insertItem(c, this.t, item, place)) out.copied[place] = (out.copied[place] ?? 0) + 1;
-        else out.skipped++;
-      }
-      for (const a of agents) {
-        const res = await c.query(`INSERT INTO ${this.s}.agents (agent_id, record) VALUES ($1, $2) ON CONFLICT (agent_id) DO NOTHING`, [a.agent_id, JSON.stringify(a)]);
-        out.agents += res.rowCount ?? 0;
-      }
-      for (const [id, a] of Object.entries(totals.agents)) {
-        const res = await c.query(`INSERT INTO ${this.s}.agent_totals (agent_id, tasks_completed, velocity_points, last_completed_at) VALUES ($1, $2, $3, $4) ON CONFLICT (agent_id) DO NOTHING`, [id, a.tasks_completed, a.velocity_points, a.last_completed_at]);
-        out.counters += res.rowCount ?? 0;
-      }
-      for (const [team, t] of Object.entries(totals.teams)) {
-        const res = await c.query(`INSERT INTO ${this.s}.team_totals (team, tasks_completed, velocity_points) VALUES ($1, $2, $3) ON CONFLICT (team) DO NOTHING`, [team, t.tasks_completed, t.velocity_points]);
-        out.counters += res.rowCount ?? 0;
-      }
+      const out = await copyRows(c, this.s, items, agents, totals);
       if (out.copied.backlog) await this.notify(c);
       return out;
     });
