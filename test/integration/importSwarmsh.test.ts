@@ -1,8 +1,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runSync, snapshot, storeEnv, tempDir } from '../support/index.js';
-import { assertConsistent, assertExactlyOnce, readStore } from '../support/storeInvariants.mjs';
+import { BACKENDS, envFor, freshStore, readTestStore, storeDigest } from '../support/backends.js';
+import { runSync, tempDir } from '../support/index.js';
+import { assertConsistent, assertExactlyOnce } from '../support/storeInvariants.mjs';
 
 function swarmshDir(): string {
   const src = join(tempDir(), 'swarmsh');
@@ -28,10 +29,10 @@ function swarmshDir(): string {
   return src;
 }
 
-describe('import-swarmsh', () => {
-  it('imports what it can read, reports the rest, and imports nothing twice', () => {
-    const dir = join(tempDir(), 'store');
-    const env = storeEnv(dir);
+describe.each(BACKENDS)('import-swarmsh (%s store)', (backend) => {
+  it('imports what it can read, reports the rest, and imports nothing twice', async () => {
+    const testStore = freshStore(backend);
+    const env = envFor(testStore);
     const src = swarmshDir();
     const r = runSync(['--json', 'import-swarmsh', src], env);
     expect(r.code).toBe(0);
@@ -46,18 +47,18 @@ describe('import-swarmsh', () => {
     // Imported items are ordinary items: their owner (and only it) can progress and complete them.
     expect(runSync(['complete', 'work_1700000000000000001', 'success', '3'], env).code).toBe(8);
     expect(runSync(['complete', 'work_1700000000000000001', 'success', '3'], { ...env, AGENT_ID: 'agent_1' }).code).toBe(0);
-    assertConsistent(readStore(dir));
+    assertConsistent((await readTestStore(testStore)));
 
-    const before = snapshot(dir);
+    const before = (await storeDigest(testStore));
     const again = JSON.parse(runSync(['--json', 'import-swarmsh', src], env).stdout);
     expect(again).toMatchObject({ active_imported: 0, completed_imported: 0, agents_imported: 0, skipped_existing: 3 });
-    assertConsistent(readStore(dir));
-    expect(readStore(dir).completed.size).toBe(2);
-    expect(snapshot(dir)).toBe(before); // a second import changes not one byte
+    assertConsistent((await readTestStore(testStore)));
+    expect((await readTestStore(testStore)).completed.size).toBe(2);
+    expect((await storeDigest(testStore))).toBe(before); // a second import changes not one byte
   });
 
-  it('reports a corrupt file and a directory with nothing to import', () => {
-    const env = storeEnv(join(tempDir(), 'store'));
+  it('reports a corrupt file and a directory with nothing to import', async () => {
+    const env = envFor(freshStore(backend));
     const src = join(tempDir(), 'broken');
     mkdirSync(src);
     writeFileSync(join(src, 'work_claims.json'), '[{"work_item_id": "work_1", "description": "unescaped "quote""}]');
@@ -69,30 +70,30 @@ describe('import-swarmsh', () => {
     expect(empty.stderr).toMatch(/holds none of/);
   });
 
-  it('does not import again an id that has since moved to the backlog, the dead list or an archive (issue 15 item 5)', () => {
-    const dir = join(tempDir(), 'store');
-    const env = storeEnv(dir, { MAX_RETRY_ATTEMPTS: '1' });
+  it('does not import again an id that has since moved to the backlog, the dead list or an archive (issue 15 item 5)', async () => {
+    const testStore = freshStore(backend);
+    const env = envFor(testStore, { MAX_RETRY_ATTEMPTS: '1' });
     const src = swarmshDir();
     expect(runSync(['import-swarmsh', src], env).code).toBe(0);
     // 01 back to the backlog, 04 to the dead list, 02 (completed) into an archive.
     expect(runSync(['release', 'work_1700000000000000001', '--force'], env).code).toBe(0);
     expect(runSync(['fail', 'work_1700000000000000004', 'broken', '--force'], env).code).toBe(0);
     expect(runSync(['cleanup', '--older-than', '0s'], env).code).toBe(0);
-    const before = snapshot(dir);
+    const before = (await storeDigest(testStore));
     const again = runSync(['--json', 'import-swarmsh', src], env);
     expect(again.code).toBe(0);
     expect(JSON.parse(again.stdout)).toMatchObject({ active_imported: 0, completed_imported: 0, skipped_existing: 3 });
-    expect(snapshot(dir)).toBe(before);
-    const store = readStore(dir);
+    expect((await storeDigest(testStore))).toBe(before);
+    const store = (await readTestStore(testStore));
     assertConsistent(store);
     assertExactlyOnce(store);
     expect(store.dead.has('work_1700000000000000004')).toBe(true);
     expect(runSync(['-q', 'claim-next'], env).stdout.trim()).toBe('work_1700000000000000001');
   });
 
-  it('says what it changed (issue 16): --dry-run writes nothing; priorities mapped, bad times dropped, unknown fields kept in extra; log-only items keep their times and team', () => {
-    const dir = join(tempDir(), 'store');
-    const env = storeEnv(dir);
+  it('says what it changed (issue 16): --dry-run writes nothing; priorities mapped, bad times dropped, unknown fields kept in extra; log-only items keep their times and team', async () => {
+    const testStore = freshStore(backend);
+    const env = envFor(testStore);
     expect(runSync(['register', 'seed_agent'], env).code).toBe(0);
     const src = join(tempDir(), 'swarmsh2');
     mkdirSync(src);
@@ -105,10 +106,10 @@ describe('import-swarmsh', () => {
     );
     writeFileSync(join(src, 'coordination_log.json'), JSON.stringify([{ work_item_id: 'work_1700000000000000102', completed_at: '2025-03-01T10:00:00Z', agent_id: 'agent_y', result: 'success', velocity_points: 3 }]));
     writeFileSync(join(src, 'agent_status.json'), JSON.stringify([{ agent_id: 'agent_y', team: 'blue_team', last_heartbeat: '2025-01-01T00:00:00Z' }]));
-    const before = snapshot(dir);
+    const before = (await storeDigest(testStore));
     const dry = runSync(['--json', 'import-swarmsh', src, '--dry-run'], env);
     expect(dry.code).toBe(0);
-    expect(snapshot(dir)).toBe(before);
+    expect((await storeDigest(testStore))).toBe(before);
     const plan = JSON.parse(dry.stdout);
     expect(plan).toMatchObject({ dry_run: true, active_imported: 1, completed_imported: 1 });
     expect(plan.changes.map((c: { field: string; to: unknown }) => [c.field, c.to])).toEqual([
@@ -131,12 +132,12 @@ describe('import-swarmsh', () => {
     expect(done.claimed_at <= done.completed_at).toBe(true);
     // Kept claims are not reclaimed by the first scan after the import.
     expect(JSON.parse(runSync(['--json', 'reap'], env).stdout).reaped).toEqual([]);
-    assertConsistent(readStore(dir));
+    assertConsistent((await readTestStore(testStore)));
   });
 
-  it('--claims release puts imported claims in the backlog, claimable', () => {
-    const dir = join(tempDir(), 'store');
-    const env = storeEnv(dir);
+  it('--claims release puts imported claims in the backlog, claimable', async () => {
+    const testStore = freshStore(backend);
+    const env = envFor(testStore);
     const r = runSync(['--json', 'import-swarmsh', swarmshDir(), '--claims', 'release'], env);
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout);

@@ -27,7 +27,8 @@ export async function readPgStore(url, schema) {
       const item = row.item;
       if (item.work_item_id !== row.work_item_id) s.problems.push(`row ${row.work_item_id} holds the record of ${item.work_item_id}`);
       s.files++;
-      if (row.place === 'finished') {
+      // Archived items (cleanup) are finished items kept elsewhere, as the file store's archives are.
+      if (row.place === 'finished' || row.place === 'archived') {
         s.completedTimes.set(item.work_item_id, 1);
         if (item.status === 'completed') s.completed.set(item.work_item_id, item);
         else if (item.status === 'cancelled') s.cancelled.set(item.work_item_id, item);
