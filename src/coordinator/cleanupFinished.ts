@@ -26,7 +26,7 @@ export interface CleanupReport {
  */
 export async function cleanupFinished(ctx: OpContext, input: CleanupInput = {}): Promise<CleanupReport> {
   const seconds = parseDuration('older_than', input.olderThan ?? '7d');
-  const cutoffMs = ctx.config.clock() - seconds * 1000;
+  const cutoffMs = (await ctx.store.now()) - seconds * 1000;
   const outcome = await ctx.store.archiveFinished(cutoffMs, !!input.dryRun);
   return { archived: outcome.archived, archive: outcome.archives[0] ?? null, archives: outcome.archives, cutoff: new Date(cutoffMs).toISOString(), dry_run: !!input.dryRun };
 }

@@ -20,7 +20,7 @@ export async function listAgents(ctx: OpContext): Promise<AgentLiveness[]> {
   const completed = new Map<string, string>();
   for (const [id, a] of Object.entries((await ctx.store.totals('agents')).agents)) if (a.last_completed_at) completed.set(id, a.last_completed_at);
   const seen = lastSeenByAgent(registry, claims, completed);
-  const nowMs = ctx.config.clock();
+  const nowMs = await ctx.store.now();
   return registry.map((a) => {
     const last = seen.get(a.agent_id);
     const { liveness, alive } = agentLiveness(a, claims, last ?? 0, nowMs, ctx.config.agentStaleSeconds, ctx.config.agentHost);

@@ -36,7 +36,8 @@ export async function reapClaims(ctx: OpContext): Promise<ReapReport> {
   // A damaged part of the store is skipped: claims everywhere else are still reaped.
   const claims = await ctx.store.list(['active'], 'reap');
   const registry = await ctx.store.agents('reap');
-  const nowMs = ctx.config.clock();
+  // The store's time (a database's clock), as the decision under the lock will use.
+  const nowMs = await ctx.store.now();
   const stale = new Set<string>();
   if (registry.length) {
     const seen = lastSeenByAgent(registry, claims);

@@ -52,7 +52,7 @@ export async function unregisterAgent(ctx: OpContext, agentId: string, force = f
 }
 
 export async function pruneAgents(ctx: OpContext, olderThan: string | number, force = false): Promise<UnregisterReport> {
-  const cutoffMs = ctx.config.clock() - parseDuration('older_than', olderThan) * 1000;
+  const cutoffMs = (await ctx.store.now()) - parseDuration('older_than', olderThan) * 1000;
   const report: UnregisterReport = { removed: [], released: [], kept: [] };
   const old = (await listAgents(ctx)).filter((a) => Date.parse(a.last_seen ?? a.last_heartbeat) < cutoffMs);
   const remove = new Set<string>();

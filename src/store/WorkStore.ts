@@ -105,6 +105,9 @@ export interface WorkStore {
   /** Shards of the active items (1 where the backend does not shard). */
   readonly shards: number;
 
+  /** The store's time, ms since the epoch: what `decide` callbacks are given (PostgreSQL: the database's clock). */
+  now(): Promise<number>;
+
   /** Stores a new item already claimed (`claim`), made by `make` at the store's time. */
   insertClaim(make: (nowMs: number) => WorkItem): Promise<WorkItem>;
   /**

@@ -41,6 +41,10 @@ export class FileWorkStore implements WorkStore {
     this.shards = store.shards;
   }
 
+  async now(): Promise<number> {
+    return this.clock();
+  }
+
   insertClaim(make: (nowMs: number) => WorkItem): Promise<WorkItem> {
     const item = make(this.clock());
     const file = shardFile(this.shardOf(item.work_item_id));

@@ -63,7 +63,11 @@ export class PgWorkStore implements WorkStore {
     return this.tx(async (c) => (await c.query<T>(sql, params)).rows, false);
   }
 
-  private async now(c: PoolClient): Promise<number> {
+  now(): Promise<number> {
+    return this.tx((c) => this.nowOn(c), false);
+  }
+
+  private async nowOn(c: PoolClient): Promise<number> {
     return this.pg.clock ? this.pg.clock() : (await c.query<{ now_ms: number }>(`SELECT ${NOW_MS} AS now_ms`)).rows[0]!.now_ms;
   }
 
@@ -83,7 +87,7 @@ export class PgWorkStore implements WorkStore {
 
   insertClaim(make: (nowMs: number) => WorkItem): Promise<WorkItem> {
     return this.tx(async (c) => {
-      const item = make(await this.now(c));
+      const item = make(await this.nowOn(c));
       if (!(await insertItem(c, this.t, item, 'active'))) throw new SwarmError('INTERNAL', `generated id ${item.work_item_id} already exists`);
       return item;
     }, false); // one INSERT: it commits by itself
@@ -208,7 +212,7 @@ export class PgWorkStore implements WorkStore {
       await c.query('SELECT pg_advisory_xact_lock(1400332659, hashtext($1))', [this.pg.schema]);
       const rows = await c.query<{ record: AgentRecord }>(`SELECT record FROM ${this.s}.agents ORDER BY ord`);
       const before = rows.rows.map((r) => r.record);
-      const out = change(before, await this.now(c));
+      const out = change(before, await this.nowOn(c));
       if (out.agents) await writeRegistry(c, this.s, before, out.agents);
       return out.result;
     });
@@ -226,7 +230,7 @@ export class PgWorkStore implements WorkStore {
 
   reapDue(intervalMs: number): Promise<boolean> {
     return this.tx(async (c) => {
-      const now = (await this.now(c)) ;
+      const now = await this.nowOn(c);
       const res = await c.query(
         `INSERT INTO ${this.s}.swarmfile_meta AS m (key, value) VALUES ('reap_stamp', $1::text)
          ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value WHERE m.value::float8 <= $1::float8 - $2 OR m.value::float8 > $1::float8`,
