@@ -51,7 +51,8 @@ export class PgWorkStore implements WorkStore {
     this.location = pg.display;
     this.s = ident(pg.schema);
     this.t = `${this.s}.work_items`;
-    this.channel = `swarmfile_queue_${pg.schema}`;
+    // Channel names end at 63 bytes; two schemas sharing a truncated name only wake each other's waiters in vain.
+    this.channel = `swarmfile_queue_${pg.schema}`.slice(0, 63);
   }
 
   private tx<T>(body: (c: PoolClient) => Promise<T>, atomic = true): Promise<T> {
