@@ -101,6 +101,9 @@ describe.each(BACKENDS)('bad input is refused and nothing is written (%s store)'
     expect(down.code).toBe(11);
     expect(down.stderr).toMatch(/\[STORE_UNAVAILABLE\].*cannot be reached/);
     expect(down.stderr).toContain('postgres://agent:***@127.0.0.1:1/nodb');
+    const noDb = runSync(['list'], { ...env, COORDINATION_URL: PG_URL!.replace(/\/swarmfile_test\b/, '/no_such_database'), FLOCK_TIMEOUT: '1' });
+    expect(noDb.code).toBe(11);
+    expect(noDb.stderr).toMatch(/\[STORE_UNAVAILABLE\].*no_such_database/);
     const bad = runSync(['list'], { ...env, COORDINATION_URL: 'mysql://agent:s3cr3t-pw@host/db' });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/\[INVALID_INPUT\].*postgres:\/\//);

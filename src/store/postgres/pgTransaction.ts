@@ -22,11 +22,17 @@ function retryable(err: unknown): boolean {
   return /Connection terminated|connection timeout|Client has encountered a connection error/i.test(String(e?.message ?? ''));
 }
 
+/** Failures to get a usable connection that another try would not cure: unknown host, refused login, no such database. */
+function cannotConnect(err: unknown): boolean {
+  const code = String((err as { code?: string })?.code ?? '');
+  return code.startsWith('28') || code === '3D000' || code === 'ENOTFOUND' || code === 'EACCES' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH';
+}
+
 /** The error a caller sees for a database failure: SwarmErrors pass through, the rest are mapped. */
 export function storeError(err: unknown, where: string): Error {
   if (isSwarmError(err)) return err;
   const e = err as { code?: string; message?: string };
-  if (retryable(err)) return new SwarmError('STORE_UNAVAILABLE', `the PostgreSQL store at ${where} cannot be reached: ${e?.message ?? String(err)}`, { store: where });
+  if (retryable(err) || cannotConnect(err)) return new SwarmError('STORE_UNAVAILABLE', `the PostgreSQL store at ${where} cannot be reached: ${e?.message ?? String(err)}`, { store: where });
   return new SwarmError('INTERNAL', `PostgreSQL error${e?.code ? ` ${e.code}` : ''} at ${where}: ${e?.message ?? String(err)}`, { store: where });
 }
 
