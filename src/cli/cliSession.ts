@@ -62,7 +62,8 @@ export function createCliSession(io: RunIO): CliSession {
       };
     },
     async close() {
-      await coordinator?.close();
+      // The CLI's process exits as soon as this returns (scripts/cli-loader.cjs).
+      await coordinator?.close({ exiting: true });
     },
   };
 }

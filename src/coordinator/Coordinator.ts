@@ -228,12 +228,15 @@ export class Coordinator {
     return proof.token === undefined && token !== undefined && !proof.force ? { ...proof, token } : proof;
   }
 
-  /** Flushes telemetry. Safe to call twice. */
-  async close(): Promise<void> {
+  /**
+   * Flushes telemetry and lets go of the store. Safe to call twice. `exiting`: the process ends
+   * right after (the CLI), so a database connection's goodbye is not waited for.
+   */
+  async close(options: { exiting?: boolean } = {}): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     await this.tracer.shutdown();
-    await this.backend.close();
+    await this.backend.close(options);
   }
 
   private async run<T>(operation: string, attrs: Record<string, AttrValue>, fn: (ctx: OpContext) => Promise<T>): Promise<T> {

@@ -167,5 +167,9 @@ export interface StoreBackend {
   /** Opening it created the store. */
   readonly created: boolean;
   session(stats: LockStats): WorkStore;
-  close(): Promise<void>;
+  /**
+   * Lets go of the store. With `exiting` (the CLI, whose process ends right after), a database
+   * connection is told goodbye without waiting for the server to hang up.
+   */
+  close(options?: { exiting?: boolean }): Promise<void>;
 }

@@ -54,7 +54,12 @@ export async function openPgBackend(config: Readonly<Config>, url: string, creat
     shards: 1,
     created,
     session: (lockStats) => new PgWorkStore(ctx, lockStats),
-    close: () => pool.end().catch(() => undefined),
+    close: async (options) => {
+      const ended = pool.end().catch(() => undefined);
+      // The goodbye (Terminate) is written at once; waiting for the server to close the socket
+      // only delays a process that is about to exit anyway.
+      if (!options?.exiting) await ended;
+    },
   };
 }
 
