@@ -230,6 +230,10 @@ export interface Sizes {
   claimNextCliRounds: number;
   claimNextWakeWaiters: number[];
   claimNextWakeReps: number;
+  /** The hotpath part: library agents in one process, cycles per agent, alternating repetitions. */
+  hotPathAgents: number[];
+  hotPathCycles: PerAgent;
+  hotPathReps: number;
 }
 
 /** The context bench/run.mjs hands every part. */

@@ -12,6 +12,26 @@ import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync, renameSync }
 import { basename, join } from 'node:path';
 import { build } from 'esbuild';
 
+/**
+ * pg asks at load time whether it runs in a Cloudflare Worker: on Node 20 (no `navigator`) it
+ * does so by touching the global `Response`, which makes Node load and compile its whole fetch
+ * implementation (undici): about half of what a PostgreSQL CLI call cost beyond a file-store
+ * call. The bundle is for Node only, so the question is answered at build time. The build fails if
+ * pg's code changed shape, so an upgrade cannot silently bring the cost back.
+ * @type {import('esbuild').Plugin}
+ */
+const pgNodeOnly = {
+  name: 'pg-node-only',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]node_modules[\\/]pg[\\/]lib[\\/]stream\.js$/ }, (args) => {
+      const source = readFileSync(args.path, 'utf8');
+      const call = 'if (isCloudflareRuntime()) {';
+      if (source.split(call).length !== 2) throw new Error(`build-cli: ${args.path} no longer has exactly one '${call}'; review the pg-node-only plugin`);
+      return { contents: source.replace(call, 'if (false) {'), loader: 'js' };
+    });
+  },
+};
+
 const BUNDLE_DIR = 'dist/bundle';
 const LOADER = 'dist/coordination_helper.cjs';
 
@@ -35,6 +55,7 @@ const result = await build({
   // import() becomes require() (the external packages all have CommonJS builds): code run through
   // vm.Script, as the loader does, has no working import() when it comes from a code cache.
   supported: { 'dynamic-import': false },
+  plugins: [pgNodeOnly],
   sourcemap: 'linked',
   metafile: true,
   logLevel: 'warning',

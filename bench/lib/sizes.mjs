@@ -24,6 +24,7 @@ export const PROFILES = {
     claimNextAgents: [1, 8, 32], claimNextCliCycles: even(6, 1), claimNextLibCycles: even(40, 2),
     claimNextQueueSizes: [100, 100000], claimNextLibRounds: 30, claimNextCliRounds: 5,
     claimNextWakeWaiters: [4], claimNextWakeReps: 5,
+    hotPathAgents: [8, 32], hotPathCycles: even(64, 2), hotPathReps: 1,
   },
   default: {
     startupRounds: 20, latencyCliRounds: 25, latencyLibRounds: 300,
@@ -36,6 +37,7 @@ export const PROFILES = {
     claimNextAgents: [1, 8, 32], claimNextCliCycles: even(24, 1), claimNextLibCycles: even(300, 8),
     claimNextQueueSizes: [100, 100000], claimNextLibRounds: 200, claimNextCliRounds: 25,
     claimNextWakeWaiters: [1, 8], claimNextWakeReps: 20,
+    hotPathAgents: [8, 32], hotPathCycles: even(320, 8), hotPathReps: 3,
   },
   large: {
     startupRounds: 60, latencyCliRounds: 80, latencyLibRounds: 2000,
@@ -48,6 +50,7 @@ export const PROFILES = {
     claimNextAgents: [1, 8, 32], claimNextCliCycles: even(128, 4), claimNextLibCycles: even(2000, 20),
     claimNextQueueSizes: [100, 100000], claimNextLibRounds: 1000, claimNextCliRounds: 80,
     claimNextWakeWaiters: [1, 8, 32], claimNextWakeReps: 40,
+    hotPathAgents: [8, 32], hotPathCycles: even(2000, 20), hotPathReps: 5,
   },
 };
 

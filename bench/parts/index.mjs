@@ -14,8 +14,9 @@ import memory from './memory.mjs';
 import telemetry from './telemetry.mjs';
 import against from './against.mjs';
 import claimnext from './claimNext.mjs';
+import hotpath from './hotPath.mjs';
 import durability from './durability.mjs';
 import backends from './backends.mjs';
 
 /** @type {import('../types.js').BenchPart[]} */
-export const PARTS = [startup, latency, throughput, sweep, shards, scale, durability, memory, telemetry, claimnext, backends, against];
+export const PARTS = [startup, latency, throughput, sweep, shards, scale, durability, memory, telemetry, claimnext, hotpath, backends, against];

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import part from '../../bench/parts/claimNext.mjs';
+import hotPath from '../../bench/parts/hotPath.mjs';
 import { checkQueueStore } from '../../bench/lib/queueInvariants.mjs';
 import { writeBacklogSegments } from '../../bench/lib/seedBacklog.mjs';
 import { runTimed } from '../../bench/lib/runTimed.mjs';
@@ -102,38 +103,46 @@ describe('claimnext part: queue invariants', () => {
   });
 });
 
+type Metrics = Record<string, { unit: string; better: string; samples: number[] }>;
+type Check = { label: string; ok: boolean; problems: string[] };
+
+/** A bench context over the quick profile with `sizes` overriding it, recording metrics and checks. */
+function tinyContext(label: string, sizes: Record<string, unknown>) {
+  const root = tempDir(label);
+  let n = 0;
+  const metrics: Metrics = {};
+  const checks: Check[] = [];
+  const target = swarmfileTarget();
+  const ctx = {
+    sizes: { ...PROFILES.quick, ...sizes },
+    opts: {},
+    progress: { start() {}, tick() {}, note() {}, end() {} },
+    tmp: (name: string) => {
+      const d = join(root, `${String(++n).padStart(3, '0')}-${name}`);
+      spawnSync('mkdir', ['-p', d]);
+      return d;
+    },
+    target,
+    run: (argv: string[], env?: Record<string, string>) => runTimed(argv, { env: env ?? process.env }),
+    cli: (args: string[], env: Record<string, string> = {}) => runTimed(target.argv(args), { env: { ...process.env, ...env } }),
+    metric: (name: string, unit: string, better: string, samples: number[]) => void (metrics[name] = { unit, better, samples }),
+    checkRun: (name: string, run: { invariants: { ok: boolean; problems: string[] } }) => void checks.push({ label: name, ok: run.invariants.ok, problems: run.invariants.problems }),
+  };
+  return { ctx, metrics, checks };
+}
+
 describe('claimnext part: a tiny run', () => {
   it('measures throughput, latency against queue length and wake-up, with every check passing', async () => {
-    const root = tempDir('cn-part');
-    let n = 0;
-    const metrics: Record<string, { unit: string; better: string; samples: number[] }> = {};
-    const checks: Array<{ label: string; ok: boolean; problems: string[] }> = [];
-    const target = swarmfileTarget();
-    const ctx = {
-      sizes: {
-        ...PROFILES.quick,
-        claimNextAgents: [1, 3],
-        claimNextCliCycles: () => 2,
-        claimNextLibCycles: () => 5,
-        claimNextQueueSizes: [10, 600],
-        claimNextLibRounds: 6,
-        claimNextCliRounds: 2,
-        claimNextWakeWaiters: [2],
-        claimNextWakeReps: 3,
-      },
-      opts: {},
-      progress: { start() {}, tick() {}, note() {}, end() {} },
-      tmp: (label: string) => {
-        const d = join(root, `${String(++n).padStart(3, '0')}-${label}`);
-        spawnSync('mkdir', ['-p', d]);
-        return d;
-      },
-      target,
-      run: (argv: string[], env?: Record<string, string>) => runTimed(argv, { env: env ?? process.env }),
-      cli: (args: string[], env: Record<string, string> = {}) => runTimed(target.argv(args), { env: { ...process.env, ...env } }),
-      metric: (name: string, unit: string, better: string, samples: number[]) => void (metrics[name] = { unit, better, samples }),
-      checkRun: (label: string, run: { invariants: { ok: boolean; problems: string[] } }) => void checks.push({ label, ok: run.invariants.ok, problems: run.invariants.problems }),
-    };
+    const { ctx, metrics, checks } = tinyContext('cn-part', {
+      claimNextAgents: [1, 3],
+      claimNextCliCycles: () => 2,
+      claimNextLibCycles: () => 5,
+      claimNextQueueSizes: [10, 600],
+      claimNextLibRounds: 6,
+      claimNextCliRounds: 2,
+      claimNextWakeWaiters: [2],
+      claimNextWakeReps: 3,
+    });
     const out = await part.run(ctx);
 
     expect(checks.filter((c) => !c.ok)).toEqual([]);
@@ -156,5 +165,25 @@ describe('claimnext part: a tiny run', () => {
     expect(out.data.latency.library.ratio.ratio_of_medians).toBeGreaterThan(0);
     for (const w of out.data.wake) expect(w.burst.claimed).toBe(2);
     expect(out.table?.rows).toHaveLength(4 + 4 + 2);
+  }, 180_000);
+});
+
+describe('hotpath part: a tiny run', () => {
+  it('runs both paths side by side at each agent count, checks each run exactly once and reports the ratio', async () => {
+    const { ctx, metrics, checks } = tinyContext('hp-part', { hotPathAgents: [2, 4], hotPathCycles: () => 3, hotPathReps: 2 });
+    const out = await hotPath.run(ctx);
+
+    expect(checks.filter((c) => !c.ok)).toEqual([]);
+    expect(checks.map((c) => c.label)).toEqual([
+      'hotpath-claim-2-0', 'hotpath-next-2-0', 'hotpath-claim-2-1', 'hotpath-next-2-1',
+      'hotpath-claim-4-0', 'hotpath-next-4-0', 'hotpath-claim-4-1', 'hotpath-next-4-1',
+    ]);
+    const { runs } = out.data as { runs: Array<{ agents: number; claim: { cycles: number }; claimnext: { cycles: number } }> };
+    for (const r of runs) expect([r.claim.cycles, r.claimnext.cycles]).toEqual([r.agents * 3, r.agents * 3]);
+    for (const a of [2, 4]) {
+      expect(metrics[`hotpath.a${a}.ratio`]?.samples).toHaveLength(2);
+      for (const v of metrics[`hotpath.a${a}.ratio`]!.samples) expect(v).toBeGreaterThan(0);
+    }
+    expect(out.table?.rows).toHaveLength(2);
   }, 180_000);
 });
