@@ -65,6 +65,9 @@ const bundleFile = Object.keys(result.metafile.outputs).find((f) => f.endsWith('
 if (!bundleFile) throw new Error('build-cli: esbuild wrote no .cjs bundle');
 const id = /^coordination_helper\.([A-Za-z0-9]+)\.cjs$/.exec(basename(bundleFile))?.[1];
 if (!id) throw new Error(`build-cli: unexpected bundle name ${bundleFile}`);
+if (readFileSync(bundleFile, 'utf8').includes('Cloudflare-Workers')) {
+  throw new Error(`build-cli: ${bundleFile} still asks whether it runs in a Cloudflare Worker (the pg-node-only plugin did not apply)`);
+}
 if (/\bimport\(/.test(readFileSync(bundleFile, 'utf8').replace(/^\s*(\/\/|\*).*$/gm, ''))) {
   throw new Error(`build-cli: ${bundleFile} still calls import(), which fails under the code cache`);
 }
