@@ -34,7 +34,7 @@ export const SETTINGS = {
   // store
   COORDINATION_DIR: { group: 'store', kind: 'text', default: './agent_coordination', doc: 'store directory (`--dir` overrides it)' },
   COORDINATION_URL: { group: 'store', kind: 'text', defaultText: 'unset: the file store at `COORDINATION_DIR`', doc: 'a PostgreSQL store, `postgres://user@host/db` (`?schema=name`, default `swarmfile`; `--store` overrides it); its password is never printed' },
-  WORK_QUEUE_SHARDING: { group: 'store', kind: 'int', min: 1, max: 256, default: 16, doc: 'shard count of a *new* store; an existing store keeps the count in its `swarmfile.json`' },
+  WORK_QUEUE_SHARDING: { group: 'store', kind: 'int', min: 1, max: 256, default: 16, doc: 'shard count of a *new* store; an existing store keeps the count in its `swarmfile.json`. Active shards split by themselves as the store grows (see Store layout in the README): this is the starting count, not a ceiling' },
   SWARMFILE_FSYNC: { group: 'store', kind: 'bool', default: true, doc: '0 skips fsync: faster, still safe against process crashes, not against power loss' },
   SWARMFILE_FSYNC_DIR: { group: 'store', kind: 'bool', default: true, doc: 'with fsync on, 0 skips the directory fsync after renames (only to measure its cost)' },
   // agent

@@ -101,7 +101,7 @@ describe('coordination_helper CLI', () => {
     const { dir, env } = fresh();
     expect(runSync(['register', 'agent_42'], env).code).toBe(0); // creates the store
     const fmt = JSON.parse(readFileSync(join(dir, 'swarmfile.json'), 'utf8'));
-    expect(fmt).toMatchObject({ format: 'swarmfile-store', version: 1, shards: 16 });
+    expect(fmt).toMatchObject({ format: 'swarmfile-store', version: 2, shards: 16, active_shards: 16 });
     // A later process asking for another count still routes by the store's own.
     const other = runSync(['-q', 'claim', 'feature', 'x'], { ...env, WORK_QUEUE_SHARDING: '3' });
     expect(other.code).toBe(0);

@@ -119,8 +119,24 @@ export function scanStore(dir) {
       else s.problems.push(`${name}:${i + 1}: ${id} in completed log with status ${w.status}`);
     });
   };
+  /** Which file each active item was read from, to check it is where the layout routes it. */
+  /** @type {Map<string, string>} */
+  const activeFile = new Map();
+  /** @param {string} name */
+  const readActive = (name) => {
+    const before = new Set(s.active.keys());
+    readList(name, s.active, 'active');
+    for (const id of s.active.keys()) if (!before.has(id)) activeFile.set(id, name);
+  };
   for (const name of names) {
-    if (/^work_claims\.\d{3}\.json$/.test(name)) readList(name, s.active, 'active');
+    if (/^work_claims\.\d{3}\.json$/.test(name)) readActive(name);
+    else if (name === 'shards') {
+      // Shards added by splits (a second implementation of the routing, as a check on src/).
+      for (const sub of readdirSync(join(dir, name)).sort()) {
+        if (/^work_claims\.\d{3,}\.json$/.test(sub)) readActive(`shards/${sub}`);
+        else if (/\.[0-9a-f]{1,16}$/.test(sub) || sub.endsWith('.lock')) s.leftovers.push(`shards/${sub}`);
+      }
+    }
     else if (/^work_completed\.\d{3}\.jsonl$/.test(name)) {
       const text = readText(name);
       if (text !== undefined) readFinished(name, text);
@@ -143,8 +159,43 @@ export function scanStore(dir) {
     else if (name === 'work_dead.json') readList(name, s.dead, 'dead');
     else if (name.endsWith('.json')) readJson(name);
   }
-  s.leftovers = names.filter((f) => f.endsWith('.intent') || /\.[0-9a-f]{1,16}$/.test(f) || f.endsWith('.lock') || f.endsWith('.takeover'));
+  s.leftovers.push(...names.filter((f) => f.endsWith('.intent') || /\.[0-9a-f]{1,16}$/.test(f) || f.endsWith('.lock') || f.endsWith('.takeover')));
+  /** @type {any} */
+  let format;
+  try {
+    format = JSON.parse(readFileSync(join(dir, 'swarmfile.json'), 'utf8'));
+  } catch {
+    /* absent or damaged: reported above */
+  }
+  if (format && Number.isInteger(format.shards)) {
+    const base = format.shards;
+    const count = format.active_shards ?? base;
+    for (const [id, file] of activeFile) {
+      const want = routedFile(id, base, count);
+      if (file !== want) s.problems.push(`${id} is in ${file}, but the layout (${base} grown to ${count} shards) routes it to ${want}`);
+    }
+  }
   return s;
+}
+
+/**
+ * Where an active item belongs: FNV-1a of its id, linear hashing from `base` shards grown to
+ * `count` (the first `base` files at the top, the rest in shards/).
+ * @param {string} id @param {number} base @param {number} count
+ */
+export function routedFile(id, base, count) {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) {
+    h ^= id.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  h >>>= 0;
+  let m = base;
+  while (m * 2 <= count) m *= 2;
+  let b = h % m;
+  if (b < count - m) b = h % (2 * m);
+  const n = String(b).padStart(3, '0');
+  return b < base ? `work_claims.${n}.json` : `shards/work_claims.${n}.json`;
 }
 
 /**

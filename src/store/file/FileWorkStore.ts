@@ -24,7 +24,7 @@ import { readArchived } from './readArchived.js';
 import { repairStore, type RepairReport } from './repairStore.js';
 import type { Store } from './Store.js';
 import { completedFile, REAP_STAMP, REGISTRY_FILE, shardFile } from './storeFiles.js';
-import { emptyStats, readBacklog, readDead, readRegistry, readShard, readStats, readWaiting } from './storeShapes.js';
+import { emptyStats, readBacklog, readDead, readItems, readRegistry, readStats, readWaiting } from './storeShapes.js';
 import { watchBacklog } from './watchBacklog.js';
 
 export class FileWorkStore implements WorkStore {
@@ -45,15 +45,20 @@ export class FileWorkStore implements WorkStore {
     return this.clock();
   }
 
-  insertClaim(make: (nowMs: number) => WorkItem): Promise<WorkItem> {
+  async insertClaim(make: (nowMs: number) => WorkItem): Promise<WorkItem> {
     const item = make(this.clock());
-    const file = shardFile(this.shardOf(item.work_item_id));
-    return this.store.transact([file], this.stats, async (view) => {
-      const items = await readShard(view, this.shardOf(item.work_item_id));
-      // Ids embed the pid, so this cannot happen short of pid reuse within 10 ms; refuse rather than overwrite.
-      if (items.some((w) => w.work_item_id === item.work_item_id)) throw new SwarmError('INTERNAL', `generated id ${item.work_item_id} already exists`);
-      return { writes: new Map([[file, [...items, item]]]), result: item };
-    });
+    const id = item.work_item_id;
+    for (;;) {
+      const file = this.store.activeFile(id);
+      const done = await this.store.transact([file], this.stats, async (view) => {
+        if ((await view.activeFile(id)) !== file) return { result: null }; // split meanwhile: route again
+        const items = await readItems(view, file);
+        // Ids embed the pid, so this cannot happen short of pid reuse within 10 ms; refuse rather than overwrite.
+        if (items.some((w) => w.work_item_id === id)) throw new SwarmError('INTERNAL', `generated id ${id} already exists`);
+        return { writes: new Map([[file, [...items, item]]]), result: item };
+      });
+      if (done) return done;
+    }
   }
 
   enqueue(item: WorkItem, deps: readonly string[], decide: (finished: ReadonlyMap<string, WorkItem | undefined>) => 'backlog' | 'waiting'): Promise<WorkItem> {
@@ -65,22 +70,26 @@ export class FileWorkStore implements WorkStore {
   }
 
   async renewClaims(agentId: string, renew: (item: WorkItem, nowMs: number) => WorkItem): Promise<string[]> {
-    const renewed: string[] = [];
-    for (let i = 0; i < this.shards; i++) {
-      if (!(await readShard(this.store, i)).some((w) => w.agent_id === agentId)) continue;
-      const ids = await this.store.transact([shardFile(i)], this.stats, async (view) => {
-        const nowMs = this.clock();
-        const mine: string[] = [];
-        const next = (await readShard(view, i)).map((w) => {
-          if (w.agent_id !== agentId) return w;
-          mine.push(w.work_item_id);
-          return renew(w, nowMs);
+    const renewed = new Set<string>();
+    // Shards split meanwhile are visited too: the count is read again at the end.
+    for (let i = 0, count = await this.store.readLayout(); i < count; i++) {
+      const file = shardFile(i, this.shards);
+      if ((await readItems(this.store, file)).some((w) => w.agent_id === agentId)) {
+        const ids = await this.store.transact([file], this.stats, async (view) => {
+          const nowMs = this.clock();
+          const mine: string[] = [];
+          const next = (await readItems(view, file)).map((w) => {
+            if (w.agent_id !== agentId) return w;
+            mine.push(w.work_item_id);
+            return renew(w, nowMs);
+          });
+          return { writes: mine.length ? new Map([[file, next]]) : undefined, result: mine };
         });
-        return { writes: mine.length ? new Map([[shardFile(i), next]]) : undefined, result: mine };
-      });
-      renewed.push(...ids);
+        for (const id of ids) renewed.add(id);
+      }
+      if (i === count - 1) count = await this.store.readLayout();
     }
-    return renewed;
+    return [...renewed];
   }
 
   claimNext(filter: ClaimFilter, claim: (item: WorkItem, nowMs: number) => WorkItem): Promise<ClaimOutcome> {
@@ -98,14 +107,14 @@ export class FileWorkStore implements WorkStore {
 
   async list(places: readonly Place[], passingBy?: string): Promise<WorkItem[]> {
     const read = (fn: () => Promise<WorkItem[]>) => (passingBy ? unlessDamaged(passingBy, fn, []) : fn());
-    const shards = Array.from({ length: this.shards }, (_, i) => i);
+    const logs = Array.from({ length: this.shards }, (_, i) => i);
     const parts: Promise<WorkItem[]>[] = [];
     for (const place of new Set(places)) {
       if (place === 'backlog') parts.push(readBacklog(this.store, passingBy));
       if (place === 'waiting') parts.push(read(() => readWaiting(this.store)));
       if (place === 'dead') parts.push(read(() => readDead(this.store)));
-      if (place === 'active') parts.push(...shards.map((i) => read(() => readShard(this.store, i))));
-      if (place === 'finished') parts.push(...shards.map((i) => read(() => this.store.readLog<WorkItem>(completedFile(i)))));
+      if (place === 'active') parts.push(this.readActive(read));
+      if (place === 'finished') parts.push(...logs.map((i) => read(() => this.store.readLog<WorkItem>(completedFile(i)))));
       if (place === 'archived') parts.push(readArchived(this.store));
     }
     return (await Promise.all(parts)).flat();
@@ -182,6 +191,21 @@ export class FileWorkStore implements WorkStore {
   /** repair: quarantines damage, salvages what parses, rebuilds counters (file store only). */
   repair(dryRun: boolean): Promise<RepairReport> {
     return repairStore(this.store, this.stats, this.clock(), { dryRun });
+  }
+
+  /**
+   * Every active item, without locks: the shard count is read before and after, and the shards
+   * read again if a split happened meanwhile (splitShard.ts says why that is enough); an item a
+   * split moved may be seen twice, and is listed once.
+   */
+  private async readActive(read: (fn: () => Promise<WorkItem[]>) => Promise<WorkItem[]>): Promise<WorkItem[]> {
+    for (let attempt = 1; ; attempt++) {
+      const count = await this.store.readLayout();
+      const parts = await Promise.all(Array.from({ length: count }, (_, i) => read(() => readItems(this.store, shardFile(i, this.shards)))));
+      if ((await this.store.readLayout()) !== count && attempt < 5) continue;
+      const seen = new Set<string>();
+      return parts.flat().filter((w) => !seen.has(w.work_item_id) && !!seen.add(w.work_item_id));
+    }
   }
 
   private shardOf(id: string): number {

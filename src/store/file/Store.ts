@@ -10,16 +10,19 @@
  * replays the intent, so multi-file operations are all-or-nothing. A change of one file commits by
  * rename (or unlink) alone, except an append, which goes through an intent too.
  */
-import { constants as fsc } from 'node:fs';
+import { constants as fsc, lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../../config.js';
 import { SwarmError, ioError } from '../../errors.js';
 import * as fs from '../../fsAsync.js';
 import { acquireLocks, releaseLocks, type HeldLock, type LockStats } from '../../lock/acquireLocks.js';
 import { removePrepared } from '../../lock/lockDir.js';
+import { mkdirs } from '../../mkdirs.js';
 import { reportWarning } from '../../warnings.js';
 import { currentHost as currentHostName, processAlive } from '../../model/processIdentity.js';
-import { ALL_FILES, INTENT_PREFIX, intentFiles, intentName, preparedLockWriter, tempFileTarget, tempFileWriter } from './storeFiles.js';
+import { activeShardsOf, shardOfId, SPLIT_ITEMS, type FormatRecord } from './shardLayout.js';
+import { splitShard } from './splitShard.js';
+import { ALL_FILES, FORMAT_FILE, INTENT_PREFIX, intentFiles, intentName, parseShardFile, preparedLockWriter, SHARD_DIR, shardFile, tempFileTarget, tempFileWriter } from './storeFiles.js';
 import { writeFileAtomic } from './writeFileAtomic.js';
 
 export type ChangeOp =
@@ -45,6 +48,12 @@ export interface TxnView {
    * held; otherwise this throws INTERNAL. Changes to it commit with the rest, all or nothing.
    */
   lock(file: string): Promise<void>;
+  /**
+   * The active shard file of `id` by the layout as it is now (read afresh on each call). A body
+   * holding the lock of the shard it was routed to compares: the shard cannot split while held,
+   * so if they agree the id belongs there; if not, a split moved it and the body starts over.
+   */
+  activeFile(id: string): Promise<string>;
 }
 
 export interface TxnPlan<T> {
@@ -58,6 +67,8 @@ export interface TxnPlan<T> {
   deletes?: string[];
   /** Files replaced by temporary files the body wrote with Store.writeTemp (content streamed, not held). */
   replaces?: Map<string, string>;
+  /** Apply the changes one after another in the order given (a split: see splitShard.ts). */
+  ordered?: boolean;
   result: T;
 }
 
@@ -72,15 +83,48 @@ let txCounter = 0;
 
 export class Store {
   readonly dir: string;
+  /** The shard count the store was created with: completed logs and counters, and the first active shards. */
   readonly shards: number;
   /** This process created the store when it opened it (openStore). */
   created = false;
   private readonly config: Readonly<Config>;
+  /** The active shard count as this process last read it (splits only ever raise it). */
+  private seenActiveShards: number;
 
-  constructor(config: Readonly<Config>, shards: number) {
+  constructor(config: Readonly<Config>, shards: number, activeShards: number = shards) {
     this.config = config;
     this.dir = config.dir;
     this.shards = shards;
+    this.seenActiveShards = activeShards;
+  }
+
+  /** The active shard count as last seen; `readLayout` reads it afresh. */
+  get activeShards(): number {
+    return this.seenActiveShards;
+  }
+
+  /** The active shard file of `id` by the layout as last seen (to choose what to lock; see TxnView.activeFile). */
+  activeFile(id: string): string {
+    return shardFile(shardOfId(id, this.shards, this.seenActiveShards), this.shards);
+  }
+
+  /** The active shard files by the layout as last seen. */
+  activeFiles(): string[] {
+    return Array.from({ length: this.seenActiveShards }, (_, i) => shardFile(i, this.shards));
+  }
+
+  /** Reads the active shard count afresh (no locks) and returns it. */
+  async readLayout(): Promise<number> {
+    return this.learnLayout(await this.readJson<FormatRecord | null>(FORMAT_FILE, null, isFormat));
+  }
+
+  private learnLayout(rec: FormatRecord | null): number {
+    const n = rec ? activeShardsOf(rec) : null;
+    if (n === null || rec!.shards !== this.shards) {
+      throw new SwarmError('STORE_CORRUPT', `${this.path(FORMAT_FILE)} no longer describes this store's shards; it was left as it is. Run 'coordination_helper fsck'.`, { path: this.path(FORMAT_FILE) });
+    }
+    if (n > this.seenActiveShards) this.seenActiveShards = n;
+    return n;
   }
 
   path(file: string): string {
@@ -89,10 +133,17 @@ export class Store {
 
   /** Runs `body` under the locks of `files` and commits what it returns, all or nothing. */
   async transact<T>(files: readonly string[], stats: LockStats, body: (view: TxnView) => Promise<TxnPlan<T>>): Promise<T> {
+    let overfull = false;
+    let result: T | undefined;
     for (;;) {
+      for (const f of files) this.refuseLinkedDir(f); // before a lock directory is made in it
+      const takeovers = stats.takeovers;
       const locks = await acquireLocks(files.map((f) => this.path(f)), this.config.lock, stats);
       const held = [...files];
       try {
+        // A dead holder of a shard in SHARD_DIR may have left temporary files there (the top
+        // directory's are swept by scanForOrphans on every transaction).
+        if (stats.takeovers > takeovers && files.some((f) => f.startsWith(`${SHARD_DIR}/`))) await this.sweepShardDir();
         const orphan = await this.scanForOrphans(files);
         if (orphan) {
           await releaseLocks(locks);
@@ -103,6 +154,7 @@ export class Store {
           if (held.includes(file)) return;
           const path = this.path(file);
           if (locks.some((l) => l.path >= path)) throw new SwarmError('INTERNAL', `late lock ${file} would break the lock order`);
+          this.refuseLinkedDir(file);
           locks.push(...(await acquireLocks([path], this.config.lock, stats)));
           held.push(file);
           const late = await this.scanForOrphans([file]);
@@ -110,7 +162,9 @@ export class Store {
         };
         const plan = await body(this.view(lockMore));
         await this.commit(plan, locks);
-        return plan.result;
+        overfull = this.overfull(plan);
+        result = plan.result;
+        break;
       } catch (err) {
         if (!(err instanceof RestartTransaction)) throw err;
         await releaseLocks(locks);
@@ -118,6 +172,26 @@ export class Store {
       } finally {
         await releaseLocks(locks);
       }
+    }
+    if (overfull) await this.splitAfter(stats);
+    return result as T;
+  }
+
+  /** Whether the plan left an active shard with more than SPLIT_ITEMS items. */
+  private overfull(plan: TxnPlan<unknown>): boolean {
+    for (const [file, value] of plan.writes ?? []) {
+      if (Array.isArray(value) && value.length > SPLIT_ITEMS && parseShardFile(file, this.shards) !== null) return true;
+    }
+    return false;
+  }
+
+  /** One split after a commit that left a shard overfull; the commit stands whatever happens here. */
+  private async splitAfter(stats: LockStats): Promise<void> {
+    try {
+      await splitShard(this, stats);
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err);
+      reportWarning('SwarmfileSplitWarning', `an active shard is over ${SPLIT_ITEMS} items and could not be split now: ${why}. The next write to an overfull shard tries again.`);
     }
   }
 
@@ -128,6 +202,22 @@ export class Store {
   async settle(stats: LockStats): Promise<void> {
     for (const name of await this.listDir()) {
       if (intentFiles(name)) await this.recoverIntent(name, stats);
+    }
+    await this.sweepShardDir();
+  }
+
+  /**
+   * Removes temporary files and half-made lock directories in SHARD_DIR whose writer is gone.
+   * They are garbage only (never read as data), so this runs where a crash is known to have
+   * happened (a lock taken over from a dead holder) and before lock-free reads (settle).
+   */
+  private async sweepShardDir(): Promise<void> {
+    const names = await fs.readdir(this.path(SHARD_DIR)).catch(() => [] as string[]);
+    for (const name of names) {
+      const file = `${SHARD_DIR}/${name}`;
+      if (tempFileTarget(name) !== null && writerGone(tempFileWriter(name))) await fs.unlink(this.path(file)).catch(() => undefined);
+      const preparer = preparedLockWriter(name);
+      if (preparer !== null && writerGone(preparer)) removePrepared(this.path(file));
     }
   }
 
@@ -156,6 +246,7 @@ export class Store {
   /** A store file's text, null when absent; a symlink in its place is damage, never followed. */
   private async readStoreFile(file: string): Promise<string | null> {
     const path = this.path(file);
+    this.refuseLinkedDir(file);
     try {
       return await fs.readFileNoFollow(path);
     } catch (err) {
@@ -273,13 +364,52 @@ export class Store {
     return this.listDir();
   }
 
+  /**
+   * O_NOFOLLOW guards a file's last component only: a file in SHARD_DIR is refused when SHARD_DIR
+   * itself is a symlink (one lstat; it is never followed, read or written through).
+   */
+  private refuseLinkedDir(file: string): void {
+    if (!file.startsWith(`${SHARD_DIR}/`)) return;
+    const dir = this.path(SHARD_DIR);
+    let linked = false;
+    try {
+      linked = !lstatSync(dir).isDirectory();
+    } catch {
+      /* absent: the file is absent too */
+    }
+    if (linked) throw new SwarmError('STORE_CORRUPT', `${dir} is not a directory (a symbolic link or a file); swarmfile never follows links in its store. It was left as it is: move it aside.`, { path: dir });
+  }
+
+  /** Creates SHARD_DIR (before locking a file in it); a symlink or file in its place is refused. */
+  ensureShardDir(): void {
+    const dir = this.path(SHARD_DIR);
+    try {
+      mkdirs(dir);
+    } catch (err) {
+      throw ioError(err, 'creating', dir);
+    }
+    this.refuseLinkedDir(`${SHARD_DIR}/`);
+  }
+
+  /** Lists the store directory and SHARD_DIR in it (`shards/<name>`), for fsck and repair. */
+  async listAll(): Promise<string[]> {
+    const linked = (await fs.lstat(this.path(SHARD_DIR)).catch(() => null))?.isSymbolicLink();
+    const sub = linked ? [] : await fs.readdir(this.path(SHARD_DIR)).catch(() => [] as string[]);
+    return [...(await this.listDir()), ...sub.map((n) => `${SHARD_DIR}/${n}`)];
+  }
+
   private view(lock: (file: string) => Promise<void>): TxnView {
     const cache = new Map<string, unknown>();
+    const readJson = async <T>(file: string, fallback: T, check: (v: unknown) => boolean) => {
+      if (!cache.has(file)) cache.set(file, await this.readJson(file, fallback, check));
+      return cache.get(file) as T;
+    };
     return {
       lock,
-      readJson: async <T>(file: string, fallback: T, check: (v: unknown) => boolean) => {
-        if (!cache.has(file)) cache.set(file, await this.readJson(file, fallback, check));
-        return cache.get(file) as T;
+      readJson,
+      activeFile: async (id: string) => {
+        const n = await this.readLayout();
+        return shardFile(shardOfId(id, this.shards, n), this.shards);
       },
     };
   }
@@ -312,9 +442,9 @@ export class Store {
     // One whole-file write, rename or delete is atomic by itself. An append is not (a crash can
     // leave a torn tail), so it goes through an intent like a multi-file change: replaying it
     // truncates to the recorded offset first.
-    if (ops.length === 1 && ops[0]!.kind !== 'append') {
+    if (ops.length === 1 && ops[0]!.kind !== 'append' && !plan.ordered) {
       await this.applyOp(ops[0]!);
-      await this.syncDir();
+      await this.syncDir(ops);
       this.faultPoint('after-apply');
       return;
     }
@@ -331,15 +461,22 @@ export class Store {
       // The ops touch different files and each is idempotent, so they run at once and their
       // fsyncs overlap. All settle before the intent goes or the locks are released; any failure
       // leaves the intent for replay, as a failure in a sequence would.
-      const applied = await Promise.allSettled(
-        ops.map(async (op, i) => {
+      if (plan.ordered) {
+        for (const [i, op] of ops.entries()) {
           await this.applyOp(op);
           this.faultPoint(`after-op-${i}`);
-        }),
-      );
-      const failed = applied.find((r) => r.status === 'rejected');
-      if (failed) throw failed.reason;
-      await this.syncDir();
+        }
+      } else {
+        const applied = await Promise.allSettled(
+          ops.map(async (op, i) => {
+            await this.applyOp(op);
+            this.faultPoint(`after-op-${i}`);
+          }),
+        );
+        const failed = applied.find((r) => r.status === 'rejected');
+        if (failed) throw failed.reason;
+      }
+      await this.syncDir(ops);
       await fs.unlink(this.path(name));
     } catch (err) {
       const why = err instanceof Error ? err.message : String(err);
@@ -360,15 +497,20 @@ export class Store {
   }
 
   /** Makes the renames, creates and deletes of this commit durable (power loss), as databases do. */
-  private async syncDir(): Promise<void> {
+  private async syncDir(ops: readonly ChangeOp[] = []): Promise<void> {
     if (!this.config.fsync || !this.config.fsyncDir) return;
-    await fs.fsyncDir(this.dir).catch((err) => {
-      throw ioError(err, 'syncing directory', this.dir);
-    });
+    const dirs = new Set([this.dir]);
+    for (const op of ops) if (op.file.startsWith(`${SHARD_DIR}/`)) dirs.add(this.path(SHARD_DIR));
+    for (const dir of dirs) {
+      await fs.fsyncDir(dir).catch((err) => {
+        throw ioError(err, 'syncing directory', dir);
+      });
+    }
   }
 
   private async atomicWrite(file: string, data: string | Buffer, kind: 'intent' | 'file' = 'file'): Promise<void> {
     const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+    this.refuseLinkedDir(file);
     try {
       await writeFileAtomic(this.path(file), buf, { fsync: this.config.fsync, beforeRename: () => this.faultPoint(`before-rename-${kind}`) });
     } catch (err) {
@@ -462,7 +604,7 @@ export class Store {
       this.faultPoint('before-replay');
       assertHeld(locks);
       for (const op of body.ops) await this.applyOp(op);
-      await this.syncDir();
+      await this.syncDir(body.ops);
       await fs.unlink(this.path(name)).catch(() => undefined);
     } finally {
       await releaseLocks(locks);
@@ -480,6 +622,8 @@ export class Store {
     }
   }
 }
+
+const isFormat = (v: unknown): boolean => typeof v === 'object' && v !== null && typeof (v as FormatRecord).shards === 'number';
 
 /** A temporary file's writer is certainly gone (a live or unknown one keeps its file). */
 function writerGone(pid: number | null): boolean {

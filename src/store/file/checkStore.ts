@@ -11,11 +11,11 @@ import * as fs from '../../fsAsync.js';
 import { loadPako } from '../../journal/readJournalFile.js';
 import { OWNER_PREFIX, readOwners } from '../../lock/lockDir.js';
 import { judgeOwner, parseOwner } from '../../lock/lockOwner.js';
-import { shardFor } from '../../model/shardFor.js';
+import { shardOfId } from './shardLayout.js';
 import type { WorkItem } from '../../model/types.js';
 import { currentHost, processAlive } from '../../model/processIdentity.js';
 import type { Store } from './Store.js';
-import { ARCHIVE_DIR, DEAD_FILE, FORMAT_FILE, REGISTRY_FILE, WAITING_FILE, intentFiles, parseSegment, preparedLockWriter, tempFileTarget, tempFileWriter } from './storeFiles.js';
+import { ARCHIVE_DIR, DEAD_FILE, FORMAT_FILE, REGISTRY_FILE, SHARD_DIR, WAITING_FILE, intentFiles, parseSegment, preparedLockWriter, shardFile, tempFileTarget, tempFileWriter } from './storeFiles.js';
 import { isAgentArray, isItemArray, isStatsShard, type StatsShard } from './storeShapes.js';
 
 export type FindingKind =
@@ -59,7 +59,7 @@ export function kindOf(name: string): FileKind | null {
   if (name === REGISTRY_FILE) return 'registry';
   if (name === WAITING_FILE) return 'waiting';
   if (name === DEAD_FILE) return 'dead';
-  if (/^work_claims\.\d{3}\.json$/.test(name)) return 'shard';
+  if (/^(?:work_claims\.\d{3}|shards\/work_claims\.\d{3,})\.json$/.test(name)) return 'shard';
   if (/^work_completed\.\d{3}\.jsonl$/.test(name)) return 'completed';
   if (/^agent_stats\.\d{3}\.json$/.test(name)) return 'stats';
   if (parseSegment(name)) return 'backlog';
@@ -72,7 +72,9 @@ const PLACE: Partial<Record<FileKind, string>> = { shard: 'active', completed: '
 export async function checkStore(store: Store): Promise<CheckReport> {
   const findings: Finding[] = [];
   const add = (f: Finding) => findings.push(f);
-  const names = (await store.list()).sort();
+  const names = (await store.listAll()).sort();
+  // Where each id belongs: the layout the format file states (as opened, if it cannot be read).
+  const layout = await store.readLayout().catch(() => store.activeShards);
   const where = new Map<string, string[]>();
   const seen = (id: string, file: string) => where.set(id, [...(where.get(id) ?? []), file]);
   const finishedByTeam = new Map<string, { tasks_completed: number; velocity_points: number }>();
@@ -143,7 +145,7 @@ export async function checkStore(store: Store): Promise<CheckReport> {
         for (const w of value as WorkItem[]) {
           seen(w.work_item_id, name);
           items++;
-          if (kind === 'shard' && name !== `work_claims.${String(shardFor(w.work_item_id, store.shards)).padStart(3, '0')}.json`) {
+          if (kind === 'shard' && name !== shardFile(shardOfId(w.work_item_id, store.shards, layout), store.shards)) {
             add({ file: name, kind: 'misrouted', severity: 'damage', detail: `${w.work_item_id} belongs in another shard`, work_item_ids: [w.work_item_id] });
           }
         }
@@ -175,7 +177,7 @@ export async function checkStore(store: Store): Promise<CheckReport> {
       }
       continue;
     }
-    if (name === ARCHIVE_DIR || name === 'reap.stamp' || name.includes('.damaged-') || name.startsWith(OWNER_PREFIX)) continue;
+    if (name === ARCHIVE_DIR || name === SHARD_DIR || name === 'reap.stamp' || name.includes('.damaged-') || name.startsWith(OWNER_PREFIX)) continue;
     add({ file: name, kind: 'unknown_file', severity: 'note', detail: 'not a swarmfile file' });
   }
 

@@ -10,14 +10,12 @@
 import { SwarmError, isSwarmError } from '../../errors.js';
 import type { LockStats } from '../../lock/acquireLocks.js';
 import { isClaimable, type ClaimFilter } from '../../model/claimOrder.js';
-import { shardFor } from '../../model/shardFor.js';
 import type { WorkItem } from '../../model/types.js';
 import { unlessDamaged, warnDamage } from '../containDamage.js';
 import type { ClaimOutcome } from '../WorkStore.js';
 import { listSegments, type Segment } from './listSegments.js';
 import { segmentChange } from './segmentChange.js';
 import type { Store } from './Store.js';
-import { shardFile } from './storeFiles.js';
 import { readItems } from './storeShapes.js';
 
 export async function claimBest(store: Store, stats: LockStats, clock: () => number, filter: ClaimFilter, claim: (item: WorkItem, nowMs: number) => WorkItem): Promise<ClaimOutcome> {
@@ -57,8 +55,10 @@ async function claimFromSegments(
       if (idx < 0) return { result: null };
       const chosen = items[idx]!;
       chosenId = chosen.work_item_id;
-      const file = shardFile(shardFor(chosen.work_item_id, store.shards));
+      const file = await view.activeFile(chosen.work_item_id);
       await view.lock(file);
+      // Held now, the shard cannot split; if it did just before, route again.
+      if ((await view.activeFile(chosen.work_item_id)) !== file) return { result: null };
       const active = await readItems(view, file);
       if (active.some((w) => w.work_item_id === chosen.work_item_id)) {
         throw new SwarmError('STORE_CORRUPT', `${chosen.work_item_id} is both queued in ${seg.file} and active in ${file}; nothing was changed`, { work_item_id: chosen.work_item_id });

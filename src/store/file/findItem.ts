@@ -4,7 +4,7 @@ import type { Store } from './Store.js';
 import { ARCHIVE_DIR, DEAD_FILE, WAITING_FILE } from './storeFiles.js';
 import { unlessDamaged } from '../containDamage.js';
 import { readArchived } from './readArchived.js';
-import { findCompleted, readItems, readShard, workFiles } from './storeShapes.js';
+import { findCompleted, readItems, workFiles } from './storeShapes.js';
 
 export type ItemPlace = 'active' | 'backlog' | 'waiting' | 'dead' | 'finished' | 'archived';
 
@@ -25,8 +25,9 @@ export async function findItem(store: Store, id: string): Promise<{ item: WorkIt
       const item = (await items(file)).find((w) => w.work_item_id === id);
       if (item) return { item, place, file };
     }
+    await store.readLayout();
     const files = workFiles(store, id);
-    const active = (await readShard(store, files.shard)).find((w) => w.work_item_id === id);
+    const active = (await readItems(store, files.shardFile)).find((w) => w.work_item_id === id);
     if (active) return { item: active, place: 'active', file: files.shardFile };
     const done = await findCompleted(store, id);
     if (done) return { item: done, place: 'finished', file: files.completedFile };

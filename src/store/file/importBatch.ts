@@ -1,37 +1,58 @@
 /**
  * WorkStore.importBatch on files: active items into their shards, finished ones appended to their
  * logs (and counted), unknown agents into the registry, in one all-or-nothing transaction over
- * every shard, log, counter file and the registry. Ids present anywhere are skipped.
+ * every shard, log, counter file, the registry and the format file. Ids present anywhere are
+ * skipped. A large import raises the active shard count at once to what that many items settle
+ * at (shardLayout.ts), as if they had arrived one by one, and applies its changes in the order a
+ * split does (new shards, the count, then the shards items left), for readers without locks.
  */
 import type { LockStats } from '../../lock/acquireLocks.js';
 import { shardFor } from '../../model/shardFor.js';
+import { countFor, shardOfId, type FormatRecord } from './shardLayout.js';
 import type { WorkItem } from '../../model/types.js';
 import type { ImportBatch, ImportOutcome } from '../WorkStore.js';
 import { creditCompletion } from './creditCompletion.js';
 import { readArchived } from './readArchived.js';
 import type { Store } from './Store.js';
-import { agentStatsFile, completedFile, REGISTRY_FILE, shardFile } from './storeFiles.js';
-import { readBacklog, readDead, readRegistry, readShard, readStats, readWaiting } from './storeShapes.js';
+import { agentStatsFile, completedFile, FORMAT_FILE, FORMAT_VERSION, REGISTRY_FILE, shardFile } from './storeFiles.js';
+import { readBacklog, readDead, readItems, readRegistry, readStats, readWaiting } from './storeShapes.js';
 
 export async function importBatch(store: Store, stats: LockStats, batch: ImportBatch, dryRun: boolean): Promise<ImportOutcome> {
   const n = store.shards;
   const idx = Array.from({ length: n }, (_, i) => i);
+  for (;;) {
+    const count = await store.readLayout();
+    // Enough shards for everything active now plus the whole batch (fewer may be needed: skips).
+    const activeNow = (await Promise.all(Array.from({ length: count }, (_, i) => readItems(store, shardFile(i, n))))).reduce((sum, a) => sum + a.length, 0);
+    const most = countFor(activeNow + batch.active.length, n, count);
+    if (most > n && !dryRun) store.ensureShardDir();
+    const outcome = await importInto(store, stats, batch, dryRun, count, dryRun ? count : most, idx);
+    if (outcome) return outcome;
+  }
+}
+
+/** The import under the locks of `most` shards; null when a split changed the count meanwhile. */
+async function importInto(store: Store, stats: LockStats, batch: ImportBatch, dryRun: boolean, count: number, most: number, idx: number[]): Promise<ImportOutcome | null> {
+  const n = store.shards;
   const outcome: ImportOutcome = { active: [], finished: 0, agents: 0, skipped: 0 };
-  const files = [...idx.map(shardFile), ...idx.map(completedFile), ...idx.map(agentStatsFile), REGISTRY_FILE];
-  await store.transact(files, stats, async (view) => {
-    const shards = await Promise.all(idx.map((i) => readShard(view, i).then((a) => a.slice())));
+  const locked = Array.from({ length: most }, (_, i) => shardFile(i, n));
+  const files = [...locked, ...idx.map(completedFile), ...idx.map(agentStatsFile), REGISTRY_FILE, FORMAT_FILE];
+  return store.transact(files, stats, async (view) => {
+    if ((await store.readLayout()) !== count) return { result: null };
+    const before = await Promise.all(locked.slice(0, count).map((f) => readItems(view, f)));
+    const active = before.flat();
     const counters = await Promise.all(idx.map((i) => readStats(view, i).then((s) => structuredClone(s))));
     // Already present means present anywhere: an id that has moved on to the backlog, the waiting
     // or dead lists or an archive is still that item. Those files are read without their locks:
     // every move into or out of them also needs an active shard's or a log's lock, held here.
-    const existing = new Set(shards.flat().map((w) => w.work_item_id));
+    const existing = new Set(active.map((w) => w.work_item_id));
     for (const i of idx) for (const w of await store.readLog<WorkItem>(completedFile(i))) existing.add(w.work_item_id);
     for (const w of [...(await readBacklog(store)), ...(await readWaiting(store)), ...(await readDead(store)), ...(await readArchived(store))]) existing.add(w.work_item_id);
     const appends = new Map<string, string>();
     for (const item of batch.active) {
       if (existing.has(item.work_item_id)) outcome.skipped++;
       else {
-        shards[shardFor(item.work_item_id, n)]!.push(item);
+        active.push(item);
         outcome.active.push(item.work_item_id);
         existing.add(item.work_item_id);
       }
@@ -54,14 +75,20 @@ export async function importBatch(store: Store, stats: LockStats, batch: ImportB
       known.add(a.agent_id);
       outcome.agents++;
     }
-    if (dryRun) return { result: null };
+    if (dryRun) return { result: outcome };
+    const grown = Math.min(most, countFor(active.length, n, count));
+    const shards = Array.from({ length: grown }, (): WorkItem[] => []);
+    for (const w of active) shards[shardOfId(w.work_item_id, n, grown)]!.push(w);
+    // New shards first, then the count, then the shards that were there (see splitShard.ts).
     const writes = new Map<string, unknown>();
-    for (const i of idx) {
-      writes.set(shardFile(i), shards[i]);
-      writes.set(agentStatsFile(i), counters[i]);
+    for (let i = count; i < grown; i++) writes.set(shardFile(i, n), shards[i]);
+    if (grown > count) {
+      const rec = await view.readJson<FormatRecord>(FORMAT_FILE, {} as FormatRecord, () => true);
+      writes.set(FORMAT_FILE, { ...rec, version: FORMAT_VERSION, active_shards: grown });
     }
+    for (let i = 0; i < count; i++) writes.set(shardFile(i, n), shards[i]);
+    for (const i of idx) writes.set(agentStatsFile(i), counters[i]);
     writes.set(REGISTRY_FILE, registry);
-    return { writes, appends, result: null };
+    return { writes, appends, ordered: true, result: outcome };
   });
-  return outcome;
 }

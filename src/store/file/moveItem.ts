@@ -18,7 +18,7 @@ import { listSegments, type Segment } from './listSegments.js';
 import { insertByAge, returnTarget } from './returnTarget.js';
 import { segmentChange } from './segmentChange.js';
 import type { Store, TxnView } from './Store.js';
-import { agentStatsFile, completedFile, DEAD_FILE, shardFile, WAITING_FILE } from './storeFiles.js';
+import { agentStatsFile, completedFile, DEAD_FILE, WAITING_FILE } from './storeFiles.js';
 import { readItems, readStats, readWaiting, type StatsShard } from './storeShapes.js';
 
 interface Source {
@@ -42,7 +42,7 @@ async function locate(store: Store, id: string, from: readonly LivePlace[]): Pro
       }
       continue;
     }
-    const file = place === 'active' ? shardFile(shardFor(id, store.shards)) : place === 'waiting' ? WAITING_FILE : DEAD_FILE;
+    const file = place === 'active' ? store.activeFile(id) : place === 'waiting' ? WAITING_FILE : DEAD_FILE;
     const item = (await readItems(store, file)).find((w) => w.work_item_id === id);
     if (item) return { place, file, segs: [], item };
   }
@@ -55,11 +55,12 @@ interface Target {
   segment?: string;
 }
 
-async function targetOf(store: Store, mv: Move, source: Source): Promise<Target> {
+/** With `view` (under the locks), an active shard is the one the layout says now. */
+async function targetOf(store: Store, mv: Move, source: Source, view?: TxnView): Promise<Target> {
   const id = mv.item.work_item_id;
   switch (mv.to) {
     case 'active':
-      return { files: [shardFile(shardFor(id, store.shards))] };
+      return { files: [view ? await view.activeFile(id) : store.activeFile(id)] };
     case 'waiting':
       return { files: [WAITING_FILE] };
     case 'dead':
@@ -86,12 +87,14 @@ export async function moveItem(store: Store, stats: LockStats, clock: () => numb
     let source: Source | null;
     let target: Target = { files: [] };
     if (quick) {
-      source = { place: 'active', file: shardFile(shardFor(id, store.shards)), segs: [] };
+      source = { place: 'active', file: store.activeFile(id), segs: [] };
     } else {
       source = await locate(store, id, from);
       if (!source) {
-        // An item moving between two lists can be missed by a lock-free look: look again.
+        // An item moving between two lists can be missed by a lock-free look, or a split may
+        // have moved it to another shard: look again, with the layout as it is now.
         if (++misses >= 3) return { status: 'missing' };
+        await store.readLayout();
         continue;
       }
       const trial = decide(source.item!, clock(), { place: source.place, dependents: [] });
@@ -111,7 +114,7 @@ export async function moveItem(store: Store, stats: LockStats, clock: () => numb
       if (!mv) return { result: { status: 'kept' } };
       const inPlace = mv.to === src.place;
       // A returning item goes to the segment locked for it (chosen by age a moment ago), as before.
-      const dest = inPlace ? tgt : mv.to === 'backlog' && tgt.segment ? tgt : await targetOf(store, mv, src);
+      const dest = inPlace ? tgt : mv.to === 'backlog' && tgt.segment ? tgt : await targetOf(store, mv, src, view);
       if (dest.files.some((f) => !files.includes(f))) return { result: RETRY };
       const writes = new Map<string, unknown>();
       const deletes: string[] = [];

@@ -1,7 +1,7 @@
 /**
  * Opens (creating on first use) a store directory. The format file records the layout version and
- * the shard count; the count is fixed when the store is created, so every process routes ids the
- * same way whatever its WORK_QUEUE_SHARDING says.
+ * the shard count the store was created with, so every process routes ids the same way whatever its
+ * WORK_QUEUE_SHARDING says, and the active shard count, which splits raise (shardLayout.ts).
  */
 import { join } from 'node:path';
 import type { Config } from '../../config.js';
@@ -10,13 +10,8 @@ import * as fs from '../../fsAsync.js';
 import { Store } from './Store.js';
 import { FORMAT_FILE, FORMAT_NAME, FORMAT_VERSION } from './storeFiles.js';
 import { mkdirs } from '../../mkdirs.js';
+import { activeShardsOf, type FormatRecord } from './shardLayout.js';
 
-export interface FormatRecord {
-  format: string;
-  version: number;
-  shards: number;
-  created_at: string;
-}
 
 async function readFormat(path: string): Promise<FormatRecord | null> {
   let text: string;
@@ -32,7 +27,7 @@ async function readFormat(path: string): Promise<FormatRecord | null> {
   } catch {
     throw new SwarmError('STORE_CORRUPT', `${path} is not valid JSON; it was left as it is`, { path });
   }
-  if (rec?.format !== FORMAT_NAME || !Number.isInteger(rec.shards) || rec.shards < 1) {
+  if (rec?.format !== FORMAT_NAME || !Number.isInteger(rec.shards) || rec.shards < 1 || activeShardsOf(rec) === null) {
     throw new SwarmError('STORE_CORRUPT', `${path} is not a swarmfile format file`, { path });
   }
   if (rec.version > FORMAT_VERSION) {
@@ -43,7 +38,7 @@ async function readFormat(path: string): Promise<FormatRecord | null> {
 
 /** Creates the format file if absent: write a temp file, then link(2), which fails if another process won. */
 async function createFormat(path: string, shards: number): Promise<void> {
-  const rec: FormatRecord = { format: FORMAT_NAME, version: FORMAT_VERSION, shards, created_at: new Date().toISOString() };
+  const rec: FormatRecord = { format: FORMAT_NAME, version: FORMAT_VERSION, shards, active_shards: shards, created_at: new Date().toISOString() };
   // Unique per call: several Coordinators in one process may create the same store at once.
   const tmp = `${path}.init-${process.pid}-${Math.random().toString(36).slice(2)}`;
   try {
@@ -80,7 +75,7 @@ export async function openStore(config: Readonly<Config>, create = true): Promis
     rec = await readFormat(path);
     if (!rec) throw new SwarmError('INTERNAL', `${path} vanished right after it was created`);
   }
-  const store = new Store(config, rec.shards);
+  const store = new Store(config, rec.shards, activeShardsOf(rec)!);
   store.created = created;
   return store;
 }

@@ -75,11 +75,11 @@ export async function repairStore(store: Store, lockStats: LockStats, nowMs: num
 
   // 2. Every data file, locked; plus every shard's log and counters so they can be rebuilt.
   const n = store.shards;
-  const names = (await store.list()).filter((name) => {
+  const names = (await store.listAll()).filter((name) => {
     const k = kindOf(name);
     return k !== null && k !== 'format';
   });
-  const all = [...new Set([...names, ...Array.from({ length: n }, (_, i) => [shardFile(i), completedFile(i), agentStatsFile(i)]).flat()])].sort();
+  const all = [...new Set([...names, ...Array.from({ length: n }, (_, i) => [shardFile(i, n), completedFile(i), agentStatsFile(i)]).flat()])].sort();
   await store.transact(dryRun ? [] : all, lockStats, async () => {
     const texts = new Map<string, string>();
     const writes = new Map<string, unknown>();

@@ -3,12 +3,28 @@
 export const FORMAT_FILE = 'swarmfile.json';
 export const REGISTRY_FILE = 'agent_status.json';
 export const FORMAT_NAME = 'swarmfile-store';
-export const FORMAT_VERSION = 1;
+/** 2: active shards split as they grow (`active_shards` in the format file, files in SHARD_DIR). */
+export const FORMAT_VERSION = 2;
 
 const pad = (i: number) => String(i).padStart(3, '0');
 
-/** Active (unfinished) work items of one shard: a JSON array, like SwarmSH's work_claims.json. */
-export const shardFile = (i: number) => `work_claims.${pad(i)}.json`;
+/** Where the active shards beyond the first `base` live (they come into being by splits). */
+export const SHARD_DIR = 'shards';
+/**
+ * Active (unfinished) work items of one shard: a JSON array, like SwarmSH's work_claims.json. The
+ * store's first `base` shards are at its top, as they always were; the ones splits add
+ * (shardLayout.ts) are in SHARD_DIR, so the top directory, which every transaction lists, does not
+ * grow with the number of active items.
+ */
+export const shardFile = (i: number, base: number) => (i < base ? `work_claims.${pad(i)}.json` : `${SHARD_DIR}/work_claims.${pad(i)}.json`);
+const SHARD_RE = /^(?:work_claims\.(\d{3})|shards\/work_claims\.(\d{3,}))\.json$/;
+/** The shard number of an active shard file's name (as shardFile makes them), or null. */
+export function parseShardFile(name: string, base: number): number | null {
+  const m = SHARD_RE.exec(name);
+  if (!m) return null;
+  const i = Number(m[1] ?? m[2]);
+  return shardFile(i, base) === name ? i : null;
+}
 /** Completed work of one shard: JSON Lines, append-only, one full record per line. */
 export const completedFile = (i: number) => `work_completed.${pad(i)}.jsonl`;
 /** Per-agent completion counters, sharded by agent id: a JSON object keyed by agent_id. */
@@ -19,8 +35,9 @@ export const INTENT_SUFFIX = '.intent';
 /** Marker in an intent's name for "touches every file" (import, reshard). */
 export const ALL_FILES = '*';
 
+/** A file in a subdirectory is named in an intent's name with '!' for '/'. */
 export function intentName(txid: string, files: readonly string[]): string {
-  const joined = files.join('+');
+  const joined = files.map((f) => f.replaceAll('/', '!')).join('+');
   // Keep the name within file-name limits; '*' makes every locker treat it as overlapping.
   return `${INTENT_PREFIX}${txid}~${joined.length > 180 ? ALL_FILES : joined}${INTENT_SUFFIX}`;
 }
@@ -30,7 +47,7 @@ export function intentFiles(name: string): string[] | null {
   if (!name.startsWith(INTENT_PREFIX) || !name.endsWith(INTENT_SUFFIX)) return null;
   const tilde = name.indexOf('~');
   if (tilde < 0) return null;
-  return name.slice(tilde + 1, -INTENT_SUFFIX.length).split('+');
+  return name.slice(tilde + 1, -INTENT_SUFFIX.length).split('+').map((f) => f.replaceAll('!', '/'));
 }
 
 /** Temporary files of writeFileAtomic.ts are `<target>.<pid hex><8 random hex>`. */

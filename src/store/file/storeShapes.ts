@@ -2,7 +2,7 @@
 import type { AgentRecord, WorkItem } from '../../model/types.js';
 import type { TxnView } from './Store.js';
 import type { Store } from './Store.js';
-import { agentStatsFile, completedFile, shardFile, DEAD_FILE, REGISTRY_FILE, WAITING_FILE } from './storeFiles.js';
+import { agentStatsFile, completedFile, DEAD_FILE, REGISTRY_FILE, WAITING_FILE } from './storeFiles.js';
 import { shardFor } from '../../model/shardFor.js';
 import { listSegments } from './listSegments.js';
 import { unlessDamaged } from '../containDamage.js';
@@ -24,7 +24,6 @@ export const isAgentArray = (v: unknown): boolean => Array.isArray(v) && v.every
 export const isStatsShard = (v: unknown): boolean => isObject(v) && isObject(v.agents) && isObject(v.teams);
 export const emptyStats = (): StatsShard => ({ agents: {}, teams: {} });
 
-export const readShard = (r: TxnView | Store, i: number) => r.readJson<WorkItem[]>(shardFile(i), [], isItemArray);
 export const readRegistry = (r: TxnView | Store) => r.readJson<AgentRecord[]>(REGISTRY_FILE, [], isAgentArray);
 /** A backlog segment, a dead-letter or waiting list: every item list is a JSON array of WorkItem. */
 export const readItems = (r: TxnView | Store, file: string) => r.readJson<WorkItem[]>(file, [], isItemArray);
@@ -42,9 +41,9 @@ export const readWaiting = (r: TxnView | Store) => readItems(r, WAITING_FILE);
 export const readDead = (r: TxnView | Store) => readItems(r, DEAD_FILE);
 export const readStats = (r: TxnView | Store, i: number) => r.readJson<StatsShard>(agentStatsFile(i), emptyStats(), isStatsShard);
 
+/** An item's active shard (by the layout as last seen) and its completed log. */
 export function workFiles(store: Store, id: string) {
-  const s = shardFor(id, store.shards);
-  return { shard: s, shardFile: shardFile(s), completedFile: completedFile(s) };
+  return { shardFile: store.activeFile(id), completedFile: completedFile(shardFor(id, store.shards)) };
 }
 
 /** Looks a finished item up in its shard's completed log (error paths and `show` only). */

@@ -1,0 +1,63 @@
+/**
+ * Which active shard an id lives in, when shards split as the store grows (linear hashing).
+ *
+ * A store starts with `base` shards (WORK_QUEUE_SHARDING when it was created). Its format file
+ * records `active_shards`, the count now. Splits happen in a fixed order: the k-th split divides
+ * shard `k mod m` (m = base, 2·base, 4·base, ... the size of the current round) into itself and
+ * shard `k mod m + m`. So a single number is the whole layout, an id's shard depends only on its
+ * hash and that number, and a split moves items out of exactly one shard. A store whose format
+ * file has no `active_shards` (version 1) routes as it always did: hash mod base.
+ *
+ * Shards split so that each stays small (SPLIT_ITEMS): the cost of claim, progress and complete is
+ * then the cost of rewriting one small file, whatever the number of active items.
+ */
+import { fnv1a } from '../../model/shardFor.js';
+
+/** A write that leaves a shard with more items than this splits the next shard in line. */
+export const SPLIT_ITEMS = 64;
+/** What a shard holds on average once splitting has settled (import sizes the layout for it). */
+const SETTLED_ITEMS = Math.floor((SPLIT_ITEMS * 3) / 4);
+
+/** The size of the current round: the largest base·2^k not above `count`. */
+export function roundSize(base: number, count: number): number {
+  let m = base;
+  while (m * 2 <= count) m *= 2;
+  return m;
+}
+
+/** The shard of a hash among `count` shards grown from `base`. */
+export function bucketOf(hash: number, base: number, count: number): number {
+  const m = roundSize(base, count);
+  const b = hash % m;
+  return b < count - m ? hash % (2 * m) : b;
+}
+
+export const shardOfId = (id: string, base: number, count: number) => bucketOf(fnv1a(id), base, count);
+
+/** The next split: the shard it divides and the one it creates. */
+export function nextSplit(base: number, count: number): { from: number; to: number } {
+  const m = roundSize(base, count);
+  return { from: count - m, to: count };
+}
+
+/** The shard count that holds `items` active items at the settled size (never fewer than now). */
+export function countFor(items: number, base: number, now: number): number {
+  return Math.max(now, base, Math.ceil(items / SETTLED_ITEMS));
+}
+
+/** The format file (swarmfile.json): the store's kind, layout version, and shard layout. */
+export interface FormatRecord {
+  format: string;
+  version: number;
+  /** The shard count the store was created with (completed logs and counters stay this many). */
+  shards: number;
+  /** Active shards now (absent in version 1: as many as `shards`). */
+  active_shards?: number;
+  created_at: string;
+}
+
+/** The active shard count a format record says, or null when it says nothing usable. */
+export function activeShardsOf(rec: FormatRecord): number | null {
+  const n = rec.active_shards ?? rec.shards;
+  return Number.isInteger(n) && n >= rec.shards ? n : null;
+}

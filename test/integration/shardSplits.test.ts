@@ -1,0 +1,202 @@
+/**
+ * Active shards split as the store grows (src/store/file/shardLayout.ts, splitShard.ts). A store
+ * created with one shard (WORK_QUEUE_SHARDING=1) splits after its 65th active item, so a few
+ * hundred items exercise many splits. What must hold: every item stays in exactly one place, in the
+ * shard the layout routes it to (checked by a second implementation of the routing in
+ * storeInvariants.mjs); a listing made while shards split neither loses nor doubles an item; a
+ * process SIGKILLed at any step of a split leaves it whole or not at all.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CLI, DIST, runSync, snapshot, storeEnv, tempDir, WORKERS } from '../support/index.js';
+import { assertConsistent, readStore, routedFile } from '../support/storeInvariants.mjs';
+
+const splitEnv = (dir: string, extra: Record<string, string> = {}) => storeEnv(dir, { WORK_QUEUE_SHARDING: '1', ...extra });
+const format = (dir: string) => JSON.parse(readFileSync(join(dir, 'swarmfile.json'), 'utf8')) as { shards: number; active_shards?: number; version: number };
+
+/** A SwarmSH work_claims.json with `n` active items, imported into a fresh one-shard store. */
+function seeded(n: number) {
+  const root = tempDir();
+  const dir = join(root, 'store');
+  const seed = join(root, 'seed');
+  mkdirSync(seed);
+  const ids = Array.from({ length: n }, (_, i) => `work_${1_000_000_000_000_000_000n + BigInt(i)}`);
+  const items = ids.map((id, i) => ({ work_item_id: id, agent_id: 'agent_seed', work_type: 'feature', description: `seed ${i}`, priority: 'medium', team: 'seed', status: 'active', progress: 10, claimed_at: '2026-01-01T00:00:00Z' }));
+  writeFileSync(join(seed, 'work_claims.json'), JSON.stringify(items));
+  const env = splitEnv(dir, { AGENT_ID: 'agent_seed' });
+  const imp = runSync(['import-swarmsh', seed], env);
+  expect(imp.code, imp.stderr).toBe(0);
+  return { root, dir, env, ids };
+}
+
+function spawnWorker(args: string[], env: Record<string, string>): Promise<number | null> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [join(WORKERS, 'splitWorker.mjs'), DIST, ...args], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+    child.on('close', (code) => resolve(code));
+  });
+}
+
+async function waitFor(cond: () => boolean, timeoutMs = 30_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if (cond()) return;
+    } catch {
+      /* not yet */
+    }
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const lines = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : []);
+
+describe('active shards split as the store grows', () => {
+  it('8 processes grow a one-shard store through many splits while another lists: nothing lost, doubled or misrouted', async () => {
+    const { root, dir, ids } = seeded(60);
+    const expectFile = join(root, 'expect.txt');
+    writeFileSync(expectFile, ids.join('\n'));
+    const stop = join(root, 'stop');
+    const readerLog = join(root, 'reader.log');
+    const reader = spawnWorker([readerLog, 'read', stop, expectFile], splitEnv(dir, { AGENT_ID: 'reader' }));
+    const writers = Array.from({ length: 8 }, (_, i) => spawnWorker([join(root, `w${i}.log`), 'write', '45'], splitEnv(dir, { AGENT_ID: `writer_${i}` })));
+    expect(await Promise.all(writers)).toEqual(Array(8).fill(0));
+    writeFileSync(stop, '');
+    expect(await reader).toBe(0);
+
+    // Every listing made meanwhile saw each seeded item exactly once and no id twice.
+    const seen = lines(readerLog).filter((l) => l.startsWith('seen '));
+    expect(seen.length).toBeGreaterThan(3);
+    for (const l of seen) expect(l.split(' ').slice(1, 3)).toEqual(['60', '0']);
+
+    // Every acknowledged claim and completion is in the store, once, where the layout routes it.
+    const store = readStore(dir); // throws on a duplicate or a misrouted item
+    assertConsistent(store);
+    const claimed = Array.from({ length: 8 }, (_, i) => lines(join(root, `w${i}.log`)));
+    const completed = new Set(claimed.flat().filter((l) => l.startsWith('complete ')).map((l) => l.split(' ')[1]!));
+    const claims = claimed.flat().filter((l) => l.startsWith('claim ')).map((l) => l.split(' ')[1]!);
+    expect(claims).toHaveLength(8 * 45);
+    for (const id of claims) {
+      if (completed.has(id)) expect(store.completed.has(id)).toBe(true);
+      else expect(store.active.get(id)?.progress).toBe(40);
+    }
+    for (const id of ids) expect(store.active.has(id)).toBe(true);
+    expect(store.active.size).toBe(60 + claims.length - completed.size);
+    const fmt = format(dir);
+    expect(fmt.shards).toBe(1);
+    expect(fmt.active_shards).toBeGreaterThanOrEqual(Math.ceil((60 + 8 * 45) / 64));
+    expect(store.leftovers).toEqual([]);
+    const fsck = runSync(['--json', 'fsck'], splitEnv(dir));
+    expect(fsck.code, fsck.stdout).toBe(0);
+  }, 240_000);
+
+  it('an import sizes the layout at once and every id stays reachable by show, progress and complete', () => {
+    const { dir, env, ids } = seeded(300);
+    const fmt = format(dir);
+    expect(fmt.version).toBe(2);
+    expect(fmt.active_shards).toBeGreaterThan(4);
+    const store = readStore(dir);
+    expect(store.active.size).toBe(300);
+    for (const id of [ids[0]!, ids[150]!, ids[299]!]) {
+      expect(JSON.parse(runSync(['--json', 'show', id], env).stdout).work_item_id).toBe(id);
+      expect(runSync(['progress', id, '70'], env).code).toBe(0);
+      expect(runSync(['complete', id, 'success', '2'], env).code).toBe(0);
+    }
+    const after = readStore(dir);
+    assertConsistent(after);
+    expect(after.completed.size).toBe(3);
+    expect(after.active.size).toBe(297);
+  });
+
+  it.each(['after-intent', 'after-op-0', 'after-op-1', 'after-op-2'])('a claim whose split is SIGKILLed at %s: the claim stands, the split is whole or undone', async (step) => {
+    // 48 seeded items settle in one shard; 16 more claims fill it to 64; the next one splits it.
+    const { dir, env } = seeded(48);
+    expect(format(dir).active_shards).toBe(1);
+    for (let i = 0; i < 16; i++) expect(runSync(['-q', 'claim', 'feature', `fill ${i}`], env).code).toBe(0);
+    expect(format(dir).active_shards).toBe(1);
+    const killed = runSync(['claim', 'feature', 'the 65th'], { ...env, SWARMFILE_CRASH_AT: step });
+    expect(killed.signal).toBe('SIGKILL');
+    // The next command that reads settles what was left, and finds every item once.
+    const listed = JSON.parse(runSync(['--json', 'list'], env).stdout) as Array<{ work_item_id: string; description: string }>;
+    expect(listed).toHaveLength(65);
+    expect(new Set(listed.map((w) => w.work_item_id)).size).toBe(65);
+    expect(listed.some((w) => w.description === 'the 65th')).toBe(true);
+    const store = readStore(dir); // duplicates and misrouting fail here
+    expect(store.active.size).toBe(65);
+    expect(store.leftovers.filter((f) => f.endsWith('.intent'))).toEqual([]);
+    expect(format(dir).active_shards).toBe(2); // the split was committed before the kill
+    // And it goes on: more claims split further, everything still routed.
+    for (let i = 0; i < 3; i++) expect(runSync(['-q', 'claim', 'feature', `more ${i}`], env).code).toBe(0);
+    const fmt = format(dir);
+    for (const w of readStore(dir).active.values()) expect(routedFile(w.work_item_id, 1, fmt.active_shards!)).toBeTruthy();
+    expect(runSync(['fsck'], env).code).toBe(0);
+  }, 120_000);
+
+  it.each(['after-op-0', 'after-op-1'])('a reader without locks, while a split is stopped at %s, sees every item exactly once', async (step) => {
+    const { dir, env } = seeded(48);
+    for (let i = 0; i < 16; i++) expect(runSync(['-q', 'claim', 'feature', `fill ${i}`], env).code).toBe(0);
+    // The 65th claim commits, then its split stops (SIGSTOP) halfway through applying, holding its locks.
+    const splitter = spawn(process.execPath, [CLI, 'claim', 'feature', 'the 65th'], { env: { ...env, SWARMFILE_STALL_AT: step }, stdio: 'ignore' });
+    try {
+      await waitFor(() => readFileSync(`/proc/${splitter.pid}/stat`, 'utf8').split(' ')[2] === 'T');
+      // What every listing does after settling: read the shards without locks (store internals).
+      const { resolveConfig } = await import(`${DIST}/config.js`);
+      const { openFileBackend } = await import(`${DIST}/store/file/FileWorkStore.js`);
+      const { newLockStats } = await import(`${DIST}/lock/acquireLocks.js`);
+      const backend = await openFileBackend(resolveConfig({}, env), false);
+      const items = (await backend.session(newLockStats()).list(['active'])) as Array<{ work_item_id: string }>;
+      expect(items).toHaveLength(65);
+      expect(new Set(items.map((w) => w.work_item_id)).size).toBe(65);
+    } finally {
+      splitter.kill('SIGKILL');
+    }
+    const listed = JSON.parse(runSync(['--json', 'list'], env).stdout) as unknown[];
+    expect(listed).toHaveLength(65);
+    readStore(dir);
+  }, 60_000);
+
+  it('a version 1 store (no active_shards) routes as before, and becomes version 2 at its first split', () => {
+    const dir = join(tempDir(), 'store');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'swarmfile.json'), JSON.stringify({ format: 'swarmfile-store', version: 1, shards: 2, created_at: '2026-01-01T00:00:00Z' }));
+    const env = splitEnv(dir, { AGENT_ID: 'agent_v1' });
+    const ids: string[] = [];
+    for (let i = 0; i < 6; i++) ids.push(runSync(['-q', 'claim', 'feature', `v1 ${i}`], env).stdout.trim());
+    expect(format(dir)).toMatchObject({ version: 1, shards: 2 });
+    for (const id of ids) expect(readFileSync(join(dir, routedFile(id, 2, 2)), 'utf8')).toContain(id);
+    // 120 more items where version 1 put them (FNV-1a mod 2), then claims until a shard passes 64.
+    const shardItems = new Map<string, unknown[]>();
+    for (const id of ids) shardItems.set(routedFile(id, 2, 2), JSON.parse(readFileSync(join(dir, routedFile(id, 2, 2)), 'utf8')));
+    for (let i = 0; i < 120; i++) {
+      const id = `work_${2_000_000_000_000_000_000n + BigInt(i)}`;
+      const file = routedFile(id, 2, 2);
+      shardItems.set(file, [...(shardItems.get(file) ?? []), { work_item_id: id, agent_id: 'agent_v1', work_type: 'feature', description: `v1 seed ${i}`, priority: 'medium', team: 'v1', status: 'active', progress: 0, claimed_at: '2026-01-01T00:00:00Z' }]);
+      ids.push(id);
+    }
+    for (const [file, items] of shardItems) writeFileSync(join(dir, file), JSON.stringify(items));
+    for (let i = 0; format(dir).version === 1 && i < 40; i++) expect(runSync(['-q', 'claim', 'feature', `fill ${i}`], env).code).toBe(0);
+    const fmt = format(dir);
+    expect(fmt).toMatchObject({ version: 2, shards: 2, active_shards: 3 });
+    const store = readStore(dir);
+    for (const id of ids) expect(store.active.has(id)).toBe(true);
+    expect(runSync(['fsck'], env).code).toBe(0);
+  }, 120_000);
+
+  it('a symlink in place of the shards directory is never followed: the operation fails, nothing is written', () => {
+    const { root, dir, env, ids } = seeded(200);
+    const moved = join(root, 'elsewhere');
+    renameSync(join(dir, 'shards'), moved);
+    symlinkSync(moved, join(dir, 'shards'));
+    const fmt = format(dir);
+    const inSub = ids.find((id) => routedFile(id, 1, fmt.active_shards!).startsWith('shards/'))!;
+    const before = snapshot(moved);
+    const r = runSync(['progress', inSub, '90'], env);
+    expect(r.code).toBe(9);
+    expect(r.stderr).toMatch(/STORE_CORRUPT.*symbolic link/);
+    expect(snapshot(moved)).toBe(before);
+    const fsck = JSON.parse(runSync(['--json', 'fsck'], env).stdout) as { findings: Array<{ file: string; kind: string }> };
+    expect(fsck.findings).toContainEqual(expect.objectContaining({ file: 'shards', kind: 'symlink' }));
+  });
+});
