@@ -108,11 +108,6 @@ export class Store {
     return shardFile(shardOfId(id, this.shards, this.seenActiveShards), this.shards);
   }
 
-  /** The active shard files by the layout as last seen. */
-  activeFiles(): string[] {
-    return Array.from({ length: this.seenActiveShards }, (_, i) => shardFile(i, this.shards));
-  }
-
   /** Reads the active shard count afresh (no locks) and returns it. */
   async readLayout(): Promise<number> {
     return this.learnLayout(await this.readJson<FormatRecord | null>(FORMAT_FILE, null, isFormat));
