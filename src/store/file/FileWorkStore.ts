@@ -23,7 +23,7 @@ import { openStore } from './openStore.js';
 import { readArchived } from './readArchived.js';
 import { repairStore, type RepairReport } from './repairStore.js';
 import type { Store } from './Store.js';
-import { completedFile, REAP_STAMP, REGISTRY_FILE, shardFile } from './storeFiles.js';
+import { completedFile, FORMAT_FILE, REAP_STAMP, REGISTRY_FILE, shardFile } from './storeFiles.js';
 import { emptyStats, readBacklog, readDead, readItems, readRegistry, readStats, readWaiting } from './storeShapes.js';
 import { watchBacklog } from './watchBacklog.js';
 
@@ -196,16 +196,22 @@ export class FileWorkStore implements WorkStore {
   /**
    * Every active item, without locks: the shard count is read before and after, and the shards
    * read again if a split happened meanwhile (splitShard.ts says why that is enough); an item a
-   * split moved may be seen twice, and is listed once.
+   * split moved may be seen twice, and is listed once. A reader slower than the splits (a slow
+   * disk, a fast-growing store) would never see the count hold still: after two tries it holds
+   * the format file's lock, which every split needs, while it reads.
    */
   private async readActive(read: (fn: () => Promise<WorkItem[]>) => Promise<WorkItem[]>): Promise<WorkItem[]> {
-    for (let attempt = 1; ; attempt++) {
-      const count = await this.store.readLayout();
+    const readAll = async (count: number) => {
       const parts = await Promise.all(Array.from({ length: count }, (_, i) => read(() => readItems(this.store, shardFile(i, this.shards)))));
-      if ((await this.store.readLayout()) !== count && attempt < 5) continue;
       const seen = new Set<string>();
       return parts.flat().filter((w) => !seen.has(w.work_item_id) && !!seen.add(w.work_item_id));
+    };
+    for (let attempt = 1; attempt <= 2; attempt++) {
+      const count = await this.store.readLayout();
+      const items = await readAll(count);
+      if ((await this.store.readLayout()) === count) return items;
     }
+    return this.store.transact([FORMAT_FILE], this.stats, async () => ({ result: await readAll(await this.store.readLayout()) }));
   }
 
   private shardOf(id: string): number {
