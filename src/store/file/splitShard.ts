@@ -9,7 +9,8 @@
  * reading the shards and read again if it changed; the split applies its changes in an order that
  * makes that enough: the new shard first, then the count, then the divided shard. A reader that
  * saw the old count throughout saw the divided shard whole; one that saw the new count saw the
- * moved items in the new shard (perhaps in both: readers drop the second copy).
+ * moved items in the new shard (perhaps in both: readers drop the second copy). A reader that
+never sees the count hold still reads under the format file's lock (FileWorkStore.readActive).
  */
 import type { LockStats } from '../../lock/acquireLocks.js';
 import type { WorkItem } from '../../model/types.js';
