@@ -29,6 +29,8 @@ function errCode(err: unknown): string | undefined {
 /** Removes a prepared directory that did not become the lock (or whose holder died before it did). */
 export function removePrepared(prepared: string): void {
   try {
+    // Only a real directory: a symlink planted under such a name is never emptied through.
+    if (!lstatSync(prepared).isDirectory()) return;
     for (const name of readdirSync(prepared)) unlinkSync(`${prepared}/${name}`);
     rmdirSync(prepared);
   } catch {

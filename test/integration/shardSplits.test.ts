@@ -184,6 +184,20 @@ describe('active shards split as the store grows', () => {
     expect(runSync(['fsck'], env).code).toBe(0);
   }, 120_000);
 
+  it('symlinks planted at shards/ or under a half-made lock name are never followed by the sweeps', () => {
+    const { root, dir, env } = seeded(10);
+    const victim = join(root, 'victim');
+    mkdirSync(victim);
+    writeFileSync(join(victim, 'backup.20240101120000'), 'precious');
+    writeFileSync(join(victim, 'db.0123456789ab'), 'precious');
+    symlinkSync(victim, join(dir, 'shards'));
+    symlinkSync(victim, join(dir, 'work_claims.000.json.lock.zzzz-0123abcd.new'));
+    const before = snapshot(victim);
+    expect(runSync(['--json', 'list'], env).code).toBe(0); // settle sweeps shards/
+    expect(runSync(['-q', 'claim', 'feature', 'after'], env).code).toBe(0); // every transaction scans the top
+    expect(snapshot(victim)).toBe(before);
+  });
+
   it('a symlink in place of the shards directory is never followed: the operation fails, nothing is written', () => {
     const { root, dir, env, ids } = seeded(200);
     const moved = join(root, 'elsewhere');

@@ -207,6 +207,8 @@ export class Store {
    * happened (a lock taken over from a dead holder) and before lock-free reads (settle).
    */
   private async sweepShardDir(): Promise<void> {
+    // A symlink (or file) planted at SHARD_DIR is never listed through, let alone swept.
+    if (!(await fs.lstat(this.path(SHARD_DIR)).catch(() => null))?.isDirectory()) return;
     const names = await fs.readdir(this.path(SHARD_DIR)).catch(() => [] as string[]);
     for (const name of names) {
       const file = `${SHARD_DIR}/${name}`;
