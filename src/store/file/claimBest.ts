@@ -55,9 +55,9 @@ async function claimFromSegments(
       if (idx < 0) return { result: null };
       const chosen = items[idx]!;
       chosenId = chosen.work_item_id;
-      const file = await view.activeFile(chosen.work_item_id);
+      // Routed by the layout as last seen; checked afresh once held (a held shard cannot split).
+      const file = store.activeFile(chosen.work_item_id);
       await view.lock(file);
-      // Held now, the shard cannot split; if it did just before, route again.
       if ((await view.activeFile(chosen.work_item_id)) !== file) return { result: null };
       const active = await readItems(view, file);
       if (active.some((w) => w.work_item_id === chosen.work_item_id)) {
