@@ -37,7 +37,7 @@ export const PROFILES = {
     claimNextAgents: [1, 8, 32], claimNextCliCycles: even(24, 1), claimNextLibCycles: even(300, 8),
     claimNextQueueSizes: [100, 100000], claimNextLibRounds: 200, claimNextCliRounds: 25,
     claimNextWakeWaiters: [1, 8], claimNextWakeReps: 20,
-    hotPathAgents: [8, 32], hotPathCycles: even(320, 8), hotPathReps: 3,
+    hotPathAgents: [8, 32], hotPathCycles: even(320, 8), hotPathReps: 6,
   },
   large: {
     startupRounds: 60, latencyCliRounds: 80, latencyLibRounds: 2000,

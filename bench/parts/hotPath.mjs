@@ -49,22 +49,32 @@ export default {
       /** @type {number[]} */ const nextRates = [];
       /** @type {number[]} */ const ratios = [];
       for (let rep = 0; rep < hotPathReps; rep++) {
-        const claimDir = ctx.tmp(`hotpath-claim-${agents}-${rep}`);
-        const claim = await runChild(claimDir, agents, cycles, 'claim');
-        ctx.progress.tick();
-        const inv = await checkSwarmfileStore(claimDir, ledgerOf(claim));
-        if (claim.cycles !== agents * cycles) inv.problems.push(`claim path: ${claim.cycles} of ${agents * cycles} cycles`), (inv.ok = false);
-        ctx.checkRun(`hotpath-claim-${agents}-${rep}`, { invariants: inv });
-
-        const nextDir = ctx.tmp(`hotpath-next-${agents}-${rep}`);
-        // The store must exist before its backlog is written: one CLI call creates it.
-        const init = await ctx.cli(['register', 'bench_hot_seed'], { COORDINATION_DIR: nextDir });
-        if (init.code !== 0) throw new Error(`hotpath: register exited ${init.code}: ${init.stderr.trim()}`);
-        const items = await writeBacklogSegments(nextDir, agents * cycles);
-        const next = await runChild(nextDir, agents, cycles, 'claimnext');
-        ctx.progress.tick();
-        const qinv = await checkQueueStore(nextDir, { items, claims: next.told.claims, ledger: ledgerOf(next) });
-        ctx.checkRun(`hotpath-next-${agents}-${rep}`, { invariants: qinv });
+        // Which path runs first alternates rep by rep, so a machine that speeds up or slows down
+        // during the part favours neither.
+        const runClaim = async () => {
+          const claimDir = ctx.tmp(`hotpath-claim-${agents}-${rep}`);
+          const claim = await runChild(claimDir, agents, cycles, 'claim');
+          ctx.progress.tick();
+          const inv = await checkSwarmfileStore(claimDir, ledgerOf(claim));
+          if (claim.cycles !== agents * cycles) inv.problems.push(`claim path: ${claim.cycles} of ${agents * cycles} cycles`), (inv.ok = false);
+          ctx.checkRun(`hotpath-claim-${agents}-${rep}`, { invariants: inv });
+          return claim;
+        };
+        const runNext = async () => {
+          const nextDir = ctx.tmp(`hotpath-next-${agents}-${rep}`);
+          // The store must exist before its backlog is written: one CLI call creates it.
+          const init = await ctx.cli(['register', 'bench_hot_seed'], { COORDINATION_DIR: nextDir });
+          if (init.code !== 0) throw new Error(`hotpath: register exited ${init.code}: ${init.stderr.trim()}`);
+          const items = await writeBacklogSegments(nextDir, agents * cycles);
+          const next = await runChild(nextDir, agents, cycles, 'claimnext');
+          ctx.progress.tick();
+          const qinv = await checkQueueStore(nextDir, { items, claims: next.told.claims, ledger: ledgerOf(next) });
+          ctx.checkRun(`hotpath-next-${agents}-${rep}`, { invariants: qinv });
+          return next;
+        };
+        const claimFirst = rep % 2 === 0 ? await runClaim() : undefined;
+        const next = await runNext();
+        const claim = claimFirst ?? (await runClaim());
 
         const claimRate = claim.cycles / (claim.wallMs / 1000);
         const nextRate = next.cycles / (next.wallMs / 1000);

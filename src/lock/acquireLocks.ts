@@ -180,6 +180,19 @@ function holdLock(path: string, lockDir: string, token: string, staleMs: number)
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export async function acquireLock(path: string, cfg: LockConfig, stats: LockStats): Promise<HeldLock> {
+  return (await takeLock(path, cfg, stats, true))!;
+}
+
+/**
+ * The lock if it can be had without waiting (free, or its holder dead), else null. Taking locks
+ * this way in any order cannot deadlock: nobody waits while holding one (claim-next passing over
+ * a busy shard, as SKIP LOCKED does).
+ */
+export function tryAcquireLock(path: string, cfg: LockConfig, stats: LockStats): Promise<HeldLock | null> {
+  return takeLock(path, cfg, stats, false);
+}
+
+async function takeLock(path: string, cfg: LockConfig, stats: LockStats, wait: boolean): Promise<HeldLock | null> {
   const started = monotonicMs();
   const lockDir = `${path}.lock`;
   for (let attempt = 0; ; attempt++) {
@@ -197,11 +210,12 @@ export async function acquireLock(path: string, cfg: LockConfig, stats: LockStat
     if (result === 'not-a-lock') throw notALock(lockDir);
     let verdict: Verdict;
     try {
-      verdict = judgeBusyLock(lockDir, cfg.staleMs, cfg.hungAction, stats, true);
+      verdict = judgeBusyLock(lockDir, cfg.staleMs, wait ? cfg.hungAction : 'wait', stats, wait);
     } catch (err) {
       throw ioError(err, 'inspecting lock', lockDir);
     }
-    if (verdict.retryNow) continue;
+    if (verdict.retryNow && (wait || attempt < 3)) continue;
+    if (!wait) return null;
     const elapsed = monotonicMs() - started;
     if (attempt >= cfg.retries || elapsed >= cfg.timeoutMs) {
       stats.waitMs += elapsed;

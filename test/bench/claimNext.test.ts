@@ -174,9 +174,10 @@ describe('hotpath part: a tiny run', () => {
     const out = await hotPath.run(ctx);
 
     expect(checks.filter((c) => !c.ok)).toEqual([]);
+    // Which path goes first alternates rep by rep.
     expect(checks.map((c) => c.label)).toEqual([
-      'hotpath-claim-2-0', 'hotpath-next-2-0', 'hotpath-claim-2-1', 'hotpath-next-2-1',
-      'hotpath-claim-4-0', 'hotpath-next-4-0', 'hotpath-claim-4-1', 'hotpath-next-4-1',
+      'hotpath-claim-2-0', 'hotpath-next-2-0', 'hotpath-next-2-1', 'hotpath-claim-2-1',
+      'hotpath-claim-4-0', 'hotpath-next-4-0', 'hotpath-next-4-1', 'hotpath-claim-4-1',
     ]);
     const { runs } = out.data as { runs: Array<{ agents: number; claim: { cycles: number }; claimnext: { cycles: number } }> };
     for (const r of runs) expect([r.claim.cycles, r.claimnext.cycles]).toEqual([r.agents * 3, r.agents * 3]);

@@ -105,19 +105,33 @@ export class FileWorkStore implements WorkStore {
     return found && { item: found.item, place: found.place };
   }
 
+  /**
+   * Without locks, place by place in the order items move forward (waiting, backlog, active, dead,
+   * finished): an item that moves on between two reads (promoted, claimed, failed for good,
+   * completed) is seen in both places, never in neither, and only its later copy is kept. (An
+   * item moving back, a claim reaped or released into the backlog, can still be missed by one
+   * listing.)
+   */
   async list(places: readonly Place[], passingBy?: string): Promise<WorkItem[]> {
     const read = (fn: () => Promise<WorkItem[]>) => (passingBy ? unlessDamaged(passingBy, fn, []) : fn());
     const logs = Array.from({ length: this.shards }, (_, i) => i);
-    const parts: Promise<WorkItem[]>[] = [];
-    for (const place of new Set(places)) {
-      if (place === 'backlog') parts.push(readBacklog(this.store, passingBy));
-      if (place === 'waiting') parts.push(read(() => readWaiting(this.store)));
-      if (place === 'dead') parts.push(read(() => readDead(this.store)));
-      if (place === 'active') parts.push(this.readActive(read));
-      if (place === 'finished') parts.push(...logs.map((i) => read(() => this.store.readLog<WorkItem>(completedFile(i)))));
-      if (place === 'archived') parts.push(readArchived(this.store));
+    const readers: Record<Place, () => Promise<WorkItem[]>> = {
+      waiting: () => read(() => readWaiting(this.store)),
+      backlog: () => readBacklog(this.store, passingBy),
+      active: () => this.readActive(read),
+      dead: () => read(() => readDead(this.store)),
+      finished: async () => (await Promise.all(logs.map((i) => read(() => this.store.readLog<WorkItem>(completedFile(i)))))).flat(),
+      archived: () => readArchived(this.store),
+    };
+    const parts: WorkItem[][] = [];
+    for (const place of FORWARD) if (places.includes(place)) parts.push(await readers[place]());
+    const later = new Set<string>();
+    for (let i = parts.length - 1; i >= 0; i--) {
+      const mine = parts[i]!;
+      parts[i] = mine.filter((w) => !later.has(w.work_item_id));
+      for (const w of mine) later.add(w.work_item_id);
     }
-    return (await Promise.all(parts)).flat();
+    return parts.flat();
   }
 
   async countQueued(passingBy: string): Promise<number> {
@@ -220,6 +234,9 @@ export class FileWorkStore implements WorkStore {
 }
 
 /** Opens the file store at config.dir (creating it unless `create` is false). */
+/** The places in the order items move through them; archives last. */
+const FORWARD: readonly Place[] = ['waiting', 'backlog', 'active', 'dead', 'finished', 'archived'];
+
 export async function openFileBackend(config: Readonly<Config>, create: boolean): Promise<Omit<StoreBackend, 'session'> & { session(stats: LockStats): FileWorkStore }> {
   const store = await openStore(config, create);
   return {

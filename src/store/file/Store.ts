@@ -11,16 +11,16 @@
  * rename (or unlink) alone, except an append, which goes through an intent too.
  */
 import { constants as fsc, lstatSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Config } from '../../config.js';
 import { SwarmError, ioError } from '../../errors.js';
 import * as fs from '../../fsAsync.js';
-import { acquireLocks, releaseLocks, type HeldLock, type LockStats } from '../../lock/acquireLocks.js';
+import { acquireLocks, releaseLocks, tryAcquireLock, type HeldLock, type LockStats } from '../../lock/acquireLocks.js';
 import { removePrepared } from '../../lock/lockDir.js';
 import { mkdirs } from '../../mkdirs.js';
 import { reportWarning } from '../../warnings.js';
 import { currentHost as currentHostName, processAlive } from '../../model/processIdentity.js';
-import { activeShardsOf, shardOfId, SPLIT_ITEMS, type FormatRecord } from './shardLayout.js';
+import { activeShardsOf, isFormat, shardOfId, SPLIT_ITEMS, type FormatRecord } from './shardLayout.js';
 import { splitShard } from './splitShard.js';
 import { ALL_FILES, FORMAT_FILE, INTENT_PREFIX, intentFiles, intentName, parseShardFile, preparedLockWriter, SHARD_DIR, shardFile, tempFileTarget, tempFileWriter } from './storeFiles.js';
 import { writeFileAtomic } from './writeFileAtomic.js';
@@ -49,11 +49,18 @@ export interface TxnView {
    */
   lock(file: string): Promise<void>;
   /**
+   * Locks one more file if that needs no waiting, in any order (nothing waits while holding it);
+   * false when someone else holds it. Changes to it commit with the rest, all or nothing.
+   */
+  tryLock(file: string): Promise<boolean>;
+  /**
    * The active shard file of `id` by the layout as it is now (read afresh on each call). A body
    * holding the lock of the shard it was routed to compares: the shard cannot split while held,
    * so if they agree the id belongs there; if not, a split moved it and the body starts over.
    */
   activeFile(id: string): Promise<string>;
+  /** activeFile for many ids from one fresh read of the layout (claim-next serving a batch). */
+  router(): Promise<(id: string) => string>;
 }
 
 export interface TxnPlan<T> {
@@ -90,10 +97,17 @@ export class Store {
   private readonly config: Readonly<Config>;
   /** The active shard count as this process last read it (splits only ever raise it). */
   private seenActiveShards: number;
+  /**
+   * Stores of this process with equal keys behave alike (same directory, locks, durability and
+   * test hooks), so one may do another's work: claim-next serves them in one transaction.
+   */
+  readonly sharingKey: string;
 
   constructor(config: Readonly<Config>, shards: number, activeShards: number = shards) {
     this.config = config;
     this.dir = config.dir;
+    const { lock, fsync, fsyncDir, crashAt, stallAt, failAt } = config;
+    this.sharingKey = JSON.stringify([resolve(config.dir), lock, fsync, fsyncDir, crashAt, stallAt, failAt]);
     this.shards = shards;
     this.seenActiveShards = activeShards;
   }
@@ -155,7 +169,18 @@ export class Store {
           const late = await this.scanForOrphans([file]);
           if (late) throw new RestartTransaction(late);
         };
-        const plan = await body(this.view(lockMore));
+        const tryMore = async (file: string) => {
+          if (held.includes(file)) return true;
+          this.refuseLinkedDir(file);
+          const lock = await tryAcquireLock(this.path(file), this.config.lock, stats);
+          if (!lock) return false;
+          locks.push(lock);
+          held.push(file);
+          const late = await this.scanForOrphans([file]);
+          if (late) throw new RestartTransaction(late);
+          return true;
+        };
+        const plan = await body(this.view(lockMore, tryMore));
         await this.commit(plan, locks);
         overfull = this.overfull(plan);
         result = plan.result;
@@ -395,7 +420,7 @@ export class Store {
     return [...(await this.listDir()), ...sub.map((n) => `${SHARD_DIR}/${n}`)];
   }
 
-  private view(lock: (file: string) => Promise<void>): TxnView {
+  private view(lock: (file: string) => Promise<void>, tryLock: (file: string) => Promise<boolean>): TxnView {
     const cache = new Map<string, unknown>();
     const readJson = async <T>(file: string, fallback: T, check: (v: unknown) => boolean) => {
       if (!cache.has(file)) cache.set(file, await this.readJson(file, fallback, check));
@@ -403,10 +428,15 @@ export class Store {
     };
     return {
       lock,
+      tryLock,
       readJson,
       activeFile: async (id: string) => {
         const n = await this.readLayout();
         return shardFile(shardOfId(id, this.shards, n), this.shards);
+      },
+      router: async () => {
+        const n = await this.readLayout();
+        return (id: string) => shardFile(shardOfId(id, this.shards, n), this.shards);
       },
     };
   }
@@ -619,8 +649,6 @@ export class Store {
     }
   }
 }
-
-const isFormat = (v: unknown): boolean => typeof v === 'object' && v !== null && typeof (v as FormatRecord).shards === 'number';
 
 /** A temporary file's writer is certainly gone (a live or unknown one keeps its file). */
 function writerGone(pid: number | null): boolean {

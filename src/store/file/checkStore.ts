@@ -11,10 +11,10 @@ import * as fs from '../../fsAsync.js';
 import { loadPako } from '../../journal/readJournalFile.js';
 import { OWNER_PREFIX, readOwners } from '../../lock/lockDir.js';
 import { judgeOwner, parseOwner } from '../../lock/lockOwner.js';
-import { shardOfId } from './shardLayout.js';
+import { activeShardsOf, shardOfId, type FormatRecord } from './shardLayout.js';
 import type { WorkItem } from '../../model/types.js';
 import { currentHost, processAlive } from '../../model/processIdentity.js';
-import type { Store } from './Store.js';
+import type { ChangeOp, Store } from './Store.js';
 import { ARCHIVE_DIR, DEAD_FILE, FORMAT_FILE, REGISTRY_FILE, SHARD_DIR, WAITING_FILE, intentFiles, parseSegment, preparedLockWriter, shardFile, tempFileTarget, tempFileWriter } from './storeFiles.js';
 import { isAgentArray, isItemArray, isStatsShard, type StatsShard } from './storeShapes.js';
 
@@ -69,12 +69,31 @@ export function kindOf(name: string): FileKind | null {
 /** Which place an item in a file of this kind is in. */
 const PLACE: Partial<Record<FileKind, string>> = { shard: 'active', completed: 'finished', backlog: 'backlog', waiting: 'waiting', dead: 'dead' };
 
+/**
+ * Reads without locks, so beside busy writers one pass can see an item in the file it left and the
+ * file it entered, or counters from before a completion it saw. Damage is what a second pass finds
+ * again; what only one pass saw was a change in flight.
+ */
 export async function checkStore(store: Store): Promise<CheckReport> {
+  const first = await checkOnce(store);
+  if (first.damaged === 0) return first;
+  const second = await checkOnce(store);
+  const key = (f: Finding) => `${f.file}\n${f.kind}\n${f.detail}`;
+  const before = new Set(first.findings.filter((f) => f.severity === 'damage').map(key));
+  const findings = second.findings.filter((f) => f.severity === 'note' || before.has(key(f)));
+  return { ...second, findings, damaged: findings.filter((f) => f.severity === 'damage').length };
+}
+
+async function checkOnce(store: Store): Promise<CheckReport> {
   const findings: Finding[] = [];
   const add = (f: Finding) => findings.push(f);
-  const names = (await store.listAll()).sort();
+  const listed = await store.listAll();
+  // Judged as the store will be once its pending intents are replayed (the next command that
+  // touches their files does that): a multi-file change cut short is not damage.
+  const pending = await pendingState(store, listed);
+  const names = [...new Set([...listed, ...pending.keys()])].filter((n) => pending.get(n) !== null).sort();
   // Where each id belongs: the layout the format file states (as opened, if it cannot be read).
-  const layout = await store.readLayout().catch(() => store.activeShards);
+  const layout = replayedLayout(pending.get(FORMAT_FILE)) ?? (await store.readLayout().catch(() => store.activeShards));
   const where = new Map<string, string[]>();
   const seen = (id: string, file: string) => where.set(id, [...(where.get(id) ?? []), file]);
   const finishedByTeam = new Map<string, { tasks_completed: number; velocity_points: number }>();
@@ -91,16 +110,17 @@ export async function checkStore(store: Store): Promise<CheckReport> {
 
   for (const name of names) {
     const path = store.path(name);
-    const st = await fs.lstat(path).catch(() => null);
-    if (!st) continue;
+    const replayed = pending.get(name);
+    const st = replayed === undefined ? await fs.lstat(path).catch(() => null) : null;
+    if (!st && replayed === undefined) continue;
     const kind = kindOf(name);
-    if (st.isSymbolicLink()) {
+    if (st?.isSymbolicLink()) {
       add({ file: name, kind: 'symlink', severity: 'damage', detail: 'a symbolic link stands where a store file belongs; swarmfile never follows it' });
       if (kind === 'stats') statsReadable = false;
       continue;
     }
     if (kind) {
-      const text = await store.readText(name);
+      const text = replayed ?? (await store.readText(name));
       if (kind === 'completed') {
         const lines = text.split('\n');
         for (let i = 0; i < lines.length - 1; i++) {
@@ -161,7 +181,7 @@ export async function checkStore(store: Store): Promise<CheckReport> {
       }
       continue;
     }
-    if (st.isDirectory() && name.endsWith('.lock')) {
+    if (st?.isDirectory() && name.endsWith('.lock')) {
       const owners = readOwners(path) ?? [];
       for (const o of owners) {
         if (judgeOwner(parseOwner(o.content)) === 'dead') add({ file: `${name}/${o.name}`, kind: 'stale_lock', severity: 'note', detail: 'held by a process that is gone; the next command that needs it takes it over' });
@@ -217,4 +237,44 @@ export async function checkStore(store: Store): Promise<CheckReport> {
     }
   }
   return { dir: store.dir, files: names.length, items, findings, damaged: findings.filter((f) => f.severity === 'damage').length };
+}
+
+/**
+ * What replaying the pending intents would leave in the files they name: new content, or null for
+ * a file they remove. An intent that does not parse is reported as damage by the main pass.
+ */
+async function pendingState(store: Store, names: readonly string[]): Promise<Map<string, string | null>> {
+  const state = new Map<string, string | null>();
+  for (const name of names.filter((n) => intentFiles(n)).sort()) {
+    let ops: ChangeOp[];
+    try {
+      ops = (JSON.parse(await store.readText(name)) as { ops: ChangeOp[] }).ops;
+      if (!Array.isArray(ops)) continue;
+    } catch {
+      continue;
+    }
+    for (const op of ops) {
+      if (op.kind === 'write') state.set(op.file, op.data);
+      else if (op.kind === 'delete') state.set(op.file, null);
+      else if (op.kind === 'append') {
+        const before = state.get(op.file) ?? (await store.readText(op.file));
+        state.set(op.file, Buffer.concat([Buffer.from(before, 'utf8').subarray(0, op.offset), Buffer.from(op.data, 'utf8')]).toString('utf8'));
+      } else if (op.kind === 'rename') {
+        // Not renamed yet while the temporary file is there; once renamed, the file is right as it is.
+        const from = await fs.readFileBytes(store.path(op.from)).catch(() => null);
+        if (from) state.set(op.file, from.toString('utf8'));
+      }
+    }
+  }
+  return state;
+}
+
+/** The active shard count a pending intent gives the format file (a split cut short), if any. */
+function replayedLayout(text: string | null | undefined): number | null {
+  if (!text) return null;
+  try {
+    return activeShardsOf(JSON.parse(text) as FormatRecord);
+  } catch {
+    return null;
+  }
 }

@@ -6,9 +6,10 @@
  * at (shardLayout.ts), as if they had arrived one by one, and applies its changes in the order a
  * split does (new shards, the count, then the shards items left), for readers without locks.
  */
+import { SwarmError } from '../../errors.js';
 import type { LockStats } from '../../lock/acquireLocks.js';
 import { shardFor } from '../../model/shardFor.js';
-import { countFor, shardOfId, type FormatRecord } from './shardLayout.js';
+import { countFor, isFormat, shardOfId, type FormatRecord } from './shardLayout.js';
 import type { WorkItem } from '../../model/types.js';
 import type { ImportBatch, ImportOutcome } from '../WorkStore.js';
 import { creditCompletion } from './creditCompletion.js';
@@ -83,7 +84,8 @@ async function importInto(store: Store, stats: LockStats, batch: ImportBatch, dr
     const writes = new Map<string, unknown>();
     for (let i = count; i < grown; i++) writes.set(shardFile(i, n), shards[i]);
     if (grown > count) {
-      const rec = await view.readJson<FormatRecord>(FORMAT_FILE, {} as FormatRecord, () => true);
+      const rec = await view.readJson<FormatRecord | null>(FORMAT_FILE, null, isFormat);
+      if (!rec) throw new SwarmError('STORE_CORRUPT', `${store.path(FORMAT_FILE)} is missing; nothing was imported`, { path: store.path(FORMAT_FILE) });
       writes.set(FORMAT_FILE, { ...rec, version: FORMAT_VERSION, active_shards: grown });
     }
     for (let i = 0; i < count; i++) writes.set(shardFile(i, n), shards[i]);

@@ -56,6 +56,9 @@ export interface FormatRecord {
   created_at: string;
 }
 
+/** The shape every reader of the format file checks before using it. */
+export const isFormat = (v: unknown): v is FormatRecord => typeof v === 'object' && v !== null && !Array.isArray(v) && typeof (v as FormatRecord).shards === 'number';
+
 /** The active shard count a format record says, or null when it says nothing usable. */
 export function activeShardsOf(rec: FormatRecord): number | null {
   const n = rec.active_shards ?? rec.shards;

@@ -14,7 +14,7 @@ never sees the count hold still reads under the format file's lock (FileWorkStor
  */
 import type { LockStats } from '../../lock/acquireLocks.js';
 import type { WorkItem } from '../../model/types.js';
-import { activeShardsOf, nextSplit, shardOfId, type FormatRecord } from './shardLayout.js';
+import { activeShardsOf, isFormat, nextSplit, shardOfId, type FormatRecord } from './shardLayout.js';
 import type { Store } from './Store.js';
 import { FORMAT_FILE, FORMAT_VERSION, shardFile } from './storeFiles.js';
 import { isItemArray } from './storeShapes.js';
@@ -28,7 +28,7 @@ export async function splitShard(store: Store, stats: LockStats): Promise<boolea
   const toFile = shardFile(to, base);
   store.ensureShardDir();
   return store.transact([FORMAT_FILE, fromFile, toFile], stats, async (view) => {
-    const rec = await view.readJson<FormatRecord | null>(FORMAT_FILE, null, () => true);
+    const rec = await view.readJson<FormatRecord | null>(FORMAT_FILE, null, isFormat);
     if (!rec || activeShardsOf(rec) !== count) return { result: false }; // someone split meanwhile
     const items = await view.readJson<WorkItem[]>(fromFile, [], isItemArray);
     // Not there before this split, so normally absent; anything in it stays.
