@@ -9,8 +9,9 @@
  * waiting claimers whose best segment is the same in one transaction: one read and one rewrite of
  * the segment, one intent, and the shards of the chosen items. In arrival order, each claimer takes
  * the first item claimable for it that no claimer before it in the round took, which is what it
- * would have got had they gone one after another. Claimers in other processes still take turns on
- * the segment's lock.
+ * would have got had they gone one after another, except that an item whose active shard another
+ * command is writing is passed over for the next one of the same priority, as SKIP LOCKED does
+ * (see choose). Claimers in other processes still take turns on the segment's lock.
  *
  * Damage is stepped around: a damaged segment is passed over (its items stay where they are), and
  * an item whose active shard is damaged is left queued while the next one is taken.
