@@ -1,5 +1,4 @@
 import type { Config } from '../config.js';
-import { shardFor } from '../model/shardFor.js';
 import type { LockStats } from '../lock/acquireLocks.js';
 import type { WorkStore } from '../store/WorkStore.js';
 import type { OperationSpan } from '../telemetry/Tracer.js';
@@ -15,8 +14,8 @@ export interface OpContext {
   waitMs: number;
 }
 
-/** Names the item an operation is about on its span, with the shard it routes to (0 when the store has one). */
+/** Names the item an operation is about on its span, with the active shard it routes to (0 when the store has one). */
 export function noteItem(ctx: OpContext, id: string): void {
   ctx.span.setAttribute('work.id', id);
-  ctx.span.setAttribute('store.shard', shardFor(id, ctx.store.shards));
+  ctx.span.setAttribute('store.shard', ctx.store.activeShardOf(id));
 }

@@ -104,6 +104,8 @@ export interface WorkStore {
   readonly location: string;
   /** Shards of the active items (1 where the backend does not shard). */
   readonly shards: number;
+  /** The active shard an item routes to by the layout as last seen (0 where the backend does not shard): telemetry's `store.shard`. */
+  activeShardOf(id: string): number;
 
   /** The store's time, ms since the epoch: what `decide` callbacks are given (PostgreSQL: the database's clock). */
   now(): Promise<number>;

@@ -108,6 +108,15 @@ describe('active shards split as the store grows', () => {
     assertConsistent(after);
     expect(after.completed.size).toBe(3);
     expect(after.active.size).toBe(297);
+    // Spans name the active shard the item routes to (the file its operation locked).
+    const spans = runSync(['telemetry', 'query', '--json'], env).stdout.trim().split('\n').map((l) => JSON.parse(l) as { name: string; attributes: Record<string, unknown> });
+    const progressed = spans.filter((sp) => sp.name === 'swarmfile.progress');
+    expect(progressed).toHaveLength(3);
+    for (const sp of progressed) {
+      const file = routedFile(String(sp.attributes['work.id']), 1, fmt.active_shards!);
+      expect(sp.attributes['store.shard']).toBe(Number(/work_claims\.(\d+)\.json$/.exec(file)![1]));
+    }
+    expect(progressed.some((sp) => (sp.attributes['store.shard'] as number) > 0)).toBe(true);
   });
 
   it.each(['after-intent', 'after-op-0', 'after-op-1', 'after-op-2'])('a claim whose split is SIGKILLed at %s: the claim stands, the split is whole or undone', async (step) => {

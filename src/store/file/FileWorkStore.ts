@@ -24,6 +24,7 @@ import { readArchived } from './readArchived.js';
 import { repairStore, type RepairReport } from './repairStore.js';
 import type { Store } from './Store.js';
 import { completedFile, FORMAT_FILE, REAP_STAMP, REGISTRY_FILE, shardFile } from './storeFiles.js';
+import { shardOfId } from './shardLayout.js';
 import { emptyStats, readBacklog, readDead, readItems, readRegistry, readStats, readWaiting } from './storeShapes.js';
 import { watchBacklog } from './watchBacklog.js';
 
@@ -230,6 +231,10 @@ export class FileWorkStore implements WorkStore {
 
   private shardOf(id: string): number {
     return shardFor(id, this.shards);
+  }
+
+  activeShardOf(id: string): number {
+    return shardOfId(id, this.store.shards, this.store.activeShards);
   }
 }
 

@@ -40,6 +40,9 @@ export class PgWorkStore implements WorkStore {
   readonly kind = 'postgres' as const;
   readonly location: string;
   readonly shards = 1;
+  activeShardOf(): number {
+    return 0;
+  }
   private readonly t: string;
   private readonly s: string;
   readonly channel: string;
