@@ -24,7 +24,6 @@ import { readArchived } from './readArchived.js';
 import { repairStore, type RepairReport } from './repairStore.js';
 import type { Store } from './Store.js';
 import { completedFile, FORMAT_FILE, REAP_STAMP, REGISTRY_FILE, shardFile } from './storeFiles.js';
-import { shardOfId } from './shardLayout.js';
 import { emptyStats, readBacklog, readDead, readItems, readRegistry, readStats, readWaiting } from './storeShapes.js';
 import { watchBacklog } from './watchBacklog.js';
 
@@ -234,14 +233,14 @@ export class FileWorkStore implements WorkStore {
   }
 
   activeShardOf(id: string): number {
-    return shardOfId(id, this.store.shards, this.store.activeShards);
+    return this.store.activeShardOf(id);
   }
 }
 
-/** Opens the file store at config.dir (creating it unless `create` is false). */
 /** The places in the order items move through them; archives last. */
 const FORWARD: readonly Place[] = ['waiting', 'backlog', 'active', 'dead', 'finished', 'archived'];
 
+/** Opens the file store at config.dir (creating it unless `create` is false). */
 export async function openFileBackend(config: Readonly<Config>, create: boolean): Promise<Omit<StoreBackend, 'session'> & { session(stats: LockStats): FileWorkStore }> {
   const store = await openStore(config, create);
   return {

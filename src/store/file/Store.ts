@@ -15,7 +15,7 @@ import { join, resolve } from 'node:path';
 import type { Config } from '../../config.js';
 import { SwarmError, ioError } from '../../errors.js';
 import * as fs from '../../fsAsync.js';
-import { acquireLocks, releaseLocks, tryAcquireLock, type HeldLock, type LockStats } from '../../lock/acquireLocks.js';
+import { acquireLock, acquireLocks, releaseLocks, tryAcquireLock, type HeldLock, type LockStats } from '../../lock/acquireLocks.js';
 import { removePrepared } from '../../lock/lockDir.js';
 import { mkdirs } from '../../mkdirs.js';
 import { reportWarning } from '../../warnings.js';
@@ -119,7 +119,17 @@ export class Store {
 
   /** The active shard file of `id` by the layout as last seen (to choose what to lock; see TxnView.activeFile). */
   activeFile(id: string): string {
-    return shardFile(shardOfId(id, this.shards, this.seenActiveShards), this.shards);
+    return this.fileOf(id, this.seenActiveShards);
+  }
+
+  /** The active shard number of `id` by the layout as last seen (telemetry's store.shard). */
+  activeShardOf(id: string): number {
+    return shardOfId(id, this.shards, this.seenActiveShards);
+  }
+
+  /** The active shard file of `id` with `count` active shards. */
+  private fileOf(id: string, count: number): string {
+    return shardFile(shardOfId(id, this.shards, count), this.shards);
   }
 
   /** Reads the active shard count afresh (no locks) and returns it. */
@@ -159,26 +169,26 @@ export class Store {
           await this.recoverIntent(orphan, stats);
           continue;
         }
+        // A lock taken late joins the transaction; an orphaned intent on its file restarts it.
+        const adopt = async (file: string, lock: HeldLock) => {
+          locks.push(lock);
+          held.push(file);
+          const late = await this.scanForOrphans([file]);
+          if (late) throw new RestartTransaction(late);
+        };
         const lockMore = async (file: string) => {
           if (held.includes(file)) return;
           const path = this.path(file);
           if (locks.some((l) => l.path >= path)) throw new SwarmError('INTERNAL', `late lock ${file} would break the lock order`);
           this.refuseLinkedDir(file);
-          locks.push(...(await acquireLocks([path], this.config.lock, stats)));
-          held.push(file);
-          const late = await this.scanForOrphans([file]);
-          if (late) throw new RestartTransaction(late);
+          await adopt(file, await acquireLock(path, this.config.lock, stats));
         };
         const tryMore = async (file: string) => {
           if (held.includes(file)) return true;
           this.refuseLinkedDir(file);
           const lock = await tryAcquireLock(this.path(file), this.config.lock, stats);
-          if (!lock) return false;
-          locks.push(lock);
-          held.push(file);
-          const late = await this.scanForOrphans([file]);
-          if (late) throw new RestartTransaction(late);
-          return true;
+          if (lock) await adopt(file, lock);
+          return lock !== null;
         };
         const plan = await body(this.view(lockMore, tryMore));
         await this.commit(plan, locks);
@@ -430,13 +440,10 @@ export class Store {
       lock,
       tryLock,
       readJson,
-      activeFile: async (id: string) => {
-        const n = await this.readLayout();
-        return shardFile(shardOfId(id, this.shards, n), this.shards);
-      },
+      activeFile: async (id: string) => this.fileOf(id, await this.readLayout()),
       router: async () => {
         const n = await this.readLayout();
-        return (id: string) => shardFile(shardOfId(id, this.shards, n), this.shards);
+        return (id: string) => this.fileOf(id, n);
       },
     };
   }
