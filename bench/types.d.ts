@@ -234,6 +234,14 @@ export interface Sizes {
   hotPathAgents: number[];
   hotPathCycles: PerAgent;
   hotPathReps: number;
+  /** The reservations part: live reservations in the small and the large store (e.g. 10 and 10,000). */
+  reservationCounts: number[];
+  /** Paths each seeded claim reserves (one reserve call); the claims are spread over the seeding agents. */
+  reservationPathsPerClaim: number;
+  reservationSeedAgents: number;
+  /** Measured rounds (each: every operation once per store, alternating which store goes first). */
+  reservationLibRounds: number;
+  reservationCliRounds: number;
 }
 
 /** The context bench/run.mjs hands every part. */

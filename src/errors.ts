@@ -17,6 +17,7 @@ export const ERROR_CODES = {
   STORE_VERSION: [10, 'the store was written by a newer, unknown format version'],
   IO_ERROR: [11, 'the file system refused a read or write (e.g. disk full, permissions)'],
   STORE_UNAVAILABLE: [11, 'the PostgreSQL store could not be reached (connection refused, dropped or timed out), or the outcome of a commit is unknown'],
+  CONFLICT: [12, 'a path is reserved by another live claim (reserve, check-paths); nothing was reserved'],
   INTERNAL: [70, 'an unexpected internal error (a bug: please report it)'],
 } as const satisfies Record<string, readonly [number, string]>;
 

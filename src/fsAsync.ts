@@ -47,6 +47,7 @@ const p = {
   writeFile: promisify(fs.writeFile),
   stat: promisify(fs.stat),
   lstat: promisify(fs.lstat),
+  lstatBig: (path: string) => new Promise<fs.BigIntStats>((resolve, reject) => fs.lstat(path, { bigint: true }, (err, st) => (err ? reject(err) : resolve(st)))),
   readlink: promisify(fs.readlink),
   readdir: promisify(fs.readdir),
   mkdir: promisify(fs.mkdir),
@@ -105,6 +106,11 @@ export const stat = either(
 export const lstat = either(
   (path: string) => p.lstat(path),
   (path: string) => fs.lstatSync(path),
+);
+/** lstat with nanosecond times and 64-bit inode numbers (to tell one version of a file from the next). */
+export const lstatBig = either(
+  (path: string) => p.lstatBig(path),
+  (path: string) => fs.lstatSync(path, { bigint: true }),
 );
 export const readlink = either(
   (path: string) => p.readlink(path),

@@ -25,6 +25,7 @@ export const PROFILES = {
     claimNextQueueSizes: [100, 100000], claimNextLibRounds: 30, claimNextCliRounds: 5,
     claimNextWakeWaiters: [4], claimNextWakeReps: 5,
     hotPathAgents: [8, 32], hotPathCycles: even(64, 2), hotPathReps: 1,
+    reservationCounts: [10, 2000], reservationPathsPerClaim: 10, reservationSeedAgents: 8, reservationLibRounds: 10, reservationCliRounds: 2,
   },
   default: {
     startupRounds: 20, latencyCliRounds: 25, latencyLibRounds: 300,
@@ -38,6 +39,7 @@ export const PROFILES = {
     claimNextQueueSizes: [100, 100000], claimNextLibRounds: 200, claimNextCliRounds: 25,
     claimNextWakeWaiters: [1, 8], claimNextWakeReps: 20,
     hotPathAgents: [8, 32], hotPathCycles: even(320, 8), hotPathReps: 6,
+    reservationCounts: [10, 10000], reservationPathsPerClaim: 10, reservationSeedAgents: 8, reservationLibRounds: 25, reservationCliRounds: 10,
   },
   large: {
     startupRounds: 60, latencyCliRounds: 80, latencyLibRounds: 2000,
@@ -51,6 +53,7 @@ export const PROFILES = {
     claimNextQueueSizes: [100, 100000], claimNextLibRounds: 1000, claimNextCliRounds: 80,
     claimNextWakeWaiters: [1, 8, 32], claimNextWakeReps: 40,
     hotPathAgents: [8, 32], hotPathCycles: even(2000, 20), hotPathReps: 5,
+    reservationCounts: [10, 10000], reservationPathsPerClaim: 10, reservationSeedAgents: 8, reservationLibRounds: 200, reservationCliRounds: 50,
   },
 };
 

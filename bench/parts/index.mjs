@@ -17,6 +17,7 @@ import claimnext from './claimNext.mjs';
 import hotpath from './hotPath.mjs';
 import durability from './durability.mjs';
 import backends from './backends.mjs';
+import reservations from './reservations.mjs';
 
 /** @type {import('../types.js').BenchPart[]} */
-export const PARTS = [startup, latency, throughput, sweep, shards, scale, durability, memory, telemetry, claimnext, hotpath, backends, against];
+export const PARTS = [startup, latency, throughput, sweep, shards, scale, durability, memory, telemetry, claimnext, hotpath, reservations, backends, against];

@@ -10,7 +10,7 @@ import { deliverOutput } from './deliverOutput.js';
 import { DEFAULT_PRIORITY, DEFAULT_TEAM, PRIORITIES } from '../model/types.js';
 import { parseWholeNumber } from '../model/validate.js';
 import { numberArgument, ownerProof } from './numberArguments.js';
-import { FORCE_OPTION, TOKEN_OPTION, type OptionSpec } from './ownerOptions.js';
+import { FORCE_OPTION, ROOT_OPTION, TOKEN_OPTION, type OptionSpec } from './ownerOptions.js';
 import { workIdOrCurrent } from './workIdOrCurrent.js';
 
 /** commander's argument syntax: `<name>` is required, `[name]` optional with `defaultValue`. */
@@ -41,6 +41,8 @@ export interface HotOptions {
   team?: string;
   wait?: string;
   dependsOn?: string[];
+  paths?: string[];
+  root?: string;
 }
 
 const LEASE_OPTION: OptionSpec = { flags: '--lease <seconds>', description: 'lease length for this claim (default LEASE_TTL_SECONDS)' };
@@ -70,9 +72,13 @@ export const HOT_COMMANDS: readonly HotCommand[] = [
     name: 'add',
     description: 'enqueue an unclaimed item in the backlog and print its id',
     args: ITEM_ARGS,
-    options: [{ flags: '--depends-on <id>', description: 'claimable only after this item is completed (repeatable)', repeatable: true }],
+    options: [
+      { flags: '--depends-on <id>', description: 'claimable only after this item is completed (repeatable)', repeatable: true },
+      { flags: '--paths <glob...>', description: 'paths or globs the item will touch: claim-next hands it out only while none is reserved by another live claim, and reserves them with the claim', variadic: true },
+      ROOT_OPTION,
+    ],
     async run(c, [workType, description, priority, team], opts) {
-      const item = await (await c.coordinator()).add({ workType: workType!, description: description!, priority: priority!, team: team!, dependsOn: opts.dependsOn });
+      const item = await (await c.coordinator()).add({ workType: workType!, description: description!, priority: priority!, team: team!, dependsOn: opts.dependsOn, paths: opts.paths, root: opts.root });
       await deliverOutput(c, item);
       c.say(`queued ${item.work_item_id} (${item.work_type}, ${item.priority}, ${item.team})${item.status === 'waiting' ? `, waiting for ${item.depends_on!.join(', ')}` : ''}`);
     },

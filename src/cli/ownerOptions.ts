@@ -8,7 +8,12 @@ export interface OptionSpec {
   readonly description: string;
   /** Given more than once, the values are collected into an array. */
   readonly repeatable?: boolean;
+  /** Takes every following operand (`--paths <glob...>`): commander parses it; the fast path steps aside. */
+  readonly variadic?: boolean;
 }
 
 export const TOKEN_OPTION: OptionSpec = { flags: '--token <n>', description: 'fencing token from your claim (--json shows it); refused if the item was claimed again since' };
 export const FORCE_OPTION: OptionSpec = { flags: '--force', description: "operators: act on another agent's claim (recorded on the item)" };
+
+/** --root, shared by the commands that take paths. */
+export const ROOT_OPTION: OptionSpec = { flags: '--root <dir>', description: 'repository root the paths are relative to (default: git rev-parse --show-toplevel, else the current directory)' };

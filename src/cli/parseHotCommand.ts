@@ -53,7 +53,7 @@ export function parseHotCommand(argv: readonly string[]): HotCall | null {
     const eq = arg.indexOf('=');
     const name = eq < 0 ? arg : arg.slice(0, eq);
     const spec = command.options.find((o) => optionShape(o.flags).long === name);
-    if (!spec) return null;
+    if (!spec || spec.variadic) return null;
     const { key, takesValue } = optionShape(spec.flags);
     if (!takesValue) {
       if (eq >= 0) return null;

@@ -10,6 +10,7 @@ import { registerAgentCommands } from './agentCommands.js';
 import type { CliSession, GlobalFlags, RunIO } from './cliSession.js';
 import { registerTelemetryCommands } from './telemetryCommands.js';
 import { registerQueueCommands } from './queueCommands.js';
+import { registerPathCommands } from './pathCommands.js';
 import { settingsHelp, storeHelp } from './settingsText.js';
 import { maskTextArguments, unmaskCommand, withoutMarks } from './textArguments.js';
 import { registerWorkCommands } from './workCommands.js';
@@ -51,6 +52,7 @@ export async function runProgram(argv: readonly string[], io: RunIO, session: Cl
     .addHelpText('after', storeHelp(io.env) + settingsHelp() + exitStatusHelp());
   registerWorkCommands(program, ctx);
   registerQueueCommands(program, ctx);
+  registerPathCommands(program, ctx);
   registerAgentCommands(program, ctx);
   registerAdminCommands(program, ctx);
   registerTelemetryCommands(program, ctx);

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { conflictRecord, describeConflict } from '../model/pathConflicts.js';
 import type { WorkItem } from '../model/types.js';
 import type { CliContext } from './CliContext.js';
 import { formatTable } from './formatTable.js';
@@ -19,14 +20,25 @@ export function registerQueueCommands(program: Command, ctx: Ctx): void {
     .description('list what claim-next would hand out now, in that order')
     .option('--type <work_type>', 'only items of this work type')
     .option('--team <team>', 'only items of this team')
-    .option('--limit <n>', 'at most this many')
-    .action(async (opts: { type?: string; team?: string; limit?: string }) => {
+    .option('--limit <n>', 'look at this many claimable items at most')
+    .option('--held-back', 'list instead the claimable items held back because their declared paths (add --paths) are reserved by a live claim, with who holds them')
+    .action(async (opts: { type?: string; team?: string; limit?: string; heldBack?: boolean }) => {
       const c = ctx();
       const coordinator = await c.coordinator('read');
-      const items = await coordinator.ready({ workType: opts.type, team: opts.team, limit: numberArgument('limit', opts.limit) });
+      const filter = { workType: opts.type, team: opts.team, limit: numberArgument('limit', opts.limit) };
+      const held = await coordinator.heldBack(filter);
+      if (opts.heldBack) {
+        if (c.json) c.out(JSON.stringify(held.map((h) => ({ ...h.item, held_back_by: h.conflicts.map(conflictRecord) })), null, 2));
+        else if (!held.length) c.say('nothing is held back by reserved paths');
+        else for (const h of held) c.out(`${h.item.work_item_id}: ${h.conflicts.map(describeConflict).join('; ')}`);
+        return;
+      }
+      const items = await coordinator.ready(filter);
       if (c.json) c.out(JSON.stringify(items, null, 2));
       else if (items.length) c.out(formatTable(READY_HEADERS, items.map(readyRow)));
       else c.say('nothing is claimable');
+      // Items whose declared paths are reserved wait: say by whom (ready --held-back lists them).
+      for (const h of held) c.say(`held back: ${h.item.work_item_id}: ${h.conflicts.map(describeConflict).join('; ')}`);
       // Blocked items are never ready: say why they are missing, so nobody waits for them in vain.
       const blocked = (await coordinator.list({ status: 'waiting', team: opts.team })).filter((w) => w.blocked_by && (!opts.type || w.work_type === opts.type));
       for (const w of blocked) c.say(`blocked: ${w.work_item_id} waits on dead ${w.blocked_by!.join(', ')} (requeue or cancel it)`);

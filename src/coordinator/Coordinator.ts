@@ -38,6 +38,11 @@ import { validateName } from '../model/validate.js';
 import type { CheckReport } from '../store/file/checkStore.js';
 import type { RepairReport } from '../store/file/repairStore.js';
 import { pruneAgents, unregisterAgent, type UnregisterReport } from './unregisterAgents.js';
+import type { LiveReservation } from '../model/types.js';
+import { checkPaths, listReservations, type CheckPathsReport, type ReservationFilter } from './checkPaths.js';
+import { heldBack, type HeldBack } from './listReady.js';
+import type { PathScope } from './repoRoot.js';
+import { reservePaths, unreservePaths, type ReserveInput, type UnreserveReport } from './reservePaths.js';
 
 export interface CoordinatorOptions extends ConfigOverrides {
   /** Where spans go; default: none. The CLI passes the journal tracer. */
@@ -121,6 +126,37 @@ export class Coordinator {
   /** Items claim-next would hand out now, in that order. */
   ready(input: ClaimFilter & { limit?: number } = {}): Promise<WorkItem[]> {
     return this.run('ready', {}, (ctx) => listReady(ctx, input));
+  }
+
+  /** Claimable items that claim-next passes over now because their declared paths conflict with live reservations, with why. */
+  heldBack(input: ClaimFilter & { limit?: number } = {}): Promise<HeldBack[]> {
+    return this.run('held_back', {}, (ctx) => heldBack(ctx, input));
+  }
+
+  /**
+   * Reserves paths or globs for the claim `workId` (relative to `root`, default the git top level),
+   * all or nothing. Throws CONFLICT (details.conflicts) when another live claim holds an
+   * overlapping one, NOT_OWNER for a claim that is not yours or a stale token.
+   */
+  reserve(workId: string, patterns: readonly string[], opts: ReserveInput & OwnerProof = {}): Promise<WorkItem> {
+    const { token, force, ...input } = opts;
+    return this.run('reserve', {}, (ctx) => reservePaths(ctx, workId, patterns, input, this.proof(workId, { token, force })));
+  }
+
+  /** Gives up reservations of the claim `workId`: the patterns as reserved, or every one with `null`. */
+  unreserve(workId: string, patterns: readonly string[] | null, opts: PathScope & OwnerProof = {}): Promise<UnreserveReport> {
+    const { token, force, ...scope } = opts;
+    return this.run('unreserve', {}, (ctx) => unreservePaths(ctx, workId, patterns, scope, this.proof(workId, { token, force })));
+  }
+
+  /** Live reservations (of one agent, one claim, or overlapping one path when asked). */
+  reservations(filter: ReservationFilter = {}): Promise<LiveReservation[]> {
+    return this.run('reservations', {}, (ctx) => listReservations(ctx, filter));
+  }
+
+  /** Which of `files` live reservations of other agents cover (the git hook's question). */
+  checkPaths(files: readonly string[], scope: PathScope = {}): Promise<CheckPathsReport> {
+    return this.run('check_paths', {}, (ctx) => checkPaths(ctx, files, scope));
   }
 
   /** Renews the lease of one claim. */

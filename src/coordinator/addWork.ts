@@ -5,10 +5,14 @@ import { DEFAULT_PRIORITY, DEFAULT_TEAM, type WorkItem } from '../model/types.js
 import { validateName, validatePriority, validateText, validateWorkId } from '../model/validate.js';
 import type { ClaimInput } from './claimWork.js';
 import { noteItem, type OpContext } from './OpContext.js';
+import type { PathScope } from './repoRoot.js';
+import { normalizePatterns } from './reservePaths.js';
 
-export interface AddInput extends Omit<ClaimInput, 'leaseSeconds'> {
+export interface AddInput extends Omit<ClaimInput, 'leaseSeconds'>, PathScope {
   /** Items that must be completed before this one may be claimed. */
   dependsOn?: readonly string[];
+  /** Paths or globs the item will touch: claim-next hands it out only when none conflicts with a live reservation, and reserves them with the claim. */
+  paths?: readonly string[];
 }
 
 export const MAX_DEPENDENCIES = 64;
@@ -23,6 +27,7 @@ export async function addWork(ctx: OpContext, input: AddInput): Promise<WorkItem
   const description = validateText('description', input.description);
   const priority = validatePriority(input.priority ?? DEFAULT_PRIORITY);
   const team = validateName('team', input.team ?? DEFAULT_TEAM);
+  const paths = input.paths === undefined || input.paths.length === 0 ? [] : normalizePatterns(input.paths, input);
   const deps = [...new Set((input.dependsOn ?? []).map((d) => validateWorkId(d)))];
   if (deps.length > MAX_DEPENDENCIES) throw new SwarmError('INVALID_INPUT', `depends_on: at most ${MAX_DEPENDENCIES} dependencies (got ${deps.length})`, { field: 'depends_on' });
   // Dependencies must exist. One seen finished and completed now but missing from its log under
@@ -52,6 +57,7 @@ export async function addWork(ctx: OpContext, input: AddInput): Promise<WorkItem
     attempts: 0,
     fencing_token: 0,
     ...(deps.length ? { depends_on: deps } : {}),
+    ...(paths.length ? { paths } : {}),
   };
   return ctx.store.enqueue(base, deps, (finished) => {
     let pending = false;

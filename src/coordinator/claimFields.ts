@@ -20,6 +20,11 @@ export function claimFields(config: Readonly<Config>, agentId: string, previousT
   };
 }
 
+/** A claim of an item that declares paths (add --paths) reserves them, exclusively, with the claim. */
+export function declaredReservations(item: WorkItem, nowMs: number): Partial<WorkItem> {
+  return item.paths?.length ? { reserved_paths: item.paths.map((path) => ({ path, reserved_at: isoSeconds(nowMs) })) } : {};
+}
+
 /** Back in the backlog: no owner, no lease; `attempts` and `fencing_token` are kept. */
 export function unclaimedFields(nowMs: number): Partial<WorkItem> {
   return {

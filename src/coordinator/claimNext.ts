@@ -3,7 +3,7 @@ import type { ClaimFilter } from '../model/claimOrder.js';
 import type { WorkItem } from '../model/types.js';
 import { validateLease, validateName } from '../model/validate.js';
 import { unlessDamaged } from '../store/containDamage.js';
-import { claimFields } from './claimFields.js';
+import { claimFields, declaredReservations } from './claimFields.js';
 import { noteItem, type OpContext } from './OpContext.js';
 import { promoteWaiting } from './promoteWaiting.js';
 import { maybeReap } from './reapClaims.js';
@@ -33,7 +33,7 @@ export async function claimNext(ctx: OpContext, input: ClaimNextInput = {}): Pro
   await maybeReap(ctx);
   let promoted = false;
   for (;;) {
-    const outcome = await ctx.store.claimNext(filter, (item, nowMs) => ({ ...item, ...claimFields(ctx.config, ctx.agentId, item.fencing_token, lease, nowMs) }));
+    const outcome = await ctx.store.claimNext(filter, (item, nowMs) => ({ ...item, ...claimFields(ctx.config, ctx.agentId, item.fencing_token, lease, nowMs), ...declaredReservations(item, nowMs) }));
     if (outcome.item) {
       noteItem(ctx, outcome.item.work_item_id);
       return outcome.item;

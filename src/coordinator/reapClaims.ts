@@ -14,6 +14,8 @@ export interface ReapReport {
   agents: { agent_id: string; status: string }[];
   /** Waiting items whose dependencies were found completed. */
   promoted: number;
+  /** Rows of ended claims' reservations dropped from the reservation table. */
+  swept_reservations: number;
 }
 
 /** Why a claim should go back to the backlog now, or null. */
@@ -32,7 +34,7 @@ function reapReason(item: WorkItem, nowMs: number, staleAgents: ReadonlySet<stri
  * (fencing token) and still reclaimable, so concurrent reapers and late heartbeats are safe.
  */
 export async function reapClaims(ctx: OpContext): Promise<ReapReport> {
-  const report: ReapReport = { reaped: [], agents: [], promoted: 0 };
+  const report: ReapReport = { reaped: [], agents: [], promoted: 0, swept_reservations: 0 };
   // A damaged part of the store is skipped: claims everywhere else are still reaped.
   const claims = await ctx.store.list(['active'], 'reap');
   const registry = await ctx.store.agents('reap');
@@ -54,18 +56,42 @@ export async function reapClaims(ctx: OpContext): Promise<ReapReport> {
     }
   }
   for (const w of claims) {
-    const reason = reapReason(w, nowMs, stale, ctx.config.agentHost);
-    if (!reason) continue;
-    const outcome = await unlessDamaged('reap', () => ctx.store.move(w.work_item_id, ['active'], (item, now) => {
-      if (item.fencing_token !== w.fencing_token || reapReason(item, now, stale, ctx.config.agentHost) === null) return null;
-      const attempt = { at: isoSeconds(now), outcome: reason, agent_id: item.agent_id, fencing_token: item.fencing_token ?? 0 };
-      return { to: 'backlog', item: { ...item, ...unclaimedFields(now), attempts: (item.attempts ?? 0) + 1, failures: [...(item.failures ?? []), attempt].slice(-MAX_EVENTS) } };
-    }), null);
-    if (outcome?.status === 'moved') report.reaped.push({ work_item_id: w.work_item_id, agent_id: w.agent_id, reason });
+    const reaped = await reapOne(ctx, w, nowMs, stale);
+    if (reaped) report.reaped.push(reaped);
   }
   report.promoted = await unlessDamaged('reap', () => promoteWaiting(ctx), 0);
+  // Reservations ended with their claims; rows a crash left in the table go now.
+  report.swept_reservations = await unlessDamaged('reap', () => ctx.store.sweepReservations(), 0);
   ctx.span.setAttribute('reap.reaped', report.reaped.length);
   return report;
+}
+
+/** Returns one claim to the backlog if it is reclaimable now (re-checked under the lock: same token, still due). */
+async function reapOne(ctx: OpContext, w: WorkItem, nowMs: number, stale: ReadonlySet<string>): Promise<ReapReport['reaped'][number] | null> {
+  const reason = reapReason(w, nowMs, stale, ctx.config.agentHost);
+  if (!reason) return null;
+  const outcome = await unlessDamaged('reap', () => ctx.store.move(w.work_item_id, ['active'], (item, now) => {
+    if (item.fencing_token !== w.fencing_token || reapReason(item, now, stale, ctx.config.agentHost) === null) return null;
+    const attempt = { at: isoSeconds(now), outcome: reason, agent_id: item.agent_id, fencing_token: item.fencing_token ?? 0 };
+    return { to: 'backlog', item: { ...item, ...unclaimedFields(now), attempts: (item.attempts ?? 0) + 1, failures: [...(item.failures ?? []), attempt].slice(-MAX_EVENTS) } };
+  }), null);
+  return outcome?.status === 'moved' ? { work_item_id: w.work_item_id, agent_id: w.agent_id, reason } : null;
+}
+
+/**
+ * Reaps just these claims when they are reclaimable (lease expired, process gone): what is in the
+ * way of a reservation or a commit is looked at, not every claim. Returns the ids reaped. (An
+ * agent gone stale is judged by the full scan, which reads the registry and every claim.)
+ */
+export async function reapThese(ctx: OpContext, ids: readonly string[]): Promise<string[]> {
+  const reaped: string[] = [];
+  const nowMs = await ctx.store.now();
+  for (const id of new Set(ids)) {
+    const found = await ctx.store.find(id);
+    if (found?.place !== 'active') continue;
+    if (await reapOne(ctx, found.item, nowMs, new Set())) reaped.push(id);
+  }
+  return reaped;
 }
 
 /** reapClaims at most once per REAP_INTERVAL_MS across all processes (claim-next, ready). */

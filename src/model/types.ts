@@ -72,6 +72,38 @@ export interface WorkItem {
   retry_at?: string | null;
   failures?: AttemptRecord[];
   events?: ItemEvent[];
+  /** Paths (globs, relative to the repository root) the item will touch, declared by `add --paths`: claim-next reserves them with the claim. */
+  paths?: string[];
+  /** The claim's file-path reservations (issue 9). Only active items have them: they end with the claim. */
+  reserved_paths?: ReservedPath[];
+}
+
+/** A path or glob a claim holds, kept on the claimed item. */
+export interface ReservedPath {
+  path: string;
+  /** A reader's reservation: shared ones do not conflict with each other. */
+  shared?: boolean;
+  reason?: string;
+  reserved_at: string;
+}
+
+/**
+ * One row of the reservation table: a claim's reserved path, with the claim it belongs to. It is
+ * live while that item is active with this fencing token and still lists the path.
+ */
+export interface Reservation {
+  path: string;
+  shared: boolean;
+  work_item_id: string;
+  agent_id: string;
+  fencing_token: number;
+  reason?: string;
+  reserved_at: string;
+}
+
+/** A live reservation as shown, with its claim's lease expiry. */
+export interface LiveReservation extends Reservation {
+  lease_expires_at: string | null;
 }
 
 export interface AgentRecord {

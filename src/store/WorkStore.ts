@@ -11,7 +11,7 @@
  */
 import type { LockStats } from '../lock/acquireLocks.js';
 import type { ClaimFilter } from '../model/claimOrder.js';
-import type { AgentRecord, WorkItem } from '../model/types.js';
+import type { AgentRecord, LiveReservation, WorkItem } from '../model/types.js';
 import type { CheckReport } from './file/checkStore.js';
 import type { RepairReport } from './file/repairStore.js';
 
@@ -118,16 +118,39 @@ export interface WorkStore {
    * slip in between, and says where the item goes (or throws).
    */
   enqueue(item: WorkItem, deps: readonly string[], decide: (finished: ReadonlyMap<string, WorkItem | undefined>) => 'backlog' | 'waiting'): Promise<WorkItem>;
-  /** Moves (or updates in place) one item found in one of `from`, as `decide` says, all or nothing. */
+  /**
+   * Moves (or updates in place) one item found in one of `from`, as `decide` says, all or nothing.
+   * An item leaving the active place loses its `reserved_paths` (its reservations end with the claim).
+   */
   move(id: string, from: readonly LivePlace[], decide: Decide, options?: MoveOptions): Promise<MoveOutcome>;
   /** Applies `renew` to every claim of `agentId`; returns their ids. */
   renewClaims(agentId: string, renew: (item: WorkItem, nowMs: number) => WorkItem): Promise<string[]>;
   /**
    * Claims the best claimable backlog item (priority, then creation order) matching `filter`:
    * `claim` turns it into its active form. Exactly once. Without a claimable item, says when the
-   * earliest retry delay of a matching item ends.
+   * earliest retry delay of a matching item ends. An item declaring `paths` is passed over while one
+   * of them conflicts with another live claim's reservation (conflictsOf); the claimed item's
+   * `reserved_paths` (set by `claim`) enter the reservation table in the same transaction.
    */
   claimNext(filter: ClaimFilter, claim: (item: WorkItem, nowMs: number) => WorkItem): Promise<ClaimOutcome>;
+  /**
+   * Changes the file-path reservations (`reserved_paths`) of the active item `id`, all or nothing,
+   * under the item's lock and the reservation table's (one table-wide lock: two claims can never
+   * both win overlapping paths). `decide` gets the item, the live reservations of other claims that
+   * may overlap `patterns` (a superset: the rule in decide tells), and the store's time; it returns
+   * the item with its new `reserved_paths`, or throws to refuse. The table follows the item.
+   * 'missing' when the item is not active.
+   */
+  changeReservations(id: string, patterns: readonly string[], decide: (item: WorkItem, others: readonly LiveReservation[], nowMs: number) => WorkItem): Promise<MoveOutcome>;
+  /**
+   * Live reservations (their item still active with their fencing token and still holding the path)
+   * that may overlap one of `patterns` or match one of the literal `files` (a superset: callers
+   * decide with pathPatterns), or every live one when neither is given. Without locks.
+   */
+  liveReservations(query?: { patterns?: readonly string[]; files?: readonly string[] }): Promise<LiveReservation[]>;
+  /** Drops reservations whose claim has ended from the table (they are dead already); returns how many. */
+  sweepReservations(): Promise<number>;
+
   /** What claimNext would hand out now, in order, at most `limit`. */
   listClaimable(filter: ClaimFilter, limit: number): Promise<WorkItem[]>;
 

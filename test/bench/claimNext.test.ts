@@ -8,13 +8,12 @@ import { appendFileSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { tinyContext } from '../support/benchContext.js';
 import part from '../../bench/parts/claimNext.mjs';
 import hotPath from '../../bench/parts/hotPath.mjs';
 import { checkQueueStore } from '../../bench/lib/queueInvariants.mjs';
 import { writeBacklogSegments } from '../../bench/lib/seedBacklog.mjs';
-import { runTimed } from '../../bench/lib/runTimed.mjs';
-import { PROFILES } from '../../bench/lib/sizes.mjs';
-import { CLI, LIBRARY, swarmfileTarget } from '../../bench/lib/targets.mjs';
+import { CLI, LIBRARY } from '../../bench/lib/targets.mjs';
 import { tempDir } from '../support/index.js';
 
 type Item = Record<string, unknown> & { work_item_id: string };
@@ -103,33 +102,6 @@ describe('claimnext part: queue invariants', () => {
   });
 });
 
-type Metrics = Record<string, { unit: string; better: string; samples: number[] }>;
-type Check = { label: string; ok: boolean; problems: string[] };
-
-/** A bench context over the quick profile with `sizes` overriding it, recording metrics and checks. */
-function tinyContext(label: string, sizes: Record<string, unknown>) {
-  const root = tempDir(label);
-  let n = 0;
-  const metrics: Metrics = {};
-  const checks: Check[] = [];
-  const target = swarmfileTarget();
-  const ctx = {
-    sizes: { ...PROFILES.quick, ...sizes },
-    opts: {},
-    progress: { start() {}, tick() {}, note() {}, end() {} },
-    tmp: (name: string) => {
-      const d = join(root, `${String(++n).padStart(3, '0')}-${name}`);
-      spawnSync('mkdir', ['-p', d]);
-      return d;
-    },
-    target,
-    run: (argv: string[], env?: Record<string, string>) => runTimed(argv, { env: env ?? process.env }),
-    cli: (args: string[], env: Record<string, string> = {}) => runTimed(target.argv(args), { env: { ...process.env, ...env } }),
-    metric: (name: string, unit: string, better: string, samples: number[]) => void (metrics[name] = { unit, better, samples }),
-    checkRun: (name: string, run: { invariants: { ok: boolean; problems: string[] } }) => void checks.push({ label: name, ok: run.invariants.ok, problems: run.invariants.problems }),
-  };
-  return { ctx, metrics, checks };
-}
 
 describe('claimnext part: a tiny run', () => {
   it('measures throughput, latency against queue length and wake-up, with every check passing', async () => {

@@ -72,7 +72,7 @@ export async function storeDigest(store: TestStore): Promise<string> {
     const exists = await client.query(`SELECT to_regclass('${s}.work_items') AS t`);
     if (!exists.rows[0].t) return 'no store';
     const parts: string[] = [];
-    for (const [table, key] of [['work_items', 'work_item_id'], ['agents', 'agent_id'], ['agent_totals', 'agent_id'], ['team_totals', 'team']]) {
+    for (const [table, key] of [['work_items', 'work_item_id'], ['agents', 'agent_id'], ['agent_totals', 'agent_id'], ['team_totals', 'team'], ['reservations', 'work_item_id, fencing_token, path']]) {
       const r = await client.query(`SELECT t::text AS row FROM ${s}.${table} t ORDER BY ${key}`);
       parts.push(table, ...r.rows.map((x: { row: string }) => x.row));
     }

@@ -9,10 +9,12 @@ import type { LockStats } from '../../lock/acquireLocks.js';
 import type { ClaimFilter } from '../../model/claimOrder.js';
 import { ownEntry } from '../../model/ownEntry.js';
 import { shardFor } from '../../model/shardFor.js';
-import type { AgentRecord, WorkItem } from '../../model/types.js';
+import type { AgentRecord, LiveReservation, WorkItem } from '../../model/types.js';
 import { unlessDamaged } from '../containDamage.js';
+import { claimEnded, leavingClaim } from '../leavingClaim.js';
 import type { ArchiveOutcome, ClaimOutcome, Decide, Found, ImportBatch, ImportOutcome, LivePlace, MoveOptions, MoveOutcome, Place, QueueWatch, StoreBackend, Totals, WorkStore } from '../WorkStore.js';
 import { archiveFinished } from './archiveFinished.js';
+import { changeReservations, dropReservations, liveReservations, sweepReservations } from './changeReservations.js';
 import { checkStore, type CheckReport } from './checkStore.js';
 import { claimBest, listClaimable } from './claimBest.js';
 import { enqueueItem } from './enqueueItem.js';
@@ -65,8 +67,35 @@ export class FileWorkStore implements WorkStore {
     return enqueueItem(this.store, this.stats, item, deps, decide);
   }
 
-  move(id: string, from: readonly LivePlace[], decide: Decide, options?: MoveOptions): Promise<MoveOutcome> {
-    return moveItem(this.store, this.stats, this.clock, id, from, decide, options);
+  async move(id: string, from: readonly LivePlace[], decide: Decide, options?: MoveOptions): Promise<MoveOutcome> {
+    let before: WorkItem | undefined;
+    const outcome = await moveItem(
+      this.store,
+      this.stats,
+      this.clock,
+      id,
+      from,
+      (item, nowMs, at) => {
+        before = item;
+        return leavingClaim(decide(item, nowMs, at));
+      },
+      options,
+    );
+    // The reservations ended with the claim (in that change); their rows leave the table now.
+    if (outcome.status === 'moved' && before && claimEnded(before, outcome.item)) await dropReservations(this.store, this.stats, before);
+    return outcome;
+  }
+
+  changeReservations(id: string, patterns: readonly string[], decide: (item: WorkItem, others: readonly LiveReservation[], nowMs: number) => WorkItem): Promise<MoveOutcome> {
+    return changeReservations(this.store, this.stats, this.clock, id, patterns, decide);
+  }
+
+  liveReservations(query?: { patterns?: readonly string[]; files?: readonly string[] }): Promise<LiveReservation[]> {
+    return liveReservations(this.store, this.stats, query);
+  }
+
+  sweepReservations(): Promise<number> {
+    return sweepReservations(this.store, this.stats);
   }
 
   async renewClaims(agentId: string, renew: (item: WorkItem, nowMs: number) => WorkItem): Promise<string[]> {

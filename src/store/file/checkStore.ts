@@ -15,7 +15,8 @@ import { activeShardsOf, shardOfId, type FormatRecord } from './shardLayout.js';
 import type { WorkItem } from '../../model/types.js';
 import { currentHost, processAlive } from '../../model/processIdentity.js';
 import type { ChangeOp, Store } from './Store.js';
-import { ARCHIVE_DIR, DEAD_FILE, FORMAT_FILE, REGISTRY_FILE, SHARD_DIR, WAITING_FILE, intentFiles, parseSegment, preparedLockWriter, shardFile, tempFileTarget, tempFileWriter } from './storeFiles.js';
+import { isRoot, isRows } from './reservationIndex.js';
+import { ARCHIVE_DIR, RESERVATIONS_FILE, SWEEP_STAMP, DEAD_FILE, FORMAT_FILE, REGISTRY_FILE, SHARD_DIR, WAITING_FILE, intentFiles, parseSegment, preparedLockWriter, shardFile, tempFileTarget, tempFileWriter } from './storeFiles.js';
 import { isAgentArray, isItemArray, isStatsShard, type StatsShard } from './storeShapes.js';
 
 export type FindingKind =
@@ -52,7 +53,7 @@ export interface CheckReport {
 }
 
 /** What kind of store file a name is (null: not a store data file). */
-export type FileKind = 'format' | 'shard' | 'completed' | 'stats' | 'registry' | 'backlog' | 'waiting' | 'dead';
+export type FileKind = 'format' | 'shard' | 'completed' | 'stats' | 'registry' | 'backlog' | 'waiting' | 'dead' | 'reservations' | 'reservation_bucket';
 
 export function kindOf(name: string): FileKind | null {
   if (name === FORMAT_FILE) return 'format';
@@ -63,6 +64,8 @@ export function kindOf(name: string): FileKind | null {
   if (/^work_completed\.\d{3}\.jsonl$/.test(name)) return 'completed';
   if (/^agent_stats\.\d{3}\.json$/.test(name)) return 'stats';
   if (parseSegment(name)) return 'backlog';
+  if (name === RESERVATIONS_FILE) return 'reservations';
+  if (/^shards\/reservations\.\d{3}\.json$/.test(name)) return 'reservation_bucket';
   return null;
 }
 
@@ -147,7 +150,17 @@ async function checkOnce(store: Store): Promise<CheckReport> {
         continue;
       }
       const shapeOk =
-        kind === 'format' ? typeof (value as { shards?: unknown })?.shards === 'number' : kind === 'stats' ? isStatsShard(value) : kind === 'registry' ? isAgentArray(value) : isItemArray(value);
+        kind === 'format'
+          ? typeof (value as { shards?: unknown })?.shards === 'number'
+          : kind === 'stats'
+            ? isStatsShard(value)
+            : kind === 'registry'
+              ? isAgentArray(value)
+              : kind === 'reservations'
+                ? isRoot(value)
+                : kind === 'reservation_bucket'
+                  ? isRows(value)
+                  : isItemArray(value);
       if (!shapeOk) {
         add({ file: name, kind: 'wrong_shape', severity: 'damage', detail: `does not have the shape of a ${kind} file` });
         if (kind === 'stats') statsReadable = false;
@@ -197,7 +210,7 @@ async function checkOnce(store: Store): Promise<CheckReport> {
       }
       continue;
     }
-    if (name === ARCHIVE_DIR || name === SHARD_DIR || name === 'reap.stamp' || name.includes('.damaged-') || name.startsWith(OWNER_PREFIX)) continue;
+    if (name === ARCHIVE_DIR || name === SHARD_DIR || name === 'reap.stamp' || name === SWEEP_STAMP || name.includes('.damaged-') || name.startsWith(OWNER_PREFIX)) continue;
     add({ file: name, kind: 'unknown_file', severity: 'note', detail: 'not a swarmfile file' });
   }
 

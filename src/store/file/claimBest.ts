@@ -27,6 +27,10 @@ import { listSegments, type Segment } from './listSegments.js';
 import { segmentChange } from './segmentChange.js';
 import type { Store, TxnView } from './Store.js';
 import { readItems } from './storeShapes.js';
+import { conflictsOf } from '../../model/pathConflicts.js';
+import type { LiveReservation } from '../../model/types.js';
+import { indexFilesFor, liveRows, readRows, rowsFor, rowsOf, tableWrites, type ClaimCache } from './reservationIndex.js';
+import { RESERVATIONS_FILE } from './storeFiles.js';
 
 type ClaimFn = (item: WorkItem, nowMs: number) => WorkItem;
 
@@ -152,7 +156,7 @@ interface Choice {
  * waited for (nothing else is held then, so the lock order is kept). An item whose shard is
  * damaged (a symlink in its way) is passed over, with a warning.
  */
-async function choose(store: Store, view: TxnView, items: readonly WorkItem[], group: readonly Claimer[]): Promise<Choice[]> {
+async function choose(store: Store, view: TxnView, items: readonly WorkItem[], group: readonly Claimer[], gate?: PathGate): Promise<Choice[]> {
   const chosen: Choice[] = [];
   const taken = new Set<number>();
   const held = new Set<string>();
@@ -165,6 +169,10 @@ async function choose(store: Store, view: TxnView, items: readonly WorkItem[], g
     const nowMs = claimer.clock();
     for (let index = 0; index < items.length; index++) {
       if (taken.has(index) || !claimableFor(claimer, items[index]!, nowMs)) continue;
+      if (gate && !(await gate.admits(items[index]!))) {
+        claimer.skip.add(items[index]!.work_item_id);
+        continue;
+      }
       const choice = { claimer, index, nowMs, file: fileOf(index) };
       if (damaged.has(choice.file)) {
         claimer.skip.add(items[index]!.work_item_id);
@@ -182,11 +190,42 @@ async function choose(store: Store, view: TxnView, items: readonly WorkItem[], g
       }
       taken.add(index);
       chosen.push(choice);
+      gate?.take(items[index]!);
       break;
     }
   }
   if (chosen.length === 0 && waitFor && (await lockUnlessDamaged(() => view.lock(waitFor.file).then(() => true), waitFor, items)) === true) chosen.push(waitFor);
   return chosen;
+}
+
+/** Keeps items whose declared paths conflict with live reservations (or with items taken before them in the round) from being chosen. */
+interface PathGate {
+  admits(item: WorkItem): Promise<boolean>;
+  take(item: WorkItem): void;
+}
+
+/**
+ * For a segment holding items that declare paths: the reservation table's lock (it sorts after
+ * every segment, and only the segment is held yet), and a check of each such item's paths against
+ * the live reservations and those of the items chosen before it in this round.
+ */
+async function pathGate(store: Store, view: TxnView): Promise<PathGate> {
+  store.ensureShardDir();
+  await view.lock(RESERVATIONS_FILE);
+  const claims: ClaimCache = new Map();
+  const taken: LiveReservation[] = [];
+  const wanted = (item: WorkItem) => (item.paths ?? []).map((path) => ({ path }));
+  return {
+    async admits(item) {
+      if (!item.paths?.length) return true;
+      const rows = rowsFor(await readRows(view, indexFilesFor({ patterns: item.paths })), { patterns: item.paths });
+      const live = await liveRows(store, rows, claims);
+      return conflictsOf(wanted(item), [...live, ...taken], item.work_item_id).length === 0;
+    },
+    take(item) {
+      for (const { path } of wanted(item)) taken.push({ path, shared: false, work_item_id: item.work_item_id, agent_id: '', fencing_token: 0, reserved_at: '', lease_expires_at: null });
+    },
+  };
 }
 
 /** A shard lock, or 'damaged' (a symlink in its way: the item is passed over, warned once). */
@@ -218,7 +257,8 @@ async function claimFrom(store: Store, seg: Segment, segs: readonly Segment[], g
     await store.transact([seg.file], group[0]!.stats, async (view) => {
       served = [];
       const items = await readItems(view, seg.file);
-      const chosen = await choose(store, view, items, group);
+      const gate = items.some((w) => w.paths?.length) ? await pathGate(store, view) : undefined;
+      const chosen = await choose(store, view, items, group, gate);
       if (chosen.length === 0) return { result: null };
       const files = [...new Set(chosen.map((c) => c.file))];
       const route = await view.router();
@@ -252,7 +292,10 @@ async function claimFrom(store: Store, seg: Segment, segs: readonly Segment[], g
       const change = segmentChange(seg, items.filter((_, i) => !claimed.has(i)), segs);
       const writes = new Map<string, unknown>(change.writes);
       for (const file of written) writes.set(file, shards.get(file));
-      return { writes, deletes: change.deletes, result: null };
+      // The claims' reservations (their declared paths) enter the table with them.
+      const reserved = served.flatMap(([, item]) => rowsOf(item));
+      const texts = reserved.length ? await tableWrites(view, [], reserved) : undefined;
+      return { writes, texts, deletes: change.deletes, result: null };
     });
   } catch (err) {
     for (const c of group) c.fail(err);

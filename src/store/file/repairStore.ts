@@ -22,6 +22,7 @@ import type { Store } from './Store.js';
 import { readArchived } from './readArchived.js';
 import { emptyStats, isAgentArray, isItemArray, isStatsShard, type StatsShard } from './storeShapes.js';
 import { creditCompletion } from './creditCompletion.js';
+import { rebuildReservations } from './changeReservations.js';
 
 export interface RepairAction {
   file: string;
@@ -77,7 +78,8 @@ export async function repairStore(store: Store, lockStats: LockStats, nowMs: num
   const n = store.shards;
   const names = (await store.listAll()).filter((name) => {
     const k = kindOf(name);
-    return k !== null && k !== 'format';
+    // The reservation table is an index of the active items' reserved_paths, not a place of items.
+    return k !== null && k !== 'format' && k !== 'reservations' && k !== 'reservation_bucket';
   });
   const all = [...new Set([...names, ...Array.from({ length: n }, (_, i) => [shardFile(i, n), completedFile(i), agentStatsFile(i)]).flat()])].sort();
   await store.transact(dryRun ? [] : all, lockStats, async () => {
@@ -203,5 +205,8 @@ export async function repairStore(store: Store, lockStats: LockStats, nowMs: num
     }
     return dryRun ? { result: null } : { writes, texts, result: null };
   });
+  // 5. The reservation table, when a file of it is damaged: rebuilt from the active items.
+  const table = before.findings.filter((f) => f.severity === 'damage' && (kindOf(f.file) === 'reservations' || kindOf(f.file) === 'reservation_bucket')).map((f) => f.file);
+  actions.push(...(await rebuildReservations(store, lockStats, stamp, [...new Set(table)], dryRun)));
   return { dry_run: dryRun, actions, after: dryRun ? before : await checkStore(store) };
 }

@@ -25,6 +25,18 @@ export function parseShardFile(name: string, base: number): number | null {
   const i = Number(m[1] ?? m[2]);
   return shardFile(i, base) === name ? i : null;
 }
+/**
+ * The reservation table (issue 9). Its root holds the broad reservations (patterns with fewer than
+ * KEY_DEPTH fixed leading components, checked against every path) and a change counter; its lock
+ * is the one lock every change of the table holds, and every change rewrites it, so every intent
+ * that changes the table names it (a crash mid-change is replayed by the next holder). The others
+ * are in RESERVATION_BUCKETS buckets in SHARD_DIR, by the hash of their first KEY_DEPTH components
+ * (reservationIndex.ts).
+ */
+export const RESERVATIONS_FILE = 'reservations.json';
+export const RESERVATION_BUCKETS = 256;
+export const reservationBucketFile = (i: number) => `${SHARD_DIR}/reservations.${pad(i)}.json`;
+
 /** Completed work of one shard: JSON Lines, append-only, one full record per line. */
 export const completedFile = (i: number) => `work_completed.${pad(i)}.jsonl`;
 /** Per-agent completion counters, sharded by agent id: a JSON object keyed by agent_id. */
@@ -85,6 +97,10 @@ export function parseSegment(name: string): { file: string; rank: number; seq: n
 export const WAITING_FILE = 'work_waiting.json';
 /** Items that failed MAX_RETRY_ATTEMPTS times (the dead-letter list): a JSON array. */
 export const DEAD_FILE = 'work_dead.json';
+/** Its mtime is when the reservation table was last swept of rows that ended claims left behind. */
+export const SWEEP_STAMP = 'reservations.stamp';
+/** The sweep reads the whole table: at most once a minute (such rows are rare: a crash between a claim's end and its rows' removal). */
+export const SWEEP_INTERVAL_MS = 60_000;
 /** Its mtime is when the last lease scan started (throttles automatic reaping). */
 export const REAP_STAMP = 'reap.stamp';
 /** Compressed archives of finished items (`cleanup`), `archive/finished-<ts>-<pid>.jsonl.gz`. */

@@ -3,8 +3,10 @@
  * (pgTransaction.ts); an item's change runs `decide` on its row held FOR UPDATE, and claim-next
  * takes the best backlog row with FOR UPDATE SKIP LOCKED, so concurrent claimers never wait on
  * each other and never get the same item. Every time it stores comes from the database's clock.
- * Whatever puts an item in the backlog notifies `swarmfile_queue_<schema>` in the same
- * transaction (delivered on commit), which `claim-next --wait` listens to.
+ * Whatever puts an item in the backlog, or lets go of file-path reservations that may hold one
+ * back, notifies `swarmfile_queue_<schema>` in the same transaction (delivered on commit), which
+ * `claim-next --wait` listens to. Reservations (issue 9) are rows of their own table, changed in
+ * the transactions that change their claims (pgReservations.ts).
  */
 import type { Pool, PoolClient } from 'pg';
 import type { LockConfig } from '../../config.js';
@@ -12,11 +14,14 @@ import { SwarmError } from '../../errors.js';
 import type { LockStats } from '../../lock/acquireLocks.js';
 import type { ClaimFilter } from '../../model/claimOrder.js';
 import { ownEntry } from '../../model/ownEntry.js';
-import { FINISHED_STATUSES, type AgentRecord, type WorkItem } from '../../model/types.js';
+import { conflictsOf } from '../../model/pathConflicts.js';
+import { FINISHED_STATUSES, type AgentRecord, type LiveReservation, type WorkItem } from '../../model/types.js';
+import { claimEnded, leavingClaim } from '../leavingClaim.js';
 import type { ArchiveOutcome, ClaimOutcome, Decide, Found, ImportBatch, ImportOutcome, LivePlace, MoveOptions, MoveOutcome, Place, QueueWatch, Totals, WorkStore } from '../WorkStore.js';
 import { ident } from './pgSchema.js';
 import { inTransaction } from './pgTransaction.js';
 import { copyRows, creditCompletion, importRows, writeRegistry, type CopyOutcome } from './pgBulk.js';
+import { dropReservations, liveRows, lockReservations, releases, replaceReservations, sweepRows, type ReservationQuery } from './pgReservations.js';
 import { insertItem, NOW_MS, writeItem } from './pgRows.js';
 
 export interface PgContext {
@@ -35,6 +40,9 @@ export interface PgContext {
 }
 
 type Row = { item: WorkItem; place: Place; now_ms: number };
+
+/** The paths a backlog item declares (add --paths), which its claim reserves. */
+const declaredPaths = (item: WorkItem): string[] => (Array.isArray(item.paths) ? item.paths.filter((p): p is string => typeof p === 'string') : []);
 
 export class PgWorkStore implements WorkStore {
   readonly kind = 'postgres' as const;
@@ -123,11 +131,14 @@ export class PgWorkStore implements WorkStore {
         const deps = await c.query<{ work_item_id: string }>(`SELECT work_item_id FROM ${this.t} WHERE place = 'waiting' AND depends_on @> ARRAY[$1]::text[] ORDER BY work_item_id`, [id]);
         dependents = deps.rows.map((r) => r.work_item_id);
       }
-      const mv = decide(row.item, this.timeOf(row), { place: row.place as LivePlace, dependents });
+      const mv = leavingClaim(decide(row.item, this.timeOf(row), { place: row.place as LivePlace, dependents }));
       if (!mv) return { status: 'kept' };
       await writeItem(c, this.t, mv.item, mv.to);
       if (mv.to === 'finished' && mv.credit !== undefined) await creditCompletion(c, this.s, mv.credit, mv.item);
-      if (mv.to === 'backlog') await this.notify(c);
+      // The reservations end with the claim, in this transaction: their rows go (those of any older token too).
+      const ended = claimEnded(row.item, mv.item);
+      if (ended) await dropReservations(c, this.s, id);
+      if (mv.to === 'backlog' || ended) await this.notify(c);
       return { status: 'moved', item: mv.item, from: row.place as LivePlace };
     });
   }
@@ -140,6 +151,31 @@ export class PgWorkStore implements WorkStore {
     });
   }
 
+  changeReservations(id: string, patterns: readonly string[], decide: (item: WorkItem, others: readonly LiveReservation[], nowMs: number) => WorkItem): Promise<MoveOutcome> {
+    return this.tx(async (c) => {
+      // The table's lock first, then the item's row (never a backlog row, which claimNext may hold while it waits for the table's lock).
+      await lockReservations(c, this.pg.schema);
+      const res = await c.query<Row>(`SELECT item, place, ${NOW_MS} AS now_ms FROM ${this.t} WHERE work_item_id = $1 AND place = 'active' FOR UPDATE`, [id]);
+      const row = res.rows[0];
+      if (!row) return { status: 'missing' };
+      const others = patterns.length ? await liveRows(c, this.s, { patterns }, id) : [];
+      const item = decide(row.item, others, this.timeOf(row));
+      await writeItem(c, this.t, item, 'active');
+      // Rewritten every time (two statements under a lock held anyway): the table follows the item, even one it had lost track of.
+      await replaceReservations(c, this.s, item);
+      if (releases(row.item, item)) await this.notify(c);
+      return { status: 'moved', item, from: 'active' };
+    });
+  }
+
+  liveReservations(query?: ReservationQuery): Promise<LiveReservation[]> {
+    return this.tx((c) => liveRows(c, this.s, query), false);
+  }
+
+  sweepReservations(): Promise<number> {
+    return this.tx((c) => sweepRows(c, this.s), false);
+  }
+
   private filterSql(filter: ClaimFilter, params: unknown[]): string {
     let sql = '';
     if (filter.workType !== undefined) sql += ` AND work_type = $${params.push(filter.workType)}`;
@@ -147,21 +183,50 @@ export class PgWorkStore implements WorkStore {
     return sql;
   }
 
+  /**
+   * One transaction. Backlog rows are taken best first with FOR UPDATE SKIP LOCKED; a row whose
+   * declared paths conflict with live reservations is passed over (it stays locked, and skipped,
+   * until the transaction ends) and the next one is taken. The reservation lock is taken at the
+   * first row declaring paths, before its check, and held to the commit, so the claim's rows enter
+   * the table before anyone else can reserve or claim overlapping paths. Rows without paths cost
+   * nothing more than before.
+   */
   claimNext(filter: ClaimFilter, claim: (item: WorkItem, nowMs: number) => WorkItem): Promise<ClaimOutcome> {
     return this.tx(async (c) => {
       const params: unknown[] = [];
       const now = this.nowSql(params);
       const where = this.filterSql(filter, params);
-      const res = await c.query<Row>(
-        `SELECT item, place, ${NOW_MS} AS now_ms FROM ${this.t}
-         WHERE place = 'backlog' AND (retry_at IS NULL OR retry_at <= ${now})${where}
-         ORDER BY rank, length(work_item_id), work_item_id LIMIT 1 FOR UPDATE SKIP LOCKED`,
-        params,
-      );
-      const row = res.rows[0];
-      if (row) {
+      const passed: string[] = [];
+      let locked = false;
+      const lock = async () => {
+        if (!locked) await lockReservations(c, this.pg.schema);
+        locked = true;
+      };
+      for (;;) {
+        const skip = passed.length ? ` AND work_item_id <> ALL($${params.length + 1}::text[])` : '';
+        const res = await c.query<Row>(
+          `SELECT item, place, ${NOW_MS} AS now_ms FROM ${this.t}
+           WHERE place = 'backlog' AND (retry_at IS NULL OR retry_at <= ${now})${where}${skip}
+           ORDER BY rank, length(work_item_id), work_item_id LIMIT 1 FOR UPDATE SKIP LOCKED`,
+          passed.length ? [...params, passed] : params,
+        );
+        const row = res.rows[0];
+        if (!row) break;
+        const paths = declaredPaths(row.item);
+        if (paths.length) {
+          await lock();
+          const live = await liveRows(c, this.s, { patterns: paths }, row.item.work_item_id);
+          if (conflictsOf(paths.map((path) => ({ path })), live, row.item.work_item_id).length) {
+            passed.push(row.item.work_item_id);
+            continue;
+          }
+        }
         const claimed = claim(row.item, this.timeOf(row));
         await writeItem(c, this.t, claimed, 'active');
+        if (claimed.reserved_paths?.length) {
+          await lock();
+          await replaceReservations(c, this.s, claimed);
+        }
         return { item: claimed };
       }
       const next = await c.query<{ next_ms: number | null }>(

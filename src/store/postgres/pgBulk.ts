@@ -5,6 +5,7 @@
 import type { PoolClient } from 'pg';
 import type { AgentRecord, WorkItem } from '../../model/types.js';
 import type { Found, ImportBatch, ImportOutcome, Place, Totals } from '../WorkStore.js';
+import { insertReservations } from './pgReservations.js';
 import { insertItem } from './pgRows.js';
 
 /** Counts one completion for `agent` and the item's team. */
@@ -64,8 +65,11 @@ export interface CopyOutcome {
 export async function copyRows(c: PoolClient, s: string, items: readonly Found[], agents: readonly AgentRecord[], totals: Totals): Promise<CopyOutcome> {
   const out: CopyOutcome = { copied: {}, skipped: 0, agents: 0, counters: 0 };
   for (const { item, place } of items) {
-    if (await insertItem(c, `${s}.work_items`, item, place)) out.copied[place] = (out.copied[place] ?? 0) + 1;
-    else out.skipped++;
+    if (await insertItem(c, `${s}.work_items`, item, place)) {
+      out.copied[place] = (out.copied[place] ?? 0) + 1;
+      // A claim's reservations come with it: the table indexes them (copied as they are, unchecked, like the claims).
+      if (place === 'active') await insertReservations(c, s, item);
+    } else out.skipped++;
   }
   out.agents = await insertAgents(c, s, agents);
   for (const [id, a] of Object.entries(totals.agents)) {

@@ -6,11 +6,15 @@
  *
  * One row per work item, wherever it is (`place`); its full record is `item` (jsonb), and the
  * columns beside it are copies of the fields the queue's statements filter and sort on.
+ *
+ * Since version 2, `reservations` indexes the active claims' file-path reservations (issue 9,
+ * pgReservations.ts): one row per reserved path, found by `keys` (pathPatterns.patternKeys; NULL
+ * for a broad pattern, which may overlap anything).
  */
 import type { PoolClient } from 'pg';
 import { SwarmError } from '../../errors.js';
 
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 /** Quotes an identifier already checked by parseStoreUrl (lower case letters, digits, _). */
 export const ident = (name: string) => `"${name}"`;
@@ -39,6 +43,22 @@ const STEPS: ReadonlyArray<(s: string) => string> = [
     CREATE TABLE ${s}.agents (agent_id text PRIMARY KEY, ord bigserial NOT NULL, record jsonb NOT NULL);
     CREATE TABLE ${s}.agent_totals (agent_id text PRIMARY KEY, tasks_completed bigint NOT NULL, velocity_points bigint NOT NULL, last_completed_at text);
     CREATE TABLE ${s}.team_totals (team text PRIMARY KEY, tasks_completed bigint NOT NULL, velocity_points bigint NOT NULL);
+  `,
+  // 2: file-path reservations (issue 9). A version-1 store has no reservations yet: nothing to fill in.
+  (s) => `
+    CREATE TABLE ${s}.reservations (
+      work_item_id text NOT NULL,
+      fencing_token integer NOT NULL,
+      path text NOT NULL,
+      agent_id text NOT NULL,
+      shared boolean NOT NULL,
+      reason text,
+      reserved_at text NOT NULL,
+      keys text[],
+      PRIMARY KEY (work_item_id, fencing_token, path)
+    );
+    CREATE INDEX reservations_keys ON ${s}.reservations USING gin (keys);
+    CREATE INDEX reservations_broad ON ${s}.reservations (work_item_id) WHERE keys IS NULL;
   `,
 ];
 
