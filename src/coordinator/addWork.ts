@@ -27,7 +27,7 @@ export async function addWork(ctx: OpContext, input: AddInput): Promise<WorkItem
   const description = validateText('description', input.description);
   const priority = validatePriority(input.priority ?? DEFAULT_PRIORITY);
   const team = validateName('team', input.team ?? DEFAULT_TEAM);
-  const paths = input.paths === undefined || input.paths.length === 0 ? [] : normalizePatterns(input.paths, input);
+  const paths = input.paths === undefined || input.paths.length === 0 ? [] : await normalizePatterns(input.paths, input);
   const deps = [...new Set((input.dependsOn ?? []).map((d) => validateWorkId(d)))];
   if (deps.length > MAX_DEPENDENCIES) throw new SwarmError('INVALID_INPUT', `depends_on: at most ${MAX_DEPENDENCIES} dependencies (got ${deps.length})`, { field: 'depends_on' });
   // Dependencies must exist. One seen finished and completed now but missing from its log under

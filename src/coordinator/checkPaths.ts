@@ -22,7 +22,7 @@ export interface CheckPathsReport {
  */
 export async function checkPaths(ctx: OpContext, files: readonly string[], scope: PathScope = {}): Promise<CheckPathsReport> {
   if (!Array.isArray(files)) throw new SwarmError('INVALID_INPUT', 'files: must be a list of paths', { field: 'files' });
-  const { root, cwd } = resolveScope(scope);
+  const { root, cwd } = await resolveScope(scope);
   const normal = [...new Set(files.map((f) => normalizeFile(f, root, cwd)))];
   ctx.span.setAttribute('paths.count', normal.length);
   if (normal.length === 0) return { files: [], conflicts: [] };
@@ -43,7 +43,7 @@ export interface ReservationFilter extends PathScope {
 export async function listReservations(ctx: OpContext, filter: ReservationFilter = {}): Promise<LiveReservation[]> {
   let pattern: string | undefined;
   if (filter.path !== undefined) {
-    const { root, cwd } = resolveScope(filter);
+    const { root, cwd } = await resolveScope(filter);
     pattern = normalizePattern(filter.path, root, cwd);
   }
   await maybeReap(ctx);

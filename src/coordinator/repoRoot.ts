@@ -3,7 +3,6 @@
  * repository names a file the same way. `--root` (or the library's `root`) wins; otherwise
  * `git rev-parse --show-toplevel` run in the current directory; otherwise the current directory.
  */
-import { execFileSync } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { SwarmError } from '../errors.js';
@@ -19,7 +18,7 @@ export interface PathScope {
   cwd?: string;
 }
 
-export function resolveScope(scope: PathScope = {}): { root: string; cwd: string } {
+export async function resolveScope(scope: PathScope = {}): Promise<{ root: string; cwd: string }> {
   const cwd = resolve(scope.cwd ?? process.cwd());
   if (scope.root !== undefined) {
     if (typeof scope.root !== 'string' || scope.root === '') throw new SwarmError('INVALID_INPUT', 'root: must be a directory path', { field: 'root' });
@@ -28,10 +27,12 @@ export function resolveScope(scope: PathScope = {}): { root: string; cwd: string
     const inside = cwd === root || cwd.startsWith(`${root}/`);
     return { root, cwd: scope.cwd === undefined && !inside ? root : cwd };
   }
-  return { root: gitTopLevel(cwd) ?? cwd, cwd };
+  return { root: (await gitTopLevel(cwd)) ?? cwd, cwd };
 }
 
-function gitTopLevel(cwd: string): string | null {
+/** node:child_process is loaded here, on first use: loading it costs every CLI call about 5 ms. */
+async function gitTopLevel(cwd: string): Promise<string | null> {
+  const { execFileSync } = await import('node:child_process');
   try {
     const out = execFileSync('git', ['rev-parse', '--show-toplevel'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 10_000 }).trim();
     return out || null;

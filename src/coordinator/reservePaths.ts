@@ -28,9 +28,9 @@ export interface UnreserveReport {
 }
 
 /** Normalised, each once, at least one (the CLI's and the library's input rules). */
-export function normalizePatterns(patterns: readonly string[], scope: PathScope): string[] {
+export async function normalizePatterns(patterns: readonly string[], scope: PathScope): Promise<string[]> {
   if (!Array.isArray(patterns) || patterns.length === 0) throw new SwarmError('INVALID_INPUT', 'paths: give at least one path or glob', { field: 'paths' });
-  const { root, cwd } = resolveScope(scope);
+  const { root, cwd } = await resolveScope(scope);
   const out = [...new Set(patterns.map((p) => normalizePattern(p, root, cwd)))];
   if (out.length > MAX_RESERVED_PATHS) throw new SwarmError('INVALID_INPUT', `paths: at most ${MAX_RESERVED_PATHS} per claim (got ${out.length})`, { field: 'paths' });
   return out;
@@ -44,7 +44,7 @@ export function normalizePatterns(patterns: readonly string[], scope: PathScope)
  */
 export async function reservePaths(ctx: OpContext, workId: string, patterns: readonly string[], input: ReserveInput = {}, proof: OwnerProof = {}): Promise<WorkItem> {
   const id = validateWorkId(workId);
-  const wanted = normalizePatterns(patterns, input);
+  const wanted = await normalizePatterns(patterns, input);
   const reason = input.reason === undefined ? undefined : validateText('reason', input.reason);
   const shared = !!input.shared;
   noteItem(ctx, id);
@@ -76,7 +76,7 @@ export async function reservePaths(ctx: OpContext, workId: string, patterns: rea
 /** Gives up reservations of the claim `workId` (`patterns` as reserved; null: all of them). */
 export async function unreservePaths(ctx: OpContext, workId: string, patterns: readonly string[] | null, scope: PathScope = {}, proof: OwnerProof = {}): Promise<UnreserveReport> {
   const id = validateWorkId(workId);
-  const given = patterns === null ? null : normalizePatterns(patterns, scope);
+  const given = patterns === null ? null : await normalizePatterns(patterns, scope);
   noteItem(ctx, id);
   let removed: string[] = [];
   let notHeld: string[] = [];

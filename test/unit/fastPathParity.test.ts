@@ -116,3 +116,24 @@ describe('the fast path and commander', () => {
     expect((await viaCommander(argv as string[])).code).toBe(0);
   });
 });
+
+describe('start-up of the hot commands', () => {
+  it('claim, progress and complete load no module they do not need (node:child_process costs ~5 ms per call)', async () => {
+    const { requireBuild, runSync, storeEnv, tempDir } = await import('../support/index.js');
+    const { writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    requireBuild();
+    const dir = tempDir();
+    const hook = join(dir, 'loaded.cjs');
+    writeFileSync(hook, `process.on('exit', () => process.stderr.write('\\nchild_process loaded: ' + process.moduleLoadList.some((m) => m.includes('child_process')) + '\\n'));`);
+    const env = storeEnv(join(dir, 'store'), { NODE_OPTIONS: `-r ${hook}` });
+    const claim = runSync(['claim', 'feature', 'start-up check'], env);
+    expect(claim.code, claim.stderr).toBe(0);
+    const id = claim.stdout.trim();
+    for (const args of [['claim', 'feature', 'start-up check'], ['progress', id, '50'], ['complete', id]]) {
+      const r = runSync(args, env);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr, args.join(' ')).toContain('child_process loaded: false');
+    }
+  });
+});

@@ -256,4 +256,3 @@ export function sameReservations(a: WorkItem, b: WorkItem): boolean {
   return JSON.stringify(rowsOf(a)) === JSON.stringify(rowsOf(b));
 }
 
-export { ALL_BUCKETS };
