@@ -52,8 +52,9 @@ demo: build
 demo-pg: build
 	url=$$(bash scripts/ensure-postgres.sh --db swarmfile) && SWARMFILE_DEMO_STORE_URL="$$url" bash scripts/demo.sh
 
+# COMPARE=<git ref>: interleaved A/B of that ref (built in a temporary worktree) against this checkout.
 benchmark: build
-	node bench/run.mjs $(BENCH_ARGS)
+	node bench/run.mjs $(if $(COMPARE),--compare $(COMPARE)) $(BENCH_ARGS)
 
 baseline: build
 	node bench/run.mjs --label baseline --out bench/results/baseline.json $(BENCH_ARGS)

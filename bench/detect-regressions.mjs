@@ -2,28 +2,34 @@
 // @ts-check
 /**
  * detect-regressions: compares a baseline and a current run metric by metric (medians, Mann-Whitney
- * U on the raw samples, bootstrap CI), prints a table, writes JSON, exits 1 on a significant
- * regression. Sources: two results files, or two time windows of the telemetry journal.
+ * U on the samples, bootstrap CI), prints a table, writes JSON, exits 1 on a significant
+ * regression. Sources: two results files (calibrated `ratio` metrics by default), or two time
+ * windows of the telemetry journal (lock wait share, retry and error rates by default).
  */
-import { promises as fs } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { compareMetrics, DEFAULTS } from './lib/compareMetrics.mjs';
-import { formatTable } from './lib/formatTable.mjs';
+import { CALIBRATED, compareMetrics, DEFAULTS, LOAD_INDEPENDENT } from './lib/compareMetrics.mjs';
+import { formatVerdict, writeVerdict } from './lib/printVerdict.mjs';
 import { fromResultsFile, fromTelemetryWindow } from './lib/sampleSources.mjs';
-import { ROOT } from './lib/targets.mjs';
 
 const HELP = `usage:
   detect-regressions --baseline A.json --current B.json [--threshold 10] [options]
   detect-regressions --telemetry --baseline-since T --baseline-until T --current-since T [--current-until T] [options]
 
-Compares per metric using every raw sample: a metric is a REGRESSION when it is worse by more than
---threshold percent (median against median) AND the Mann-Whitney U test gives p < --alpha.
+Compares per metric using every sample: a metric is a REGRESSION when it is worse by more than
+--threshold percent (median against median; shares: mean, in percentage points) AND the
+Mann-Whitney U test gives p < --alpha.
+
+By default only load-independent metrics are tested: between results files the calibrated ones
+(\`*.ratio*\`: each sample divided by a calibration run of the same round, e.g. node -e 0), between
+journal windows the lock wait share of duration, retry rate and error rate. Raw milliseconds of two
+separate runs move with the machine's load: --raw tests them too. To compare two builds, prefer
+\`node bench/run.mjs --compare REF\` (both builds in the same rounds).
 
   --threshold PCT      percent change that counts (default ${DEFAULTS.threshold})
   --alpha P            significance level (default ${DEFAULTS.alpha})
   --min-samples N      metrics with fewer samples are shown, not tested (default ${DEFAULTS.minSamples})
-  --metrics REGEX      only metrics whose name matches (e.g. '^startup\\.ratio')
+  --metrics REGEX      only metrics whose name matches (e.g. '^startup\\.ratio'); overrides the default
+  --raw                every metric, raw milliseconds and durations included
   --telemetry          read spans from the journal (coordination_helper telemetry query --json)
   --telemetry-dir DIR  TELEMETRY_DIR for the query (default: the environment's)
   --out FILE           JSON verdict (default bench/results/regressions-<timestamp>.json)
@@ -43,7 +49,7 @@ export async function main(argv) {
       args: argv,
       options: {
         baseline: { type: 'string' }, current: { type: 'string' }, threshold: { type: 'string' }, alpha: { type: 'string' },
-        'min-samples': { type: 'string' }, metrics: { type: 'string' }, out: { type: 'string' }, all: { type: 'boolean' },
+        'min-samples': { type: 'string' }, metrics: { type: 'string' }, out: { type: 'string' }, all: { type: 'boolean' }, raw: { type: 'boolean' },
         telemetry: { type: 'boolean' }, 'telemetry-dir': { type: 'string' },
         'baseline-since': { type: 'string' }, 'baseline-until': { type: 'string' }, 'current-since': { type: 'string' }, 'current-until': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -78,28 +84,22 @@ export async function main(argv) {
     process.stderr.write(`detect-regressions: ${/** @type {Error} */ (err).message}\n`);
     return 2;
   }
-  const verdict = compareMetrics(base.metrics, cur.metrics, { threshold, alpha, minSamples, filter: o.metrics });
+  // By default only metrics that do not move with the machine's load: calibrated ratios between
+  // results files, shares of lock wait / retries / errors between journal windows.
+  const filter = o.metrics ?? (o.raw ? undefined : o.telemetry ? LOAD_INDEPENDENT : CALIBRATED);
+  const verdict = compareMetrics(base.metrics, cur.metrics, { threshold, alpha, minSamples, filter });
+  if (!verdict.rows.length) {
+    process.stderr.write(`detect-regressions: ${filter ? `no metric matches ${filter}` : 'no metrics'}${o.metrics || !filter ? '' : ' (these inputs carry no calibrated metrics: results from before calibration? --raw compares raw milliseconds)'}\n`);
+    return 2;
+  }
   const { metrics: _a, ...baseInfo } = base;
   const { metrics: _b, ...curInfo } = cur;
-  const result = { schema: 'swarmfile-regressions/1', created_at: new Date().toISOString(), baseline: baseInfo, current: curInfo, ...verdict };
-  /** @param {import('./lib/compareMetrics.mjs').ComparisonRow} r */
-  const quiet = (r) => r.verdict === 'no significant change' || (r.verdict === 'too few samples' && Math.abs(r.worse_pct ?? 0) <= threshold);
-  const shown = o.all ? verdict.rows : verdict.rows.filter((r) => !quiet(r));
-  /** @param {number | null | undefined} v */
-  const f = (v, d = 2) => (v === null || v === undefined ? '-' : Number(v).toFixed(d));
-  process.stdout.write(
-    `${formatTable(
-      ['metric', 'unit', 'baseline p50', 'current p50', 'change %', '95% CI %', 'p', 'n', 'verdict'],
-      shown.map((r) => [r.metric, r.unit, f(r.median_baseline), f(r.median_current), f(r.change_pct, 1), r.ci95_change_pct ? `${f(r.ci95_change_pct[0], 1)}..${f(r.ci95_change_pct[1], 1)}` : '-', r.p_value == null ? '-' : r.p_value.toExponential(1), `${r.n_baseline ?? '-'}/${r.n_current ?? '-'}`, r.verdict]),
-    )}\n`,
-  );
-  const unchanged = verdict.rows.length - shown.length;
-  if (unchanged) process.stdout.write(`(${unchanged} metrics without a significant change not shown; --all shows them)\n`);
-  process.stdout.write(verdict.ok ? `no significant regression (threshold ${threshold}%, alpha ${alpha})\n` : `REGRESSIONS (${verdict.regressions.length}): ${verdict.regressions.join(', ')}\n`);
-  const out = resolve(o.out ?? join(ROOT, 'bench/results', `regressions-${new Date().toISOString().replace(/[:.]/g, '-')}.json`));
-  await fs.mkdir(resolve(out, '..'), { recursive: true });
-  await fs.writeFile(out, JSON.stringify(result, null, 1));
-  process.stdout.write(`verdict: ${out}\n`);
+  const result = { schema: 'swarmfile-regressions/1', created_at: new Date().toISOString(), mode: o.telemetry ? 'telemetry windows' : 'results files', baseline: baseInfo, current: curInfo, ...verdict };
+  const notes = [];
+  if (o.telemetry) notes.push(o.raw || o.metrics ? 'note: raw durations across windows are load-sensitive: a busier machine in one window moves them without any change of code.' : 'note: compared on lock wait share, retry rate and error rate (shares, in percentage points); raw durations across windows are load-sensitive (--raw shows them).');
+  else if (o.raw) notes.push('note: raw milliseconds of two separately recorded runs move with the machine\'s load; the calibrated `ratio` metrics (the default) do not, and `bench/run.mjs --compare REF` measures both builds in the same rounds.');
+  process.stdout.write(formatVerdict(verdict, { all: o.all, notes }));
+  process.stdout.write(`verdict: ${await writeVerdict(result, o.out)}\n`);
   return verdict.ok ? 0 : 1;
 }
 

@@ -8,6 +8,7 @@ import { existsSync, promises as fs, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { compareMetrics, DEFAULTS } from './lib/compareMetrics.mjs';
+import { pairedChange } from './lib/stats.mjs';
 import { barChart, changeChart, lineChart } from './lib/svgCharts.mjs';
 import { ROOT } from './lib/targets.mjs';
 
@@ -32,9 +33,11 @@ Writes report.html (open it from disk) and summary.md; prints their paths.`;
  *   shards?: { data?: { runs: (AgentRun & { shards: number })[], agents: number, recommended_default: number | null } },
  *   scale?: { data?: { runs: { items: number, cli: { summary: Record<string, Summary> } }[] } },
  *   claimnext?: { data?: { throughput: { mode: string, agents: number, throughput_cycles_per_s: number }[] }, table: Table },
+ *   reservations?: { data?: { target_ratio: number, library: { ratio: Record<string, { ratio_of_medians: number | null }> }, cli: { ratio: Record<string, { ratio_of_medians: number | null }> } }, table: Table },
  *   memory?: { data?: { summary: Record<string, Summary>, library_process_peak_mb: number } },
  *   telemetry?: { skipped?: string, data?: { summary: Record<string, { on: Summary, off: Summary, overhead_pct: number }> } },
  *   against?: { data?: { command: string, runs: (MeasuredRun & { tool: string })[] } },
+ *   detector?: { data?: { hit_rate: number | null, quiet_rate: number | null } },
  * }} ReportedParts
  */
 
@@ -125,6 +128,28 @@ export function buildReport(cur, comparison, paths) {
     md.push('| work queue | via | setting | result | p50 ms | check |', '|---|---|---|---|---|---|', ...cn.table.rows.map((r) => `| ${r[0]} | ${r[1]} | ${r[2]} | ${r[4] ?? ''} | ${r[5] ?? ''} | ${r[7] ?? ''} |`), '');
   }
 
+  const rs = P.reservations;
+  if (rs?.data?.library && rs.data.cli) {
+    charts.push('reservations');
+    const { library, cli, target_ratio: target } = rs.data;
+    const ops = ['reserve', 'check_paths'];
+    const chart = barChart({ id: 'reservations', title: 'Path reservations: latency with 10,000 live against 10 (ratio of medians)', categories: ops, series: [{ name: 'library', values: ops.map((o) => library.ratio[o]?.ratio_of_medians ?? null) }, { name: 'CLI', values: ops.map((o) => cli.ratio[o]?.ratio_of_medians ?? null) }], yLabel: 'x (10 live)', refLine: { value: target, label: `target ${target}x` } });
+    sections.push(section('Path reservations', chart + table(rs.table.headers, rs.table.rows)));
+  }
+
+  // Paired comparisons: metrics whose samples are per-round ratios of two things measured in the
+  // same round (a call over its node -e 0, telemetry on over off), with a 95% CI of the change.
+  const paired = Object.entries(cur.metrics ?? {}).filter(([name]) => /^(startup|telemetry)\.ratio\./.test(name));
+  if (paired.length) {
+    const rows = paired.map(([name, m]) => {
+      const pc = pairedChange(m.samples);
+      return [name, pc.n, f(pc.median_ratio), f(pc.change_pct, 1), pc.ci95_change_pct ? `${f(pc.ci95_change_pct[0], 1)}..${f(pc.ci95_change_pct[1], 1)}` : '-'];
+    });
+    sections.push(section('Paired comparisons (both sides measured in the same round)', `<p>Change = trimmed mean of the per-round log-ratios, 95% bootstrap CI. startup: CLI call over the <code>node -e 0</code> before it; telemetry: 100% sampling over off.</p>${table(['metric', 'rounds', 'median ratio', 'change %', '95% CI %'], rows)}`));
+  }
+  const det = P.detector?.data;
+  if (det) sections.push(section('Regression detector (--compare): hit and false-alarm rates', table(['runs', 'rate', 'target'], [['claim slowed 10%: reported', f(det.hit_rate, 2), '>= 0.90'], ['A/A: no alarm', f(det.quiet_rate, 2), '>= 0.95']])));
+
   const mem = P.memory?.data;
   if (mem) sections.push(section('Memory: peak RSS', table(['process', 'p50 MiB', 'max MiB'], [['node -e 0', f(mem.summary.node.p50, 1), f(mem.summary.node.max, 1)], ...['claim', 'progress', 'complete'].map((o) => [`CLI ${o}`, f(mem.summary[o].p50, 1), f(mem.summary[o].max, 1)]), ['library process', f(mem.library_process_peak_mb, 1), '']])));
 
@@ -153,7 +178,7 @@ export function buildReport(cur, comparison, paths) {
     charts.push('comparison');
     const rows = comparison.rows.filter((r) => r.change_pct !== null && r.change_pct !== undefined && r.n_baseline !== undefined && r.n_baseline >= comparison.min_samples && r.n_current !== undefined && r.n_current >= comparison.min_samples);
     const chart = changeChart({ id: 'comparison', title: `Current against baseline: change of the median (worse is right); red = significant regression over ${comparison.threshold_pct}%`, rows: rows.map((r) => ({ label: r.metric, value: Number(r.worse_pct) /* a number wherever change_pct is */, flag: r.verdict === 'REGRESSION' ? 'regression' : r.verdict === 'improvement' ? 'improvement' : null })) });
-    sections.unshift(section(`Baseline comparison (${esc(paths.baseline)})`, `<p class="${comparison.ok ? 'ok' : 'bad'}">${comparison.ok ? 'No significant regression.' : `Regressions: ${comparison.regressions.map(esc).join(', ')}`}</p>` + chart + table(['metric', 'baseline p50', 'current p50', 'change %', 'p', 'verdict'], comparison.rows.filter((r) => !['no significant change', 'new in current', 'missing in current'].includes(r.verdict)).map((r) => [r.metric, f(r.median_baseline), f(r.median_current), f(r.change_pct, 1), r.p_value == null ? '-' : r.p_value.toExponential(1), r.verdict]))));
+    sections.unshift(section(`Baseline comparison (${esc(paths.baseline)})`, `<p class="${comparison.ok ? 'ok' : 'bad'}">${comparison.ok ? 'No significant regression.' : `Regressions: ${comparison.regressions.map(esc).join(', ')}`}</p>` + chart + table(['metric', 'baseline p50', 'current p50', 'change %', '95% CI %', 'p', 'verdict'], comparison.rows.filter((r) => !['no significant change', 'new in current', 'missing in current'].includes(r.verdict)).map((r) => [r.metric, f(r.median_baseline), f(r.median_current), f(r.change_pct, 1), r.ci95_change_pct ? `${f(r.ci95_change_pct[0], 1)}..${f(r.ci95_change_pct[1], 1)}` : '-', r.p_value == null ? '-' : r.p_value.toExponential(1), r.verdict]))));
     md.push(comparison.ok ? `Against baseline: no significant regression (threshold ${comparison.threshold_pct}%, alpha ${comparison.alpha}).` : `Against baseline: **${comparison.regressions.length} regression(s)**: ${comparison.regressions.join(', ')}.`, '');
   }
   if (!cur.ok) md.push('**Failures:**', ...cur.failures.map((x) => `- ${x}`), '');

@@ -15,6 +15,8 @@ import { makeProgress } from './lib/progress.mjs';
 import { runTimed } from './lib/runTimed.mjs';
 import { describeSizes, resolveSizes } from './lib/sizes.mjs';
 import { CLI, ROOT, swarmfileTarget } from './lib/targets.mjs';
+import { PAIRED_DEFAULTS } from './lib/compareMetrics.mjs';
+import { parseInject, runCompare } from './lib/runCompare.mjs';
 import { PARTS } from './parts/index.mjs';
 
 const HELP = `usage: node bench/run.mjs [options]
@@ -25,20 +27,31 @@ Runs swarmfile's benchmark suite. Parts (run order): ${PARTS.map((p) => p.name).
   --skip a,b           run every part but these
   --quick | --large    workload profile (default: 'default', about 10 minutes on 2 cores)
   --against '<cmd>'    also run the multi-agent workload through <cmd> (SwarmSH arguments)
-  --rounds N           sequential rounds for startup/latency
+  --rounds N           sequential rounds for startup/latency (CLI; 0 skips latency's CLI rounds)
+  --lib-rounds N       latency's library rounds (also --compare's)
   --cycles N           cycles per agent in multi-agent runs
   --throughput-agents 1,8,32   --sweep-agents 1,2,4   --shard-counts 1,4,16,64
   --scale-sizes 1000,10000     --against-agents 8     --shard-agents 32
   --telemetry-on 'K=V ...'     env for telemetry at 100% sampling (default: ${'OTEL_SDK_DISABLED=false OTEL_TRACES_SAMPLER=always_on'})
   --telemetry-off 'K=V ...'    env for telemetry off (default: OTEL_SDK_DISABLED=true)
-  --out FILE           results file (default bench/results/<timestamp>.json)
+  --inject 'op=25ms,op2=10%'   slow these operations on purpose (SWARMFILE_INJECT; with --compare:
+                       only the current build), to see that the detector catches it
+  --compare REF        interleaved A/B instead of the parts: build git REF in a temporary worktree,
+                       run its operations and this checkout's alternately, round by round (ABBA),
+                       decide on the paired ratios; prints the verdict table, exits 1 on a regression
+  --compare-dir DIR    the same against an already built checkout (dist/ present) instead of a ref
+  --compare-via cli,library   what --compare measures (default both; rounds: --rounds, profile)
+  --threshold PCT      --compare: percent change that counts (default ${PAIRED_DEFAULTS.threshold})
+  --alpha P            --compare: significance level (default ${PAIRED_DEFAULTS.alpha})
+  --out FILE           results file (default bench/results/<timestamp>.json; --compare: the verdict)
   --label TEXT         a label stored in the results (e.g. 'baseline')
   --keep               keep the temporary store directories
   --quiet              no progress output
   --list               list the parts and exit
   -h, --help
 
-Exit status: 0 ok; 1 a run lost or duplicated data, or a part failed; 2 bad usage.`;
+Exit status: 0 ok; 1 a run lost or duplicated data, or a part failed, or (--compare) a regression;
+2 bad usage.`;
 
 /**
  * @param {string[]} argv
@@ -51,13 +64,15 @@ export async function main(argv) {
       args: argv,
       options: {
         only: { type: 'string' }, skip: { type: 'string' }, quick: { type: 'boolean' }, large: { type: 'boolean' },
-        against: { type: 'string' }, rounds: { type: 'string' }, cycles: { type: 'string' },
+        against: { type: 'string' }, rounds: { type: 'string' }, 'lib-rounds': { type: 'string' }, cycles: { type: 'string' },
         'throughput-agents': { type: 'string' }, 'sweep-agents': { type: 'string' }, 'shard-counts': { type: 'string' },
         'scale-sizes': { type: 'string' }, 'against-agents': { type: 'string' }, 'shard-agents': { type: 'string' },
         'telemetry-on': { type: 'string', default: 'OTEL_SDK_DISABLED=false OTEL_TRACES_SAMPLER=always_on' },
         'telemetry-off': { type: 'string', default: 'OTEL_SDK_DISABLED=true' },
         out: { type: 'string' }, label: { type: 'string' }, keep: { type: 'boolean' }, quiet: { type: 'boolean' },
         list: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+        inject: { type: 'string' }, compare: { type: 'string' }, 'compare-dir': { type: 'string' }, 'compare-via': { type: 'string' },
+        threshold: { type: 'string' }, alpha: { type: 'string' }, all: { type: 'boolean' },
       },
     }).values;
   } catch (err) {
@@ -86,7 +101,7 @@ export async function main(argv) {
   }
   const profile = args.quick ? 'quick' : args.large ? 'large' : 'default';
   const sizes = resolveSizes(profile, {
-    rounds: args.rounds, cycles: args.cycles, throughputAgents: args['throughput-agents'], sweepAgents: args['sweep-agents'],
+    rounds: args.rounds, libRounds: args['lib-rounds'], cycles: args.cycles, throughputAgents: args['throughput-agents'], sweepAgents: args['sweep-agents'],
     shardCounts: args['shard-counts'], shardAgents: args['shard-agents'], scaleSizes: args['scale-sizes'], againstAgents: args['against-agents'],
   });
   const selected = PARTS.filter((p) => (only ? only.includes(p.name) : !skip.includes(p.name)));
@@ -102,7 +117,7 @@ export async function main(argv) {
     finished_at: null,
     machine: describeMachine(),
     git: describeGit(ROOT),
-    config: { argv, profile, parts: selected.map((p) => p.name), sizes: describeSizes(sizes), against: args.against ?? null, env: pickEnv() },
+    config: { argv, profile, parts: selected.map((p) => p.name), sizes: describeSizes(sizes), against: args.against ?? null, inject: args.inject ?? null, env: pickEnv() },
     parts: {},
     metrics: {},
     invariants: [],
@@ -138,6 +153,21 @@ export async function main(argv) {
     },
   };
 
+  if (args.compare || args['compare-dir']) {
+    const status = await runCompare(ctx, { ref: args.compare, dir: args['compare-dir'], via: args['compare-via'], inject: args.inject, threshold: args.threshold, alpha: args.alpha, out: args.out, all: args.all, keep: args.keep });
+    rmSync(workRoot, { recursive: true, force: true });
+    return status;
+  }
+  if (args.inject) {
+    try {
+      await parseInject(args.inject);
+    } catch (err) {
+      process.stderr.write(`bench: --inject: ${/** @type {Error} */ (err).message}\n`);
+      return 2;
+    }
+    // Every measured process inherits it: the whole run is slowed where the spec says.
+    process.env.SWARMFILE_INJECT = args.inject;
+  }
   for (const part of selected) {
     const t0 = performance.now();
     try {
@@ -173,7 +203,7 @@ export async function main(argv) {
 }
 
 function pickEnv() {
-  const keys = ['WORK_QUEUE_SHARDING', 'SWARMFILE_FSYNC', 'FLOCK_TIMEOUT', 'FLOCK_RETRIES', 'FLOCK_BACKOFF_MS', 'FLOCK_BACKOFF_MAX_MS', 'LOCK_STALE_MS', 'SWARMFILE_INJECT_DELAY_MS', 'NODE_OPTIONS'];
+  const keys = ['WORK_QUEUE_SHARDING', 'SWARMFILE_FSYNC', 'FLOCK_TIMEOUT', 'FLOCK_RETRIES', 'FLOCK_BACKOFF_MS', 'FLOCK_BACKOFF_MAX_MS', 'LOCK_STALE_MS', 'SWARMFILE_INJECT_DELAY_MS', 'SWARMFILE_INJECT', 'NODE_OPTIONS'];
   return Object.fromEntries(keys.filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]]));
 }
 

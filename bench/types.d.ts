@@ -219,6 +219,10 @@ export interface Sizes {
   scaleLibRounds: number;
   memoryRounds: number;
   telemetryBlocks: number;
+  /** The detector part: --compare runs with a 10% slowdown injected, A/A runs, library rounds per run. */
+  detectorSlowRuns: number;
+  detectorSameRuns: number;
+  detectorLibRounds: number;
   telemetryRoundsPerBlock: number;
   againstAgents: number[];
   againstCycles: PerAgent;
@@ -289,7 +293,7 @@ export interface ResultsFile {
   finished_at: string | null;
   machine: Record<string, unknown> & { cores?: number; memory_bytes?: number; node?: string };
   git: { commit: string | null; branch: string | null; dirty: boolean | null };
-  config: { argv: string[]; profile: string; parts: string[]; sizes: Record<string, unknown>; against: string | null; env: Record<string, string | undefined> };
+  config: { argv: string[]; profile: string; parts: string[]; sizes: Record<string, unknown>; against: string | null; inject?: string | null; env: Record<string, string | undefined> };
   parts: Record<string, PartRecord>;
   metrics: Record<string, Metric>;
   invariants: { run: string; tool: string; ok: boolean; lost: InvariantReport['lost']; duplicated: InvariantReport['duplicated']; problems: string[] }[];

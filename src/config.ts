@@ -4,6 +4,7 @@
  * defaults, then the environment, then explicit options (CLI flags or library options). The
  * result is frozen and passed down; telemetry settings are resolved here too, once.
  */
+import { parseInjectSpec, type InjectSpec } from './coordinator/injectDelay.js';
 import { SwarmError } from './errors.js';
 import { currentHost } from './model/processIdentity.js';
 import { readSetting, type Env } from './readSetting.js';
@@ -73,6 +74,8 @@ export interface Config {
   agentPid: number;
   /** Test hook: sleep this long inside every operation, to prove regression detection. Env SWARMFILE_INJECT_DELAY_MS. */
   injectDelayMs: number;
+  /** Test hook: delays per operation (`claim=25ms,complete=10%`, see coordinator/injectDelay.ts). Env SWARMFILE_INJECT. */
+  inject: InjectSpec;
   /** Test hook: SIGKILL this process at the named commit step (see Store.faultPoint). Env SWARMFILE_CRASH_AT. */
   crashAt: string | undefined;
   /** Test hook: SIGSTOP this process at the named commit step, holding its locks. Env SWARMFILE_STALL_AT. */
@@ -137,6 +140,7 @@ export function resolveConfig(overrides: ConfigOverrides = {}, env: Env = proces
     reapIntervalMs: overrides.reapIntervalMs ?? read('REAP_INTERVAL_MS'),
     agentPid: overrides.agentPid ?? read('AGENT_PID') ?? overrides.defaultAgentPid ?? process.pid,
     injectDelayMs: overrides.injectDelayMs ?? read('SWARMFILE_INJECT_DELAY_MS'),
+    inject: overrides.inject ?? parseInjectSpec(read('SWARMFILE_INJECT')),
     crashAt: overrides.crashAt ?? read('SWARMFILE_CRASH_AT'),
     stallAt: overrides.stallAt ?? read('SWARMFILE_STALL_AT'),
     failAt: overrides.failAt ?? read('SWARMFILE_FAIL_AT'),

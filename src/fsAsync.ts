@@ -70,14 +70,14 @@ export const readFileText = either(
   (path: string) => fs.readFileSync(path, 'utf8'),
 );
 /**
- * A store file's text, refusing a symbolic link in its place (ELOOP): the store never follows
+ * A store file's bytes, refusing a symbolic link in its place (ELOOP): the store never follows
  * links, so a link planted there cannot make it read, echo or overwrite another file.
  */
 export const readFileNoFollow = either(
   async (path: string) => {
     const fd = await p.open(path, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
     try {
-      return await p.readFile(fd, 'utf8');
+      return await p.readFile(fd);
     } finally {
       await p.close(fd);
     }
@@ -85,7 +85,7 @@ export const readFileNoFollow = either(
   (path: string) => {
     const fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
     try {
-      return fs.readFileSync(fd, 'utf8');
+      return fs.readFileSync(fd);
     } finally {
       fs.closeSync(fd);
     }

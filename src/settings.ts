@@ -90,6 +90,7 @@ export const SETTINGS = {
   TELEMETRY_EXPORT_BOUND_MS: { group: 'export', kind: 'number', min: 0, max: 60_000, default: 500, doc: 'the most a CLI call spends on inline export (loading the exporter + sending); 0 = only `telemetry ship` sends' },
   // test hooks
   SWARMFILE_INJECT_DELAY_MS: { group: 'test', kind: 'int', min: 0, max: 60_000, default: 0, doc: 'sleep this long inside every operation (regression-detection tests)' },
+  SWARMFILE_INJECT: { group: 'test', kind: 'text', doc: 'slow chosen operations: `claim=25ms` sleeps 25 ms in each claim, `complete=10%` adds a tenth of its own time; comma-separated, `*` = every operation (regression-detection benchmarks)' },
   SWARMFILE_CRASH_AT: { group: 'test', kind: 'text', doc: 'SIGKILL this process at the named commit step (crash tests; steps in `src/store/file/Store.ts`)' },
   SWARMFILE_STALL_AT: { group: 'test', kind: 'text', doc: 'SIGSTOP this process at the named commit step, holding its locks (stall tests)' },
   SWARMFILE_FAIL_AT: { group: 'test', kind: 'text', doc: '`apply` makes applying a committed change fail as a full disk would' },

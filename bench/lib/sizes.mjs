@@ -26,6 +26,7 @@ export const PROFILES = {
     claimNextWakeWaiters: [4], claimNextWakeReps: 5,
     hotPathAgents: [8, 32], hotPathCycles: even(64, 2), hotPathReps: 1,
     reservationCounts: [10, 2000], reservationPathsPerClaim: 10, reservationSeedAgents: 8, reservationLibRounds: 10, reservationCliRounds: 2,
+    detectorSlowRuns: 3, detectorSameRuns: 5, detectorLibRounds: 60,
   },
   default: {
     startupRounds: 20, latencyCliRounds: 25, latencyLibRounds: 300,
@@ -39,7 +40,8 @@ export const PROFILES = {
     claimNextQueueSizes: [100, 100000], claimNextLibRounds: 200, claimNextCliRounds: 25,
     claimNextWakeWaiters: [1, 8], claimNextWakeReps: 20,
     hotPathAgents: [8, 32], hotPathCycles: even(320, 8), hotPathReps: 6,
-    reservationCounts: [10, 10000], reservationPathsPerClaim: 10, reservationSeedAgents: 8, reservationLibRounds: 25, reservationCliRounds: 10,
+    reservationCounts: [10, 10000], reservationPathsPerClaim: 10, reservationSeedAgents: 8, reservationLibRounds: 100, reservationCliRounds: 10,
+    detectorSlowRuns: 10, detectorSameRuns: 20, detectorLibRounds: 200,
   },
   large: {
     startupRounds: 60, latencyCliRounds: 80, latencyLibRounds: 2000,
@@ -54,6 +56,7 @@ export const PROFILES = {
     claimNextWakeWaiters: [1, 8, 32], claimNextWakeReps: 40,
     hotPathAgents: [8, 32], hotPathCycles: even(2000, 20), hotPathReps: 5,
     reservationCounts: [10, 10000], reservationPathsPerClaim: 10, reservationSeedAgents: 8, reservationLibRounds: 200, reservationCliRounds: 50,
+    detectorSlowRuns: 20, detectorSameRuns: 40, detectorLibRounds: 300,
   },
 };
 
@@ -62,7 +65,7 @@ const list = (v) => String(v).split(',').map((x) => Number(x.trim())).filter((n)
 
 /**
  * Command-line overrides of a profile, as parseArgs gives them (strings).
- * @typedef {{ rounds?: string, cycles?: string, throughputAgents?: string, sweepAgents?: string, shardCounts?: string, shardAgents?: string, scaleSizes?: string, againstAgents?: string }} SizeOverrides
+ * @typedef {{ rounds?: string, libRounds?: string, cycles?: string, throughputAgents?: string, sweepAgents?: string, shardCounts?: string, shardAgents?: string, scaleSizes?: string, againstAgents?: string }} SizeOverrides
  */
 
 /**
@@ -82,6 +85,7 @@ export function resolveSizes(profile, overrides = {}) {
   if (overrides.againstAgents) s.againstAgents = list(overrides.againstAgents);
   if (overrides.shardAgents) s.shardAgents = Number(overrides.shardAgents);
   if (overrides.rounds) s.startupRounds = s.latencyCliRounds = Number(overrides.rounds);
+  if (overrides.libRounds) s.latencyLibRounds = Number(overrides.libRounds);
   if (overrides.cycles) {
     const n = Number(overrides.cycles);
     s.cliCycles = s.sweepCycles = s.againstCycles = () => n;

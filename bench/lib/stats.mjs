@@ -1,5 +1,5 @@
 // @ts-check
-/** Pure statistics over raw samples: percentiles, Mann-Whitney U, a bootstrap CI. No I/O. */
+/** Pure statistics over raw samples: percentiles, Mann-Whitney U, a bootstrap CI, and for paired samples the Wilcoxon signed-rank test and a trimmed-mean change with its CI. No I/O. */
 
 /** @param {ArrayLike<number>} xs */
 export function sorted(xs) {
@@ -120,4 +120,77 @@ export function bootstrapChangeCI(a, b, iterations = 1000, seed = 1) {
     if (ma !== 0) out.push((/** @type {number} */ (draw(b)) / ma - 1) * 100);
   }
   return out.length ? [/** @type {number} */ (percentile(out, 2.5)), /** @type {number} */ (percentile(out, 97.5))] : null;
+}
+
+/**
+ * Two-sided Wilcoxon signed-rank test of "the paired differences are centred on 0" (normal
+ * approximation with tie and continuity corrections; zero differences are dropped, as Wilcoxon
+ * did). Returns p = 1 with fewer than 6 non-zero differences: too few to say anything.
+ * @param {number[]} d paired differences (e.g. log(current/baseline) per round)
+ * @returns {{ w: number | null, z: number | null, p: number, n: number }}
+ */
+export function wilcoxonSignedRank(d) {
+  const nz = d.filter((x) => x !== 0 && Number.isFinite(x)).sort((x, y) => Math.abs(x) - Math.abs(y));
+  const n = nz.length;
+  if (n < 6) return { w: null, z: null, p: 1, n };
+  let wPlus = 0;
+  let tieTerm = 0;
+  for (let i = 0; i < n; ) {
+    let j = i;
+    while (j + 1 < n && Math.abs(nz[j + 1]) === Math.abs(nz[i])) j++;
+    const r = (i + j + 2) / 2;
+    for (let k = i; k <= j; k++) if (nz[k] > 0) wPlus += r;
+    const t = j - i + 1;
+    tieTerm += t * t * t - t;
+    i = j + 1;
+  }
+  const mu = (n * (n + 1)) / 4;
+  const sigma = Math.sqrt((n * (n + 1) * (2 * n + 1)) / 24 - tieTerm / 48);
+  if (sigma === 0) return { w: wPlus, z: 0, p: 1, n };
+  const z = Math.max(Math.abs(wPlus - mu) - 0.5, 0) / sigma;
+  return { w: wPlus, z: Math.sign(wPlus - mu) * z, p: Math.min(1, 2 * (1 - normCdf(z))), n };
+}
+
+/**
+ * Mean of the middle of the samples: `trim` (0..0.5) of them cut from each end. Robust like the
+ * median against the odd stalled round, and about as precise as the mean otherwise.
+ * @param {ArrayLike<number>} xs
+ * @returns {number | null}
+ */
+export function trimmedMean(xs, trim = 0.2) {
+  if (!xs.length) return null;
+  const s = sorted(xs);
+  const cut = Math.min(Math.floor(s.length * trim), Math.floor((s.length - 1) / 2));
+  let sum = 0;
+  for (let i = cut; i < s.length - cut; i++) sum += s[i];
+  return sum / (s.length - 2 * cut);
+}
+
+/**
+ * Paired comparison of per-round ratios current/baseline (both measured in the same round, so
+ * load shared by the pair cancels): the change as a percent (20%-trimmed mean of the log-ratios,
+ * back-transformed), a bootstrap 95% CI of it, and the signed-rank test's p on the log-ratios.
+ * @param {number[]} ratios current/baseline per round (positive)
+ * @returns {{ n: number, change_pct: number | null, ci95_change_pct: [number, number] | null, p_value: number, median_ratio: number | null }}
+ */
+export function pairedChange(ratios, iterations = 2000, seed = 1) {
+  const logs = ratios.filter((r) => r > 0 && Number.isFinite(r)).map(Math.log);
+  const n = logs.length;
+  const est = trimmedMean(logs);
+  const toPct = (/** @type {number} */ l) => (Math.exp(l) - 1) * 100;
+  const medianRatio = median(ratios);
+  if (est === null) return { n, change_pct: null, ci95_change_pct: null, p_value: 1, median_ratio: medianRatio };
+  /** @type {[number, number] | null} */
+  let ci = null;
+  if (n >= 3) {
+    const rand = rng(seed);
+    const boot = new Float64Array(iterations);
+    const draw = new Float64Array(n);
+    for (let i = 0; i < iterations; i++) {
+      for (let k = 0; k < n; k++) draw[k] = logs[Math.floor(rand() * n)];
+      boot[i] = /** @type {number} */ (trimmedMean(draw));
+    }
+    ci = [toPct(/** @type {number} */ (percentile(boot, 2.5))), toPct(/** @type {number} */ (percentile(boot, 97.5)))];
+  }
+  return { n, change_pct: toPct(est), ci95_change_pct: ci, p_value: wilcoxonSignedRank(logs).p, median_ratio: medianRatio };
 }

@@ -52,6 +52,12 @@ export function parseSpans(text) {
   return raw.map(normalizeSpan).filter((s) => s !== null);
 }
 
+/** @param {unknown} status the journal's {code: 1 | 2} (2 = ERROR), or an error code's text */
+function isError(status) {
+  if (status && typeof status === 'object') return /** @type {{ code?: unknown }} */ (status).code === 2;
+  return typeof status === 'string' && !/^(ok|unset)$/i.test(status);
+}
+
 /** @param {unknown} v */
 function num(v) {
   const n = typeof v === 'string' ? Number(v) : v;
@@ -131,9 +137,16 @@ export function spansToMetrics(spans) {
   };
   for (const s of spans) {
     const op = s.operation || 'unknown';
+    const wait = num(s.attributes['lock.wait_ms']);
+    const retries = num(s.attributes['lock.retries']);
     add(`span.${op}.duration_ms`, 'ms', s.duration_ms);
-    add(`span.${op}.lock_wait_ms`, 'ms', num(s.attributes['lock.wait_ms']));
-    add(`span.${op}.lock_retries`, 'count', num(s.attributes['lock.retries']));
+    add(`span.${op}.lock_wait_ms`, 'ms', wait);
+    add(`span.${op}.lock_retries`, 'count', retries);
+    // Shares of 0..1 (compared as percentage points): they move with contention and failures,
+    // not with how busy the machine is, so two windows can be compared on them.
+    add(`span.${op}.lock_wait_share`, 'share', wait !== null && s.duration_ms ? Math.min(1, wait / s.duration_ms) : null);
+    add(`span.${op}.retry_rate`, 'share', retries === null ? null : retries > 0 ? 1 : 0);
+    add(`span.${op}.error_rate`, 'share', isError(s.status) ? 1 : 0);
   }
   return metrics;
 }

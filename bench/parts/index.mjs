@@ -18,6 +18,7 @@ import hotpath from './hotPath.mjs';
 import durability from './durability.mjs';
 import backends from './backends.mjs';
 import reservations from './reservations.mjs';
+import detector from './detector.mjs';
 
 /** @type {import('../types.js').BenchPart[]} */
-export const PARTS = [startup, latency, throughput, sweep, shards, scale, durability, memory, telemetry, claimnext, hotpath, reservations, backends, against];
+export const PARTS = [startup, latency, throughput, sweep, shards, scale, durability, memory, telemetry, claimnext, hotpath, reservations, detector, backends, against];

@@ -3,9 +3,14 @@
  * Per-operation latency percentiles, through the CLI (one process per call) and the library:
  * claim, progress and complete (SwarmSH's cycle), and with `queue` also add and claim-next (the
  * work queue: each round adds one item and claim-next takes it; its completion is not timed).
+ * Each call is paired with a calibration run just before it (bench/lib/calibration.mjs); a call's
+ * calibrated ratio is its time over the median calibration of its round. The results carry both
+ * the raw ms (`latency.<via>.<op>.ms`) and the ratio (`latency.<via>.<op>.ratio`), which the
+ * regression detector tests by default.
  */
 import { join } from 'node:path';
-import { summarize } from '../lib/stats.mjs';
+import { median, summarize } from '../lib/stats.mjs';
+import { CALIBRATION_BYTES, calibratedRatios, NODE_BASELINE, roundCalibration } from '../lib/calibration.mjs';
 import { runOrThrow } from '../lib/runTimed.mjs';
 import { LIBRARY, ROOT } from '../lib/targets.mjs';
 
@@ -15,68 +20,74 @@ export const QUEUE_OPS = ['add', 'claim-next'];
 /**
  * Raw samples (ms) per operation, and what bench/children/libraryLatency.mjs prints.
  * @typedef {Record<string, number[]>} OpSamples
- * @typedef {{ samples: OpSamples, maxRssBytes: number }} LibraryRounds
+ * @typedef {{ samples: OpSamples, calibration: OpSamples | null, maxRssBytes: number }} LibraryRounds
  */
 
 /**
- * Sequential claim/progress/complete rounds through the CLI; returns samples per op.
+ * Sequential claim/progress/complete rounds through the CLI; returns samples per op. With
+ * `calibration` (an object to fill), each call is preceded by `node -e 0`, whose time goes there.
  * @param {import('../types.js').BenchContext} ctx
  * @param {string} dir
  * @param {number} rounds
  * @param {string} label
  * @param {Record<string, string>} [extraEnv]
+ * @param {{ queue?: boolean, calibration?: OpSamples }} [options]
  * @returns {Promise<OpSamples>}
  */
-export async function cliRounds(ctx, dir, rounds, label, extraEnv = {}, { queue = false } = {}) {
+export async function cliRounds(ctx, dir, rounds, label, extraEnv = {}, { queue = false, calibration } = {}) {
   const env = { COORDINATION_DIR: dir, AGENT_ID: `bench_${label}`, ...extraEnv };
+  const ops = queue ? [...OPS, ...QUEUE_OPS] : OPS;
   /** @type {OpSamples} */
-  const samples = Object.fromEntries((queue ? [...OPS, ...QUEUE_OPS] : OPS).map((op) => [op, []]));
+  const samples = Object.fromEntries(ops.map((op) => [op, []]));
+  for (const op of ops) if (calibration) calibration[op] ??= [];
+  /** @type {(op: string, args: string[]) => Promise<import('../types.js').Timed>} */
+  const call = async (op, args) => {
+    const base = calibration ? await ctx.run(NODE_BASELINE) : null;
+    const res = await ctx.cli(args, env);
+    if (res.code !== 0) throw new Error(`${label}: ${op} exited ${res.code}: ${res.stderr.trim()}`);
+    if (ops.includes(op)) {
+      samples[op].push(res.ms);
+      if (base && calibration) calibration[op].push(base.ms);
+    }
+    return res;
+  };
   for (let r = 0; r < rounds; r++) {
-    if (queue) await cliQueueRound(ctx, env, `${label} ${r}`, samples);
-    const c = await ctx.cli(['claim', 'benchmark', `${label} ${r}`, 'medium', 'bench_team'], env);
-    if (c.code !== 0) throw new Error(`${label}: claim exited ${c.code}: ${c.stderr.trim()}`);
-    const id = c.stdout.trim();
-    const p = await ctx.cli(['progress', id, '50', 'in_progress'], env);
-    const d = await ctx.cli(['complete', id, 'success', '3'], env);
-    if (p.code || d.code) throw new Error(`${label}: progress/complete exited ${p.code}/${d.code}: ${p.stderr}${d.stderr}`);
-    samples.claim.push(c.ms);
-    samples.progress.push(p.ms);
-    samples.complete.push(d.ms);
+    if (queue) {
+      // add, claim-next, then complete (untimed): one item through the queue. The store holds
+      // nothing else queued, so claim-next must take the item just added.
+      const a = (await call('add', ['add', 'benchmark', `${label} ${r}`, 'medium', 'bench_team'])).stdout.trim();
+      const n = (await call('claim-next', ['claim-next'])).stdout.trim();
+      if (n !== a) throw new Error(`claim-next took ${n}, not the item just added (${a})`);
+      const d = await ctx.cli(['complete', n, 'success', '1'], env);
+      if (d.code !== 0) throw new Error(`complete after claim-next exited ${d.code}: ${d.stderr.trim()}`);
+    }
+    const id = (await call('claim', ['claim', 'benchmark', `${label} ${r}`, 'medium', 'bench_team'])).stdout.trim();
+    await call('progress', ['progress', id, '50', 'in_progress']);
+    await call('complete', ['complete', id, 'success', '3']);
     ctx.progress.tick();
   }
   return samples;
 }
 
 /**
- * add (timed), claim-next (timed), complete (off the clock): one item through the queue.
- * @param {import('../types.js').BenchContext} ctx
- * @param {Record<string, string>} env
- * @param {string} text
- * @param {OpSamples} samples
- */
-async function cliQueueRound(ctx, env, text, samples) {
-  const a = await ctx.cli(['add', 'benchmark', text, 'medium', 'bench_team'], env);
-  if (a.code !== 0) throw new Error(`add exited ${a.code}: ${a.stderr.trim()}`);
-  const n = await ctx.cli(['claim-next'], env);
-  if (n.code !== 0) throw new Error(`claim-next exited ${n.code}: ${n.stderr.trim()}`);
-  // The store holds nothing else queued, so claim-next must have taken the item just added.
-  if (n.stdout.trim() !== a.stdout.trim()) throw new Error(`claim-next took ${n.stdout.trim()}, not the item just added (${a.stdout.trim()})`);
-  const d = await ctx.cli(['complete', n.stdout.trim(), 'success', '1'], env);
-  if (d.code !== 0) throw new Error(`complete after claim-next exited ${d.code}: ${d.stderr.trim()}`);
-  samples.add.push(a.ms);
-  samples['claim-next'].push(n.ms);
-}
-
-/**
- * The same rounds through the library in one child process (bench/children/libraryLatency.mjs).
+ * The same rounds through the library in one child process (bench/children/libraryLatency.mjs);
+ * with `calibrate`, also the library calibration run before each operation (bench/lib/calibration.mjs).
  * @param {string} dir
  * @param {number} rounds
  * @param {Record<string, string>} [env]
  * @returns {Promise<LibraryRounds>}
  */
-export async function libraryRounds(dir, rounds, env = {}, { queue = false } = {}) {
-  const out = await runOrThrow([process.execPath, join(ROOT, 'bench/children/libraryLatency.mjs'), JSON.stringify({ dir, rounds, library: LIBRARY, queue })], { env: { ...process.env, ...env } });
-  return JSON.parse(out);
+export async function libraryRounds(dir, rounds, env = {}, { queue = false, calibrate = false } = {}) {
+  return libraryChild({ sides: [{ library: LIBRARY, dir }], rounds, queue, calibrate }, env);
+}
+
+/**
+ * Runs bench/children/libraryLatency.mjs with a spec (see there) and returns what it prints.
+ * @param {{ sides: { library: string, dir: string, overrides?: Record<string, unknown> }[], rounds: number, queue: boolean, calibrate?: boolean, warmup?: number }} spec
+ * @param {Record<string, string>} [env]
+ */
+export async function libraryChild(spec, env = {}) {
+  return JSON.parse(await runOrThrow([process.execPath, join(ROOT, 'bench/children/libraryLatency.mjs'), JSON.stringify(spec)], { env: { ...process.env, ...env } }));
 }
 
 /** @type {import('../types.js').BenchPart} */
@@ -86,25 +97,34 @@ export default {
   async run(ctx) {
     const { latencyCliRounds: cliN, latencyLibRounds: libN } = ctx.sizes;
     ctx.progress.start('latency (cli)', cliN);
-    const cli = await cliRounds(ctx, ctx.tmp('latency-cli'), cliN, 'latency', {}, { queue: true });
+    /** @type {OpSamples} */
+    const cliCal = {};
+    const cli = await cliRounds(ctx, ctx.tmp('latency-cli'), cliN, 'latency', {}, { queue: true, calibration: cliCal });
     ctx.progress.start('latency (library)', 1);
-    const lib = await libraryRounds(ctx.tmp('latency-lib'), libN, {}, { queue: true });
+    const lib = await libraryRounds(ctx.tmp('latency-lib'), libN, {}, { queue: true, calibrate: true });
     ctx.progress.tick();
+    const libCal = /** @type {OpSamples} */ (lib.calibration);
     const rows = [];
-    /** @typedef {{ rounds: number, samples_ms: OpSamples, summary: Record<string, import('../types.js').Summary> }} ModeData */
+    /** @typedef {{ rounds: number, samples_ms: OpSamples, calibration_ms: OpSamples, calibrated_by: string, summary: Record<string, import('../types.js').Summary & { calibrated_ratio: number | null }> }} ModeData */
     /** @type {{ cli: ModeData, library: ModeData }} */
-    const data = { cli: { rounds: cliN, samples_ms: cli, summary: {} }, library: { rounds: libN, samples_ms: lib.samples, summary: {} } };
-    /** @type {[string, OpSamples, ModeData][]} */
-    const modes = [['cli', cli, data.cli], ['lib', lib.samples, data.library]];
-    for (const [mode, s, d] of modes) {
+    const data = {
+      cli: { rounds: cliN, samples_ms: cli, calibration_ms: cliCal, calibrated_by: 'node -e 0 run before each call', summary: {} },
+      library: { rounds: libN, samples_ms: lib.samples, calibration_ms: libCal, calibrated_by: `a ${CALIBRATION_BYTES / 1024} KiB write + fsync + rename, a lock file taken and dropped and a JSON loop before each call`, summary: {} },
+    };
+    /** @type {[string, ModeData][]} */
+    const modes = cliN > 0 ? [['cli', data.cli], ['lib', data.library]] : [['lib', data.library]];
+    for (const [mode, d] of modes) {
+      const perRound = roundCalibration(d.calibration_ms);
       for (const op of [...OPS, ...QUEUE_OPS]) {
-        const sum = summarize(s[op]);
-        d.summary[op] = sum;
-        ctx.metric(`latency.${mode}.${op}.ms`, 'ms', 'lower', s[op]);
-        rows.push([mode === 'cli' ? 'CLI' : 'library', op, sum.n, f(sum.p50), f(sum.p95), f(sum.p99)]);
+        const ratios = calibratedRatios(d.samples_ms[op], perRound);
+        const sum = summarize(d.samples_ms[op]);
+        d.summary[op] = { ...sum, calibrated_ratio: median(ratios) };
+        ctx.metric(`latency.${mode}.${op}.ms`, 'ms', 'lower', d.samples_ms[op]);
+        ctx.metric(`latency.${mode}.${op}.ratio`, 'x', 'lower', ratios);
+        rows.push([mode === 'cli' ? 'CLI' : 'library', op, sum.n, f(sum.p50), f(sum.p95), f(sum.p99), f(median(perRound)), f(median(ratios))]);
       }
     }
-    return { data, table: { headers: ['via', 'op', 'n', 'p50 ms', 'p95 ms', 'p99 ms'], rows } };
+    return { data, table: { headers: ['via', 'op', 'n', 'p50 ms', 'p95 ms', 'p99 ms', 'calibration p50 ms', 'calibrated (x)'], rows } };
   },
 };
 

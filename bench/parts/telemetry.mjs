@@ -9,7 +9,7 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { fmt } from '../lib/multiRun.mjs';
-import { median, summarize } from '../lib/stats.mjs';
+import { median, pairedChange, summarize } from '../lib/stats.mjs';
 import { querySpans, telemetryAvailable } from '../lib/telemetrySource.mjs';
 import { cliRounds, OPS } from './latency.mjs';
 
@@ -72,7 +72,7 @@ export default {
     if (spansOff?.length) warnings.push(`--telemetry-off (${ctx.opts.telemetryOff}) still recorded ${spansOff.length} spans: the switch may be wrong, see docs/telemetry.md`);
     for (const w of warnings) ctx.progress.note(`telemetry: WARNING: ${w}`);
     const rows = [];
-    /** @typedef {{ on: import('../types.js').Summary, off: import('../types.js').Summary, overhead_pct: number, ratio_of_medians_pct: number }} OpOverhead */
+    /** @typedef {{ on: import('../types.js').Summary, off: import('../types.js').Summary, overhead_pct: number, ratio_of_medians_pct: number, paired_change_pct?: number | null, ci95_pct?: [number, number] | null }} OpOverhead */
     /** @typedef {{ spans: number, bytes_before: number, bytes_after: number, ratio: number }} JournalDay what bench/children/journalDay.mjs prints */
     const data = { on_env: onEnv, off_env: offEnv, samples_ms: samples, spans_recorded: { on: spansOn?.length ?? null, off: spansOff?.length ?? null }, warnings, summary: /** @type {Record<string, OpOverhead>} */ ({}), journal_day: /** @type {JournalDay | null} */ (null) };
     for (const op of OPS) {
@@ -87,7 +87,11 @@ export default {
       ctx.metric(`telemetry.on.${op}.ms`, 'ms', 'lower', samples.on[op]);
       ctx.metric(`telemetry.off.${op}.ms`, 'ms', 'lower', samples.off[op]);
       ctx.metric(`telemetry.ratio.${op}`, 'x', 'lower', ratios[op]);
-      rows.push([op, fmt(off.p50), fmt(on.p50), fmt(data.summary[op].overhead_pct, 1), fmt(data.summary[op].ratio_of_medians_pct, 1)]);
+      // The resolution of the overhead: a 95% CI of the paired change (trimmed mean of log-ratios).
+      const pc = pairedChange(ratios[op]);
+      data.summary[op].paired_change_pct = pc.change_pct;
+      data.summary[op].ci95_pct = pc.ci95_change_pct;
+      rows.push([op, fmt(off.p50), fmt(on.p50), fmt(data.summary[op].overhead_pct, 1), pc.ci95_change_pct ? `${fmt(pc.change_pct, 1)} (${fmt(pc.ci95_change_pct[0], 1)}..${fmt(pc.ci95_change_pct[1], 1)})` : '-', fmt(data.summary[op].ratio_of_medians_pct, 1)]);
     }
     // A day of journal (one operation per second) before and after gzip, by the real code.
     /** @type {JournalDay} */
@@ -96,6 +100,6 @@ export default {
     ctx.metric('telemetry.journal_day.bytes_before', 'bytes', 'lower', [day.bytes_before]);
     ctx.metric('telemetry.journal_day.bytes_after', 'bytes', 'lower', [day.bytes_after]);
     ctx.progress.note(`telemetry: a day of journal (${day.spans} spans): ${(day.bytes_before / 1048576).toFixed(1)} MiB raw, ${(day.bytes_after / 1048576).toFixed(1)} MiB gzipped (${day.ratio}x)`);
-    return { data, table: { headers: ['op', 'off p50 ms', 'on (100%) p50 ms', 'overhead % (paired)', 'ratio of medians %'], rows } };
+    return { data, table: { headers: ['op', 'off p50 ms', 'on (100%) p50 ms', 'overhead % (paired)', 'trimmed mean % (95% CI)', 'ratio of medians %'], rows } };
   },
 };

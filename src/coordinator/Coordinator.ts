@@ -16,6 +16,7 @@ import { completeWork, type CompleteInput } from './completeWork.js';
 import { importSwarmsh, type ImportOptions, type ImportReport } from './importSwarmsh.js';
 import { listWork, type ListFilter } from './listWork.js';
 import type { OpContext } from './OpContext.js';
+import { withInjectedDelay } from './injectDelay.js';
 import { progressWork } from './progressWork.js';
 import { registerAgent, type RegisterInput } from './registerAgent.js';
 import { showWork } from './showWork.js';
@@ -287,8 +288,7 @@ export class Coordinator {
     }
     let errorCode: string | undefined;
     try {
-      if (this.config.injectDelayMs > 0) await new Promise((r) => setTimeout(r, this.config.injectDelayMs));
-      return await fn(ctx);
+      return await withInjectedDelay(this.config.inject, this.config.injectDelayMs, operation, () => fn(ctx));
     } catch (err) {
       // "Nothing to claim" is claim-next's normal answer, not a failed operation.
       if (isSwarmError(err, 'NOTHING_CLAIMABLE')) span.setAttribute('swarmfile.outcome', 'NOTHING_CLAIMABLE');

@@ -7,13 +7,22 @@ export type Liveness = 'active' | 'stale' | 'gone';
  * `gone`: its registered process is certainly not running on this host (`localHost`: AGENT_HOST) and none of its claims'
  * processes is either (an agent registered by a setup script that exited, then working from other
  * processes, is not gone); `stale`: nothing heard from it (a heartbeat, or a claim or progress of
- * its own) for AGENT_STALE_SECONDS; otherwise `active`.
+ * its own) for AGENT_STALE_SECONDS (counted from the end of the second its last sign was recorded
+ * in); otherwise `active`.
  */
 export function agentLiveness(rec: AgentRecord, claims: readonly WorkItem[], lastSeenMs: number, nowMs: number, staleSeconds: number, localHost: string): { liveness: Liveness; alive: boolean | null } {
   let alive = processAlive(rec.pid, rec.host, rec.pid_start, localHost);
   if (alive === false && claims.some((w) => w.agent_id === rec.agent_id && processAlive(w.claim_pid, w.claim_host, w.claim_pid_start, localHost) !== false)) alive = null;
-  const liveness: Liveness = alive === false ? 'gone' : nowMs - lastSeenMs > staleSeconds * 1000 ? 'stale' : 'active';
+  const liveness: Liveness = alive === false ? 'gone' : silentFor(lastSeenMs, nowMs, staleSeconds) ? 'stale' : 'active';
   return { liveness, alive };
+}
+
+/** Signs of life are stored to the second (isoSeconds), so one may be up to this much later than its record says. */
+const SEEN_PRECISION_MS = 1000;
+
+/** Whether nothing can have been heard for more than `staleSeconds` since the record `lastSeenMs` (never early by its rounding). */
+export function silentFor(lastSeenMs: number, nowMs: number, staleSeconds: number): boolean {
+  return nowMs - lastSeenMs > staleSeconds * 1000 + SEEN_PRECISION_MS;
 }
 
 /**

@@ -16,9 +16,9 @@ export interface CheckPathsReport {
 /**
  * Whether the context's agent may write `files`: a file matched by a live reservation of another
  * agent's claim (shared or exclusive) is a conflict. Reads without locks. A claim in the way whose
- * lease expired or whose process is gone is reaped (it goes back to the backlog, its reservations
- * end) and the check made again, so a dead agent's reservations do not hold anyone up; nothing
- * else is scanned.
+ * lease expired, whose process is gone or whose agent went stale is reaped (it goes back to the
+ * backlog, its reservations end) and the check made again, so a dead agent's reservations do not
+ * hold anyone up (reapThese: only those claims are looked at, unless staleness needs the full scan).
  */
 export async function checkPaths(ctx: OpContext, files: readonly string[], scope: PathScope = {}): Promise<CheckPathsReport> {
   if (!Array.isArray(files)) throw new SwarmError('INVALID_INPUT', 'files: must be a list of paths', { field: 'files' });

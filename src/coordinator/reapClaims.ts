@@ -1,7 +1,7 @@
 import { isoSeconds } from '../model/now.js';
 import { processAlive } from '../model/processIdentity.js';
 import type { WorkItem } from '../model/types.js';
-import { agentLiveness, lastSeenByAgent } from './agentLiveness.js';
+import { agentLiveness, lastSeenByAgent, silentFor } from './agentLiveness.js';
 import { MAX_EVENTS, unclaimedFields } from './claimFields.js';
 import type { OpContext } from './OpContext.js';
 import { promoteWaiting } from './promoteWaiting.js';
@@ -79,19 +79,36 @@ async function reapOne(ctx: OpContext, w: WorkItem, nowMs: number, stale: Readon
 }
 
 /**
- * Reaps just these claims when they are reclaimable (lease expired, process gone): what is in the
- * way of a reservation or a commit is looked at, not every claim. Returns the ids reaped. (An
- * agent gone stale is judged by the full scan, which reads the registry and every claim.)
+ * Reaps just these claims when they are reclaimable (lease expired, process gone, agent stale):
+ * what is in the way of a reservation or a commit is looked at, not every claim. Returns the ids
+ * reaped. Whether an agent went stale depends on all its claims, so when a holder's registered
+ * agent has been silent on the registry and on this claim for AGENT_STALE_SECONDS, the full scan
+ * decides, at most once per REAP_INTERVAL_MS across all processes (maybeReap): an agent that is
+ * alive through another claim costs no more than that.
  */
 export async function reapThese(ctx: OpContext, ids: readonly string[]): Promise<string[]> {
   const reaped: string[] = [];
+  const kept: WorkItem[] = [];
   const nowMs = await ctx.store.now();
   for (const id of new Set(ids)) {
     const found = await ctx.store.find(id);
     if (found?.place !== 'active') continue;
     if (await reapOne(ctx, found.item, nowMs, new Set())) reaped.push(id);
+    else kept.push(found.item);
+  }
+  if (kept.length && (await maybeStale(ctx, kept, nowMs))) {
+    const scan = new Set((await maybeReap(ctx))?.reaped.map((r) => r.work_item_id) ?? []);
+    reaped.push(...kept.filter((w) => scan.has(w.work_item_id)).map((w) => w.work_item_id));
   }
   return reaped;
+}
+
+/** Whether the agent of one of `claims` is registered and, by what the registry and these claims say, stale. */
+async function maybeStale(ctx: OpContext, claims: readonly WorkItem[], nowMs: number): Promise<boolean> {
+  const holders = new Set(claims.map((w) => w.agent_id));
+  const registry = (await ctx.store.agents('reap')).filter((a) => holders.has(a.agent_id));
+  const seen = lastSeenByAgent(registry, claims);
+  return registry.some((a) => silentFor(seen.get(a.agent_id) ?? 0, nowMs, ctx.config.agentStaleSeconds));
 }
 
 /** reapClaims at most once per REAP_INTERVAL_MS across all processes (claim-next, ready). */

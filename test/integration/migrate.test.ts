@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { Coordinator, type WorkItem } from '../../src/index.js';
 import { envFor, freshStore, PG_URL, readTestStore, storeDigest } from '../support/backends.js';
-import { runSync } from '../support/index.js';
+import { runSync, tempDir } from '../support/index.js';
 
 const byId = (items: WorkItem[]) => new Map(items.map((w) => [w.work_item_id, w]));
 
@@ -54,6 +54,37 @@ describe.runIf(!!PG_URL)('migrate a file store into PostgreSQL', () => {
     await p.complete(active.work_item_id, { token: active.fencing_token });
     expect((await p.claimNext()).work_item_id).toBe(queued.work_item_id);
     expect((await p.claimNext()).work_item_id).toBe(waiting.work_item_id);
+    await p.close();
+  });
+
+  it('brings claims with their reservations; into a store in use where a live claim holds an overlapping path, it refuses (exit 12) and writes nothing', async () => {
+    const root = tempDir('swarmfile-repo-');
+    const scope = { root, cwd: root };
+    const file = freshStore('file');
+    const f = await Coordinator.open({ ...file.open, agentId: 'file_agent' });
+    const moving = await f.claim({ workType: 'x', description: 'holds the store' });
+    await f.reserve(moving.work_item_id, ['src/store/**', 'docs/a.md'], { ...scope, reason: 'rewrite' });
+    await f.close();
+
+    const pg = freshStore('postgres');
+    const p = await Coordinator.open({ ...pg.open, agentId: 'pg_agent' });
+    const here = await p.claim({ workType: 'x', description: 'already working here' });
+    await p.reserve(here.work_item_id, ['src/store/Store.ts'], scope);
+    const before = await storeDigest(pg);
+    const refused = runSync(['--json', 'migrate', '--from', file.dir, '--to', pg.url!], envFor(file));
+    expect(refused.code, refused.stderr).toBe(12);
+    expect(refused.stderr).toContain('[CONFLICT]');
+    expect(refused.stderr).toContain(here.work_item_id);
+    expect(await storeDigest(pg)).toBe(before);
+
+    // Once the claim here ends, the copy goes through with the reservations, live and enforced.
+    await p.complete(here.work_item_id);
+    const ok = runSync(['--json', 'migrate', '--from', file.dir, '--to', pg.url!], envFor(file));
+    expect(ok.code, ok.stderr).toBe(0);
+    expect((await p.show(moving.work_item_id)).reserved_paths?.map((r) => r.path)).toEqual(['src/store/**', 'docs/a.md']);
+    expect((await p.reservations({ workId: moving.work_item_id })).map((r) => r.path).sort()).toEqual(['docs/a.md', 'src/store/**']);
+    const other = await p.claim({ workType: 'x', description: 'wants the store' });
+    await expect(p.reserve(other.work_item_id, ['src/store/x.ts'], scope)).rejects.toMatchObject({ code: 'CONFLICT' });
     await p.close();
   });
 

@@ -344,6 +344,55 @@ describe.each(BACKENDS)('file-path reservations (%s store)', (backend) => {
     await w.close();
   });
 
+  it('a claim in the way whose registered agent went silent (agent stale) is reaped on the spot by reserve and check-paths; an agent heard from on another claim keeps its paths', async () => {
+    const w = world(backend);
+    const env = { SWARMFILE_FSYNC: '0', REAP_INTERVAL_MS: '0', AGENT_STALE_SECONDS: '2' };
+    const open = (agentId: string) => Coordinator.open({ ...w.store.open, agentId, env });
+    const [silent, busy, judge] = [await open('agent_silent'), await open('agent_busy'), await open('agent_judge')];
+    for (const [c, name] of [[silent, 'agent_silent'], [busy, 'agent_busy']] as const) await c.register({ agentId: name });
+    // Every claim's process (this one) is alive and its lease long: only silence can end them.
+    const claim = async (c: CoordinatorType, what: string) => (await c.claim({ workType: 'feature', description: what, leaseSeconds: 3600 })).work_item_id;
+    const [quiet1, quiet2, held, talking, mine] = [await claim(silent, 'silent 1'), await claim(silent, 'silent 2'), await claim(busy, 'holds paths, untouched'), await claim(busy, 'keeps talking'), await claim(judge, 'wants the paths')];
+    await silent.reserve(quiet1, ['stale1/**'], w.scope);
+    await silent.reserve(quiet2, ['stale2/**'], w.scope);
+    await busy.reserve(held, ['busy/**'], w.scope);
+    // The busy agent is heard from only through its other claim.
+    let talk = true;
+    const heartbeats = (async () => {
+      while (talk) {
+        await busy.heartbeat(talking);
+        await sleep(200);
+      }
+    })();
+    // Past AGENT_STALE_SECONDS and the second the last sign is recorded to.
+    await sleep(3_600);
+    try {
+      const s0 = await readTestStore(w.store);
+      expect([quiet1, quiet2, held].every((id) => s0.active.has(id)), 'nothing reaped the claims before the checks').toBe(true);
+      // check-paths: the busy agent's file stays a conflict; the silent agent's claim is reaped.
+      const check = await judge.checkPaths(['busy/a.ts', 'stale1/a.ts'], w.scope);
+      expect(check.conflicts.map((c) => `${c.path} ${c.held.work_item_id}`)).toEqual([`busy/a.ts ${held}`]);
+      // reserve: the same judgement.
+      expect(await codeOf(judge.reserve(mine, ['busy/x.ts'], w.scope))).toBe('CONFLICT');
+      expect(await codeOf(judge.reserve(mine, ['stale2/x.ts'], w.scope))).toBe('OK');
+    } finally {
+      talk = false;
+      await heartbeats;
+    }
+    const s = await readTestStore(w.store);
+    for (const id of [quiet1, quiet2]) {
+      expect(s.active.has(id), `${id} left the active place`).toBe(false);
+      const back = s.backlog.get(id) as WorkItem | undefined;
+      expect(back?.failures?.at(-1)?.outcome).toBe('agent_stale');
+      expect(back?.reserved_paths).toBeUndefined();
+    }
+    expect(s.active.has(held) && s.active.has(talking)).toBe(true);
+    expect(pathsOf((await storedReservations(w.store)).get(mine))).toEqual(['stale2/x.ts']);
+    await expectIndexMatchesItems(w.store);
+    for (const c of [silent, busy, judge]) await c.close();
+    await w.close();
+  });
+
   it('two processes reserving overlapping paths at once: exactly one gets them, all of them', async () => {
     const w = world(backend);
     const a1 = await w.open('agent_1');

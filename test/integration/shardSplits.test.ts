@@ -92,6 +92,39 @@ describe('active shards split as the store grows', () => {
     expect(fsck.code, fsck.stdout).toBe(0);
   }, 240_000);
 
+  it('a shard of large items splits by its bytes (items holding many reservations), one of a few huge items does not, and every id stays reachable', async () => {
+    const { Coordinator } = (await import(join(DIST, 'coordinator/Coordinator.js'))) as typeof import('../../src/coordinator/Coordinator.js');
+    const repo = tempDir('swarmfile-repo-');
+    const scope = { root: repo, cwd: repo };
+    const open = (dir: string) => Coordinator.open({ dir, agentId: 'agent_big', env: { WORK_QUEUE_SHARDING: '1', SWARMFILE_FSYNC: '0' } });
+    // 40 claims reserving 30 paths each: about 3.5 KB per item, far past 64 KiB in one shard while
+    // far below the 64 items that split a shard of ordinary items.
+    const dir = join(tempDir(), 'store');
+    const c = await open(dir);
+    const ids: string[] = [];
+    for (let i = 0; i < 40; i++) {
+      const id = (await c.claim({ workType: 'feature', description: `large ${i}` })).work_item_id;
+      await c.reserve(id, Array.from({ length: 30 }, (_, k) => `pkg${i}/src/module_with_a_long_name_${k}/file_${k}.ts`), scope);
+      ids.push(id);
+    }
+    expect(format(dir).active_shards).toBeGreaterThan(1);
+    const s = readStore(dir);
+    assertConsistent(s);
+    expect([...s.active.keys()].sort()).toEqual([...ids].sort());
+    for (const id of ids) expect((await c.show(id)).reserved_paths).toHaveLength(30);
+    await c.close();
+
+    // 40 ordinary items stay in one shard; so do 8 huge ones (over 64 KiB together).
+    for (const [n, size] of [[40, 100], [8, 8000]] as const) {
+      const d = join(tempDir(), 'store');
+      const o = await open(d);
+      for (let i = 0; i < n; i++) await o.claim({ workType: 'feature', description: `${i} ${'x'.repeat(size)}` });
+      expect(format(d).active_shards ?? 1, `${n} items of ${size}`).toBe(1);
+      expect(readStore(d).active.size).toBe(n);
+      await o.close();
+    }
+  });
+
   it('an import sizes the layout at once and every id stays reachable by show, progress and complete', () => {
     const { dir, env, ids } = seeded(300);
     const fmt = format(dir);

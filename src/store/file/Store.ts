@@ -20,7 +20,7 @@ import { removePrepared } from '../../lock/lockDir.js';
 import { mkdirs } from '../../mkdirs.js';
 import { reportWarning } from '../../warnings.js';
 import { currentHost as currentHostName, processAlive } from '../../model/processIdentity.js';
-import { activeShardsOf, isFormat, shardOfId, SPLIT_ITEMS, type FormatRecord } from './shardLayout.js';
+import { activeShardsOf, isFormat, overLimits, shardOfId, SPLIT_BYTES, SPLIT_ITEMS, type FormatRecord } from './shardLayout.js';
 import { splitShard } from './splitShard.js';
 import { ALL_FILES, FORMAT_FILE, INTENT_PREFIX, intentFiles, intentName, parseShardFile, preparedLockWriter, SHARD_DIR, shardFile, tempFileTarget, tempFileWriter } from './storeFiles.js';
 import { writeFileAtomic } from './writeFileAtomic.js';
@@ -79,6 +79,14 @@ export interface TxnPlan<T> {
   result: T;
 }
 
+/** What a commit wrote of a JSON array (an active shard, a segment): for the split check. */
+interface Written {
+  file: string;
+  items: number;
+  /** Characters of the JSON written (bytes, for ASCII text). */
+  bytes: number;
+}
+
 /** Thrown inside a transaction when a file locked late has an orphaned intent: start over. */
 class RestartTransaction extends Error {
   constructor(readonly orphan: string) {
@@ -87,6 +95,8 @@ class RestartTransaction extends Error {
 }
 
 let txCounter = 0;
+/** settle sweeps shards/ of leftover temporary files at most this often per process. */
+const SHARD_SWEEP_INTERVAL_MS = 1000;
 
 export class Store {
   readonly dir: string;
@@ -97,6 +107,8 @@ export class Store {
   private readonly config: Readonly<Config>;
   /** The active shard count as this process last read it (splits only ever raise it). */
   private seenActiveShards: number;
+  /** When settle last swept shards/ (performance.now()). */
+  private shardDirSweptAt = Number.NEGATIVE_INFINITY;
   /**
    * Stores of this process with equal keys behave alike (same directory, locks, durability and
    * test hooks), so one may do another's work: claim-next serves them in one transaction.
@@ -191,8 +203,7 @@ export class Store {
           return lock !== null;
         };
         const plan = await body(this.view(lockMore, tryMore));
-        await this.commit(plan, locks);
-        overfull = this.overfull(plan);
+        overfull = this.overfull(await this.commit(plan, locks));
         result = plan.result;
         break;
       } catch (err) {
@@ -207,12 +218,9 @@ export class Store {
     return result as T;
   }
 
-  /** Whether the plan left an active shard with more than SPLIT_ITEMS items. */
-  private overfull(plan: TxnPlan<unknown>): boolean {
-    for (const [file, value] of plan.writes ?? []) {
-      if (Array.isArray(value) && value.length > SPLIT_ITEMS && parseShardFile(file, this.shards) !== null) return true;
-    }
-    return false;
+  /** Whether the commit left an active shard with more than SPLIT_ITEMS items or SPLIT_BYTES bytes. */
+  private overfull(written: readonly Written[]): boolean {
+    return written.some((w) => overLimits(w.items, w.bytes) && parseShardFile(w.file, this.shards) !== null);
   }
 
   /** One split after a commit that left a shard overfull; the commit stands whatever happens here. */
@@ -221,7 +229,7 @@ export class Store {
       await splitShard(this, stats);
     } catch (err) {
       const why = err instanceof Error ? err.message : String(err);
-      reportWarning('SwarmfileSplitWarning', `an active shard is over ${SPLIT_ITEMS} items and could not be split now: ${why}. The next write to an overfull shard tries again.`);
+      reportWarning('SwarmfileSplitWarning', `an active shard is over ${SPLIT_ITEMS} items or ${SPLIT_BYTES} bytes and could not be split now: ${why}. The next write to an overfull shard tries again.`);
     }
   }
 
@@ -233,7 +241,13 @@ export class Store {
     for (const name of await this.listDir()) {
       if (intentFiles(name)) await this.recoverIntent(name, stats);
     }
-    await this.sweepShardDir();
+    // Leftover temporary files are only litter: a long-lived process sweeps them once a second,
+    // not on every read (shards/ also holds the reservation table's buckets).
+    const now = performance.now();
+    if (now - this.shardDirSweptAt >= SHARD_SWEEP_INTERVAL_MS) {
+      this.shardDirSweptAt = now;
+      await this.sweepShardDir();
+    }
   }
 
   /**
@@ -255,7 +269,11 @@ export class Store {
 
   /** Reads a JSON file without locks (files are only ever replaced by rename, never edited). */
   async readJson<T>(file: string, fallback: T, check: (v: unknown) => boolean): Promise<T> {
-    const text = await this.readStoreFile(file);
+    return this.parseJson(file, await this.readStoreFile(file), fallback, check);
+  }
+
+  /** A store file's text (null: absent) parsed and checked as readJson does; STORE_CORRUPT when it is not that. */
+  parseJson<T>(file: string, text: string | null, fallback: T, check: (v: unknown) => boolean): T {
     if (text === null) return fallback;
     let value: unknown;
     try {
@@ -276,7 +294,12 @@ export class Store {
   }
 
   /** A store file's text, null when absent; a symlink in its place is damage, never followed. */
-  private async readStoreFile(file: string): Promise<string | null> {
+  async readStoreFile(file: string): Promise<string | null> {
+    return (await this.readStoreBytes(file))?.toString('utf8') ?? null;
+  }
+
+  /** A store file's bytes, null when absent (as readStoreFile). */
+  async readStoreBytes(file: string): Promise<Buffer | null> {
     const path = this.path(file);
     this.refuseLinkedDir(file);
     try {
@@ -290,6 +313,7 @@ export class Store {
       throw ioError(err, 'reading', path);
     }
   }
+
 
   /**
    * Reads a JSON Lines log. A last line without its newline is an append still in flight and is
@@ -463,14 +487,19 @@ export class Store {
     }
   }
 
-  private async commit(plan: TxnPlan<unknown>, locks: readonly HeldLock[]): Promise<void> {
+  private async commit(plan: TxnPlan<unknown>, locks: readonly HeldLock[]): Promise<Written[]> {
     const ops: ChangeOp[] = [];
-    for (const [file, value] of plan.writes ?? []) ops.push({ kind: 'write', file, data: JSON.stringify(value, null, 2) + '\n' });
+    const written: Written[] = [];
+    for (const [file, value] of plan.writes ?? []) {
+      const data = JSON.stringify(value, null, 2) + '\n';
+      ops.push({ kind: 'write', file, data });
+      if (Array.isArray(value)) written.push({ file, items: value.length, bytes: data.length });
+    }
     for (const [file, data] of plan.texts ?? []) ops.push({ kind: 'write', file, data });
     for (const [file, data] of plan.appends ?? []) ops.push({ kind: 'append', file, offset: await this.logSize(file), data });
     for (const file of plan.deletes ?? []) ops.push({ kind: 'delete', file });
     for (const [file, from] of plan.replaces ?? []) ops.push({ kind: 'rename', file, from });
-    if (ops.length === 0) return;
+    if (ops.length === 0) return written;
     assertHeld(locks);
     this.faultPoint('before-commit');
     // One whole-file write, rename or delete is atomic by itself. An append is not (a crash can
@@ -480,7 +509,7 @@ export class Store {
       await this.applyOp(ops[0]!);
       await this.syncDir(ops);
       this.faultPoint('after-apply');
-      return;
+      return written;
     }
     const txid = `${Date.now()}-${process.pid}-${++txCounter}`;
     const name = intentName(txid, ops.map((o) => o.file));
@@ -516,6 +545,7 @@ export class Store {
       const why = err instanceof Error ? err.message : String(err);
       reportWarning('SwarmfileCommitWarning', `the change is committed (${this.path(name)}) but not yet applied: ${why}. The next command that touches these files applies it.`);
     }
+    return written;
   }
 
   /**

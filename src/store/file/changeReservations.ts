@@ -8,7 +8,7 @@ import type { LiveReservation, Reservation, WorkItem } from '../../model/types.j
 import { reportWarning } from '../../warnings.js';
 import type { MoveOutcome } from '../WorkStore.js';
 import type { RepairAction } from './repairStore.js';
-import { indexFilesFor, liveRows, readRows, readRowsCached, rowsFor, rowsOf, sameReservations, tableWrites, wholeTable } from './reservationIndex.js';
+import { candidateRows, indexFilesFor, liveRows, readRows, rowsOf, sameReservations, tableWrites, wholeTable } from './reservationIndex.js';
 import { shardFile } from './storeFiles.js';
 import type { Store } from './Store.js';
 import { RESERVATIONS_FILE, SWEEP_INTERVAL_MS, SWEEP_STAMP } from './storeFiles.js';
@@ -27,7 +27,8 @@ export async function changeReservations(store: Store, stats: LockStats, clock: 
       if (at < 0) return { result: { status: 'missing' } as MoveOutcome };
       const before = items[at]!;
       // Only rows that overlap what is asked for matter (and only theirs need their claim looked up).
-      const rows = patterns.length ? rowsFor(await readRows(view, indexFilesFor({ patterns })), { patterns }).filter((r) => r.work_item_id !== id) : [];
+      // Read directly: the table's lock is held, and parsed files are reused while their text is the same.
+      const rows = patterns.length ? (await candidateRows(store, { patterns })).filter((r) => r.work_item_id !== id) : [];
       const live = await liveRows(store, rows);
       const after = decide(before, live, clock());
       const result: MoveOutcome = { status: 'moved', item: after, from: 'active' };
@@ -80,8 +81,7 @@ const key = (r: Reservation) => `${r.work_item_id}\n${r.fencing_token}\n${r.path
 /** Live rows that may overlap the query (every live row without one). Lock-free, after pending changes are applied. */
 export async function liveReservations(store: Store, stats: LockStats, query: { patterns?: readonly string[]; files?: readonly string[] } = {}): Promise<LiveReservation[]> {
   await store.settle(stats);
-  const rows = await readRowsCached(store, indexFilesFor(query));
-  return liveRows(store, query.patterns?.length || query.files?.length ? rowsFor(rows, query) : rows);
+  return liveRows(store, await candidateRows(store, query));
 }
 
 /**

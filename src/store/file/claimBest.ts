@@ -29,7 +29,7 @@ import type { Store, TxnView } from './Store.js';
 import { readItems } from './storeShapes.js';
 import { conflictsOf } from '../../model/pathConflicts.js';
 import type { LiveReservation } from '../../model/types.js';
-import { indexFilesFor, liveRows, readRows, rowsFor, rowsOf, tableWrites, type ClaimCache } from './reservationIndex.js';
+import { candidateRows, liveRows, rowsOf, tableWrites, type ClaimCache } from './reservationIndex.js';
 import { RESERVATIONS_FILE } from './storeFiles.js';
 
 type ClaimFn = (item: WorkItem, nowMs: number) => WorkItem;
@@ -218,8 +218,8 @@ async function pathGate(store: Store, view: TxnView): Promise<PathGate> {
   return {
     async admits(item) {
       if (!item.paths?.length) return true;
-      const rows = rowsFor(await readRows(view, indexFilesFor({ patterns: item.paths })), { patterns: item.paths });
-      const live = await liveRows(store, rows, claims);
+      // Read directly: the table's lock is held, and parsed files are reused while their text is the same.
+      const live = await liveRows(store, await candidateRows(store, { patterns: item.paths }), claims);
       return conflictsOf(wanted(item), [...live, ...taken], item.work_item_id).length === 0;
     },
     take(item) {

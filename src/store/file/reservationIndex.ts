@@ -15,7 +15,6 @@
  * so a pattern is checked against its buckets and the root; a broad one against everything.
  */
 import { isSwarmError } from '../../errors.js';
-import * as fs from '../../fsAsync.js';
 import { bucketOf, fileMatches, patternKeys, patternsOverlap } from '../../model/pathPatterns.js';
 import type { LiveReservation, Reservation, WorkItem } from '../../model/types.js';
 import type { Store, TxnView } from './Store.js';
@@ -75,50 +74,64 @@ export async function readRows(r: Reader, files: readonly string[]): Promise<Res
   return out;
 }
 
+/** A table file as parsed once: its bytes, its rows, its literal rows by path, and its glob rows. */
+interface ParsedFile {
+  bytes: Buffer;
+  rows: Reservation[];
+  literal: Map<string, Reservation[]>;
+  globs: Reservation[];
+}
+
 /**
- * readRows without locks, for checks a long-lived process repeats (check-paths, ready): a file
- * whose version (inode, size, change times: files are only ever replaced by rename, so each
- * version is a new inode) is the one read last time is not read and parsed again.
+ * The rows of the query's files that may matter to it (every row for an empty query), for checks
+ * a long-lived process repeats (check-paths, reserve, ready). A file whose bytes are what they were
+ * when last read is not parsed again (the bytes themselves are compared: no stat field can tell two
+ * versions apart for certain when an inode is reused within a timestamp tick), and a file asked
+ * about is looked up among the literal rows by path: the lookup costs about the same whatever the
+ * table holds. Without locks it reads each file as it is; under the table's lock, the table.
  */
-export async function readRowsCached(store: Store, files: readonly string[]): Promise<Reservation[]> {
-  const versions = await Promise.all(files.map((f) => versionOf(store.path(f))));
-  const parts: Reservation[][] = [];
+export async function candidateRows(store: Store, query: { patterns?: readonly string[]; files?: readonly string[] } = {}): Promise<Reservation[]> {
+  const files = indexFilesFor(query);
+  const patterns = query.patterns ?? [];
+  const asked = query.files ?? [];
+  const everything = patterns.length === 0 && asked.length === 0;
+  const contents = await Promise.all(files.map((f) => store.readStoreBytes(f)));
+  const out: Reservation[] = [];
   for (const [i, file] of files.entries()) {
-    const path = store.path(file);
-    const version = versions[i]!;
-    if (version === null) {
-      parsedFiles.delete(path);
-      parts.push([]);
+    const parsed = parsedFile(store, file, contents[i]!);
+    if (!parsed) continue;
+    if (everything) {
+      out.push(...parsed.rows);
       continue;
     }
-    const hit = parsedFiles.get(path);
-    if (hit && hit.version === version) {
-      parts.push(hit.rows);
-      continue;
-    }
-    const rows = await readRows(store, [file]);
-    // Kept only if the file did not change while it was read.
-    if ((await versionOf(path)) === version) {
-      if (parsedFiles.size >= 1024) parsedFiles.clear();
-      parsedFiles.set(path, { version, rows });
-    }
-    parts.push(rows);
+    for (const f of asked) out.push(...(parsed.literal.get(f) ?? []), ...parsed.globs.filter((r) => fileMatches(r.path, f)));
+    if (patterns.length) out.push(...parsed.rows.filter((r) => patterns.some((p) => patternsOverlap(p, r.path))));
   }
-  return dedupe(parts.flat());
+  return dedupe(out);
 }
 
-const parsedFiles = new Map<string, { version: string; rows: Reservation[] }>();
-
-/** A regular file's version, null when absent; anything else (a symlink) is read normally, and refused there. */
-async function versionOf(path: string): Promise<string | null> {
-  try {
-    const st = await fs.lstatBig(path);
-    return st.isFile() ? `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}` : `other:${Math.random()}`;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    return `other:${Math.random()}`;
+/** One file's rows as its bytes say (null: absent), decoded and parsed again only when they changed. */
+function parsedFile(store: Store, file: string, bytes: Buffer | null): ParsedFile | null {
+  const path = store.path(file);
+  if (bytes === null) {
+    parsedFiles.delete(path);
+    return null;
   }
+  const hit = parsedFiles.get(path);
+  if (hit && hit.bytes.equals(bytes)) return hit;
+  const text = bytes.toString('utf8');
+  const rows = file === RESERVATIONS_FILE ? store.parseJson<RootFile>(file, text, EMPTY_ROOT, isRoot).broad : store.parseJson<Reservation[]>(file, text, [], isRows);
+  const parsed: ParsedFile = { bytes, rows, literal: new Map(), globs: [] };
+  for (const row of rows) {
+    if (GLOB.test(row.path)) parsed.globs.push(row);
+    else parsed.literal.set(row.path, [...(parsed.literal.get(row.path) ?? []), row]);
+  }
+  if (parsedFiles.size >= 1024) parsedFiles.clear();
+  parsedFiles.set(path, parsed);
+  return parsed;
 }
+
+const parsedFiles = new Map<string, ParsedFile>();
 
 function dedupe(rows: readonly Reservation[]): Reservation[] {
   const seen = new Set<string>();
@@ -148,15 +161,6 @@ function keeps(item: WorkItem | undefined, row: Reservation): boolean {
 /** What one operation learnt of claims: the active item, null (not active), or 'unknown' (unreadable). */
 export type ClaimCache = Map<string, WorkItem | null | 'unknown'>;
 
-/** The rows that may matter to a query: those overlapping one of its patterns or matching one of its files. */
-export function rowsFor(rows: readonly Reservation[], query: { patterns?: readonly string[]; files?: readonly string[] }): Reservation[] {
-  const patterns = query.patterns ?? [];
-  const files = query.files ?? [];
-  const fileSet = new Set(files);
-  // A literal row (most are) matches a file only by being it: one lookup, not one test per file.
-  const matchesFile = (r: Reservation) => (GLOB.test(r.path) ? files.some((f) => fileMatches(r.path, f)) : fileSet.has(r.path));
-  return rows.filter((r) => (files.length > 0 && matchesFile(r)) || patterns.some((p) => patternsOverlap(p, r.path)));
-}
 const GLOB = /[*?{]/;
 
 /**

@@ -8,13 +8,24 @@
  * hash and that number, and a split moves items out of exactly one shard. A store whose format
  * file has no `active_shards` (version 1) routes as it always did: hash mod base.
  *
- * Shards split so that each stays small (SPLIT_ITEMS): the cost of claim, progress and complete is
- * then the cost of rewriting one small file, whatever the number of active items.
+ * Shards split so that each stays small (SPLIT_ITEMS, SPLIT_BYTES): the cost of claim, progress and
+ * complete is then the cost of rewriting one small file, whatever the number of active items.
  */
 import { fnv1a } from '../../model/shardFor.js';
 
 /** A write that leaves a shard with more items than this splits the next shard in line. */
 export const SPLIT_ITEMS = 64;
+/**
+ * Or with a file larger than this (bytes): items holding path reservations or long descriptions
+ * are larger, and what an operation costs grows with the bytes of the shard it rewrites. Ordinary
+ * items (about 0.6 KB) reach SPLIT_ITEMS first.
+ */
+export const SPLIT_BYTES = 64 * 1024;
+/** A shard this few items never splits for its bytes: a few huge items must not make every write split another shard. */
+export const SPLIT_BYTES_MIN_ITEMS = 8;
+
+/** Whether a shard written with `items` items in `bytes` characters of JSON is over its limits. */
+export const overLimits = (items: number, bytes: number): boolean => items > SPLIT_ITEMS || (bytes > SPLIT_BYTES && items > SPLIT_BYTES_MIN_ITEMS);
 /** What a shard holds on average once splitting has settled (import sizes the layout for it). */
 const SETTLED_ITEMS = Math.floor((SPLIT_ITEMS * 3) / 4);
 

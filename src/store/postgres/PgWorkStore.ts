@@ -339,7 +339,7 @@ export class PgWorkStore implements WorkStore {
   /** `migrate` (see copyRows): copies another store's contents in as they are. */
   copyIn(items: readonly Found[], agents: readonly AgentRecord[], totals: Totals): Promise<CopyOutcome> {
     return this.tx(async (c) => {
-      const out = await copyRows(c, this.s, items, agents, totals);
+      const out = await copyRows(c, this.s, this.pg.schema, items, agents, totals);
       if (out.copied.backlog) await this.notify(c);
       return out;
     });

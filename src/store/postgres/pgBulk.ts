@@ -5,7 +5,8 @@
 import type { PoolClient } from 'pg';
 import type { AgentRecord, WorkItem } from '../../model/types.js';
 import type { Found, ImportBatch, ImportOutcome, Place, Totals } from '../WorkStore.js';
-import { insertReservations } from './pgReservations.js';
+import { conflictError, conflictsOf } from '../../model/pathConflicts.js';
+import { insertReservations, liveRows, lockReservations } from './pgReservations.js';
 import { insertItem } from './pgRows.js';
 
 /** Counts one completion for `agent` and the item's team. */
@@ -62,13 +63,23 @@ export interface CopyOutcome {
  * `migrate`: another store's contents as they are (ids, places, tokens, counters). Ids, agents and
  * counters already here are left alone, so a second run copies only what is new.
  */
-export async function copyRows(c: PoolClient, s: string, items: readonly Found[], agents: readonly AgentRecord[], totals: Totals): Promise<CopyOutcome> {
+export async function copyRows(c: PoolClient, s: string, schema: string, items: readonly Found[], agents: readonly AgentRecord[], totals: Totals): Promise<CopyOutcome> {
   const out: CopyOutcome = { copied: {}, skipped: 0, agents: 0, counters: 0 };
+  let locked = false;
   for (const { item, place } of items) {
+    const held = place === 'active' ? (item.reserved_paths ?? []) : [];
+    if (held.length && !locked) {
+      await lockReservations(c, schema);
+      locked = true;
+    }
     if (await insertItem(c, `${s}.work_items`, item, place)) {
       out.copied[place] = (out.copied[place] ?? 0) + 1;
-      // A claim's reservations come with it: the table indexes them (copied as they are, unchecked, like the claims).
-      if (place === 'active') await insertReservations(c, s, item);
+      if (held.length === 0) continue;
+      // A claim's reservations come with it, unless a live claim already here holds an overlapping
+      // path (a store in use): then the whole copy is refused (CONFLICT) and nothing is written.
+      const conflicts = conflictsOf(held, await liveRows(c, s, { patterns: held.map((r) => r.path) }, item.work_item_id), item.work_item_id);
+      if (conflicts.length) throw conflictError(`cannot migrate the claim ${item.work_item_id} with its reservations`, conflicts);
+      await insertReservations(c, s, item);
     } else out.skipped++;
   }
   out.agents = await insertAgents(c, s, agents);
