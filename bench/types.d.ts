@@ -156,7 +156,8 @@ export interface LockSummary {
 /** A multi-agent run's figures (bench/lib/runAgents.mjs), completed by multiRun and the parts. */
 export interface AgentRun {
   target: string;
-  mode: 'cli' | 'library';
+  /** cli: a process per operation; library: one process; session, mcp: a long-lived connection per agent (bench/lib/runChannelAgents.mjs). */
+  mode: 'cli' | 'library' | 'session' | 'mcp';
   agents: number;
   wall_ms: number;
   cycles: number;
@@ -172,6 +173,8 @@ export interface AgentRun {
   label?: string;
   lock?: LockSummary | null;
   latency?: Record<string, Summary>;
+  /** session and mcp runs: how far apart the agents' first cycles were (bench/lib/runChannelAgents.mjs). */
+  start_spread_ms?: number;
   /** Set by the parts that tell runs apart by them. */
   tool?: string;
   shards?: number;
@@ -246,6 +249,11 @@ export interface Sizes {
   /** Measured rounds (each: every operation once per store, alternating which store goes first). */
   reservationLibRounds: number;
   reservationCliRounds: number;
+  /** The connections part: agent counts, and cycles per agent through the CLI, the library, and session/mcp. */
+  connectionsAgents: number[];
+  connectionsCliCycles: PerAgent;
+  connectionsLibCycles: PerAgent;
+  connectionsChannelCycles: PerAgent;
 }
 
 /** The context bench/run.mjs hands every part. */

@@ -5,6 +5,7 @@
  * which ctx.checkRun turns into a loud failure of the whole suite.
  */
 import { runCommandAgents, runLibraryAgents } from './runAgents.mjs';
+import { runChannelAgents } from './runChannelAgents.mjs';
 import { summarize } from './stats.mjs';
 import { lockFigures, querySpans } from './telemetrySource.mjs';
 
@@ -22,8 +23,10 @@ export async function multiRun(ctx, label, { agents, cycles, durationS, rampUpS,
   const run =
     mode === 'library'
       ? await runLibraryAgents({ dir: storeDir, agents, cycles, durationS, env: runEnv })
-      : await runCommandAgents(target ?? ctx.target, { dir: storeDir, agents, cycles, durationS, rampUpS, env: runEnv, onCycle: () => ctx.progress.tick() });
-  if (mode === 'library') ctx.progress.tick(run.cycles);
+      : mode === 'session' || mode === 'mcp'
+        ? await runChannelAgents(mode, { dir: storeDir, agents, cycles, durationS, env: runEnv })
+        : await runCommandAgents(target ?? ctx.target, { dir: storeDir, agents, cycles, durationS, rampUpS, env: runEnv, onCycle: () => ctx.progress.tick() });
+  if (mode !== 'cli') ctx.progress.tick(run.cycles);
   const lock = (target ?? ctx.target).kind === 'swarmfile' ? lockFigures(await querySpans({ telemetryDir, storeDir })) : null;
   run.label = label;
   run.lock = lock && { spans: lock.spans, wait_ms: summarize(lock.wait_ms), retries: summarize(lock.retries), wait_samples_ms: lock.wait_ms, retry_samples: lock.retries };

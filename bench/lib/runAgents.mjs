@@ -81,12 +81,23 @@ export async function runCommandAgents(target, { dir, agents, cycles = Infinity,
 export async function runLibraryAgents({ dir, agents, cycles = Infinity, durationS, env = {} }) {
   const spec = JSON.stringify({ dir, agents, cycles: Number.isFinite(cycles) ? cycles : null, durationS: durationS ?? null, library: LIBRARY });
   const out = await runOrThrow([process.execPath, join(ROOT, 'bench/children/libraryAgents.mjs'), spec], { env: { ...process.env, ...env } });
-  /** @type {LibraryAgentsOutput} */
-  const r = JSON.parse(out);
+  return checkChildRun('library', agents, dir, /** @type {LibraryAgentsOutput} */ (JSON.parse(out)));
+}
+
+/**
+ * A run whose agents reported from child processes (bench/children/*Agents.mjs, *Agent.mjs): its
+ * ledger checked against the store, then summarized.
+ * @param {AgentRun['mode']} mode
+ * @param {number} agents
+ * @param {string} dir
+ * @param {Omit<LibraryAgentsOutput, 'maxRssBytes'>} r
+ * @returns {Promise<AgentRun>}
+ */
+export async function checkChildRun(mode, agents, dir, r) {
   const ledger = { claimed: new Set(r.ledger.claimed), progressed: new Set(r.ledger.progressed), completed: new Set(r.ledger.completed) };
   const { checkSwarmfileStore } = await import('./invariants.mjs');
   const invariants = await checkSwarmfileStore(dir, ledger);
-  return summarizeRun({ target: 'swarmfile', mode: 'library', agents, wallMs: r.wallMs, ops: r.ops, cycleSamples: r.cycles, failures: r.failures, invariants });
+  return summarizeRun({ target: 'swarmfile', mode, agents, wallMs: r.wallMs, ops: r.ops, cycleSamples: r.cycles, failures: r.failures, invariants });
 }
 
 /**

@@ -16,6 +16,8 @@ export interface RunIO {
   agentPid?: number;
   /** Builds the tracer for this run; default: none. */
   makeTracer?: (config: Readonly<Config>) => Promise<Tracer>;
+  /** The coordinator serves many command lines (`session`): no process start-up time is recorded on its first operation. */
+  longLived?: boolean;
 }
 
 /** The global options (--dir, --store, --json, --quiet); the fast path runs with none of them. */
@@ -50,7 +52,7 @@ export function createCliSession(io: RunIO): CliSession {
           if (coordinator) return coordinator;
           const cfg = resolved();
           // Opened before the tracer is made: a read of a missing store leaves no journal behind either.
-          const opened = await Coordinator.open({ config: cfg, create: mode === 'write', cliStartup: true, tracer: io.makeTracer ? await io.makeTracer(cfg) : noopTracer });
+          const opened = await Coordinator.open({ config: cfg, create: mode === 'write', cliStartup: !io.longLived, tracer: io.makeTracer ? await io.makeTracer(cfg) : noopTracer });
           coordinator = opened;
           if (opened.createdStore) io.stderr(`coordination_helper: created a new ${opened.store.kind} store at ${opened.store.location}\n`);
           return opened;

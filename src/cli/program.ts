@@ -11,6 +11,8 @@ import type { CliSession, GlobalFlags, RunIO } from './cliSession.js';
 import { registerTelemetryCommands } from './telemetryCommands.js';
 import { registerQueueCommands } from './queueCommands.js';
 import { registerPathCommands } from './pathCommands.js';
+import { registerMcpCommand } from './mcpCommand.js';
+import { registerSessionCommand } from './sessionCommand.js';
 import { settingsHelp, storeHelp } from './settingsText.js';
 import { maskTextArguments, unmaskCommand, withoutMarks } from './textArguments.js';
 import { registerWorkCommands } from './workCommands.js';
@@ -56,6 +58,8 @@ export async function runProgram(argv: readonly string[], io: RunIO, session: Cl
   registerAgentCommands(program, ctx);
   registerAdminCommands(program, ctx);
   registerTelemetryCommands(program, ctx);
+  registerSessionCommand(program, io);
+  registerMcpCommand(program, io);
   const configure = (cmds: readonly Command[]): void => {
     for (const cmd of cmds) {
       cmd.exitOverride().configureOutput(output);
