@@ -254,6 +254,10 @@ export interface Sizes {
   connectionsCliCycles: PerAgent;
   connectionsLibCycles: PerAgent;
   connectionsChannelCycles: PerAgent;
+  changeLogAgents: number[];
+  changeLogCycles: PerAgent;
+  changeLogRounds: number;
+  followEvents: number;
 }
 
 /** The context bench/run.mjs hands every part. */

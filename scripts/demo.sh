@@ -82,3 +82,7 @@ echo "== $(( after - before )) of $expected queued items completed in $(node -e 
 [ $(( after - before )) -eq "$expected" ] || { echo "LOST COMPLETIONS: expected $expected, store has $(( after - before ))" >&2; exit 1; }
 echo
 "$H" dashboard | head -n $(( AGENTS + 20 ))
+echo
+echo "== the change log: what happened, and the exactly-once audit"
+"$H" events --type completed 2>/dev/null | tail -n 3
+"$H" audit

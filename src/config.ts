@@ -55,6 +55,12 @@ export interface Config {
    */
   fsyncDir: boolean;
   lock: LockConfig;
+  /** Test hook: false writes no change-log events (to measure their cost). Env SWARMFILE_CHANGE_LOG. */
+  changeLog: boolean;
+  /** Change log (file store): rotate a lane at this many bytes. Env EVENTS_ROTATION_MB. */
+  eventsRotationBytes: number;
+  /** Change log (file store): keep at most this many bytes, the oldest segments deleted first. Env EVENTS_MAX_MB. */
+  eventsMaxBytes: number;
   /** Lease length of a claim, seconds. Env LEASE_TTL_SECONDS. */
   leaseTtlSeconds: number;
   /** Attempts before a failing item becomes dead. Env MAX_RETRY_ATTEMPTS. */
@@ -132,6 +138,9 @@ export function resolveConfig(overrides: ConfigOverrides = {}, env: Env = proces
     fsync: overrides.fsync ?? read('SWARMFILE_FSYNC'),
     fsyncDir: overrides.fsyncDir ?? read('SWARMFILE_FSYNC_DIR'),
     lock: Object.freeze(lock),
+    changeLog: overrides.changeLog ?? read('SWARMFILE_CHANGE_LOG'),
+    eventsRotationBytes: overrides.eventsRotationBytes ?? Math.round(read('EVENTS_ROTATION_MB') * 1024 * 1024),
+    eventsMaxBytes: overrides.eventsMaxBytes ?? Math.round(read('EVENTS_MAX_MB') * 1024 * 1024),
     leaseTtlSeconds,
     maxRetryAttempts: overrides.maxRetryAttempts ?? read('MAX_RETRY_ATTEMPTS'),
     retryBackoffSeconds: overrides.retryBackoffSeconds ?? read('RETRY_BACKOFF_SECONDS'),

@@ -18,6 +18,8 @@ export const ERROR_CODES = {
   IO_ERROR: [11, 'the file system refused a read or write (e.g. disk full, permissions)'],
   STORE_UNAVAILABLE: [11, 'the PostgreSQL store could not be reached (connection refused, dropped or timed out), or the outcome of a commit is unknown'],
   CONFLICT: [12, 'a path is reserved by another live claim (reserve, check-paths); nothing was reserved'],
+  AUDIT_FAILED: [9, 'audit found the change log and the store disagreeing (each discrepancy is listed)'],
+  EVENTS_GAP: [13, 'events asked for were deleted by the change log\'s retention (EVENTS_MAX_MB) before they were read; --allow-gap reads on'],
   INTERNAL: [70, 'an unexpected internal error (a bug: please report it)'],
 } as const satisfies Record<string, readonly [number, string]>;
 

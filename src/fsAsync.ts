@@ -144,6 +144,10 @@ export const open = either(
   (path: string, flags: string | number, mode: number) => p.open(path, flags, mode),
   (path: string, flags: string | number, mode: number) => fs.openSync(path, flags, mode),
 );
+export const fstatSize = either(
+  async (fd: number) => (await promisify(fs.fstat)(fd)).size,
+  (fd: number) => fs.fstatSync(fd).size,
+);
 export const close = either(
   (fd: number) => p.close(fd),
   (fd: number) => fs.closeSync(fd),

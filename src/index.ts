@@ -24,3 +24,6 @@ export { SwarmError, ERROR_CODES, exitStatusFor, isSwarmError, type ErrorCode } 
 export type { Tracer, OperationSpan, AttrValue } from './telemetry/Tracer.js';
 export { migrateStore, type MigrateReport } from './store/migrateStore.js';
 export type { WorkStore, StoreBackend, Place, LivePlace, Move, MoveOutcome, Found } from './store/WorkStore.js';
+export type { AuditReport, Discrepancy } from './coordinator/auditLog.js';
+export type { EventQuery } from './coordinator/readChanges.js';
+export { CHANGE_TYPES, type ChangeEvent, type ChangeType, type LoggedEvent } from './model/changeEvent.js';

@@ -37,6 +37,8 @@ export const SETTINGS = {
   WORK_QUEUE_SHARDING: { group: 'store', kind: 'int', min: 1, max: 256, default: 16, doc: 'shard count of a *new* store; an existing store keeps the count in its `swarmfile.json`. Active shards split by themselves as the store grows (see Store layout in the README): this is the starting count, not a ceiling' },
   SWARMFILE_FSYNC: { group: 'store', kind: 'bool', default: true, doc: '0 skips fsync: faster, still safe against process crashes, not against power loss' },
   SWARMFILE_FSYNC_DIR: { group: 'store', kind: 'bool', default: true, doc: 'with fsync on, 0 skips the directory fsync after renames (only to measure its cost)' },
+  EVENTS_ROTATION_MB: { group: 'store', kind: 'number', min: 0.001, max: 4096, default: 4, doc: 'file store: a change-log lane is rotated into a segment at this size (`events`, `audit`)' },
+  EVENTS_MAX_MB: { group: 'store', kind: 'number', min: 0.01, max: 1_048_576, default: 256, doc: 'file store: disk budget of the change log; the oldest segments go first (a reader behind them is told so, and `audit` then checks only what is left)' },
   // agent
   AGENT_ID: { group: 'agent', kind: 'text', defaultText: '`agent_<ns>` (new per call)', doc: 'the calling agent; the naming rules of Input rules apply (exit 2 otherwise)' },
   AGENT_PID: { group: 'agent', kind: 'int', min: 1, max: 2 ** 31 - 1, defaultText: "the CLI's caller / the library's process", doc: 'the agent process, recorded at claim and `register` for liveness checks' },
@@ -91,9 +93,10 @@ export const SETTINGS = {
   // test hooks
   SWARMFILE_INJECT_DELAY_MS: { group: 'test', kind: 'int', min: 0, max: 60_000, default: 0, doc: 'sleep this long inside every operation (regression-detection tests)' },
   SWARMFILE_INJECT: { group: 'test', kind: 'text', doc: 'slow chosen operations: `claim=25ms` sleeps 25 ms in each claim, `complete=10%` adds a tenth of its own time; comma-separated, `*` = every operation (regression-detection benchmarks)' },
-  SWARMFILE_CRASH_AT: { group: 'test', kind: 'text', doc: 'SIGKILL this process at the named commit step (crash tests; steps in `src/store/file/Store.ts`)' },
-  SWARMFILE_STALL_AT: { group: 'test', kind: 'text', doc: 'SIGSTOP this process at the named commit step, holding its locks (stall tests)' },
+  SWARMFILE_CRASH_AT: { group: 'test', kind: 'text', doc: 'SIGKILL this process at the named commit step (crash tests; steps in `src/store/file/Store.ts`); `step#N`: the Nth time it gets there' },
+  SWARMFILE_STALL_AT: { group: 'test', kind: 'text', doc: 'SIGSTOP this process at the named commit step, holding its locks (stall tests); `step#N` as for the above' },
   SWARMFILE_FAIL_AT: { group: 'test', kind: 'text', doc: '`apply` makes applying a committed change fail as a full disk would' },
+  SWARMFILE_CHANGE_LOG: { group: 'test', kind: 'bool', default: true, doc: '0: the file store writes no change-log events (revisions still rise): only to measure the log\'s cost; `audit` then finds every change unlogged' },
   SWARMFILE_CLOCK_OFFSET_MS: { group: 'test', kind: 'int', min: -31_536_000_000, max: 31_536_000_000, default: 0, doc: 'moves the clock that item times, leases, retries, staleness and cutoffs use by this much (tests of time rules without sleeping)' },
 } as const satisfies Record<string, Setting>;
 

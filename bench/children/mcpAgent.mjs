@@ -4,16 +4,17 @@
  * through its own `coordination_helper mcp` server, driven by the MCP SDK's Client over
  * StdioClientTransport, as an AI agent's MCP client drives it. The same interface as
  * bench/children/sessionAgent.mjs: argument a JSON spec {dir, agentId, cycles, durationS, cli,
- * startAt?}; prints one JSON object {wallMs, ops, cycles, failures, ledger} (the shape of
+ * startAt?, handshake?}; prints one JSON object {wallMs, ops, cycles, failures, ledger} (the shape of
  * libraryAgents.mjs, agent 0) on stdout. The server starts (and lists its tools) before the clock
- * does; the first cycle waits for `startAt` (epoch ms, optional: the runner's common start).
+ * does; the first cycle waits for the runner's common start (bench/lib/awaitStart.mjs).
  */
 /** @import { CycleSample, LedgerLists, OpSample } from '../types.js' */
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { storeEnvOf } from '../lib/storeLocation.mjs';
+import { awaitStart } from '../lib/awaitStart.mjs';
 
-/** @type {{ dir: string, agentId: string, cycles: number | null, durationS: number | null, cli: string, startAt?: number }} */
+/** @type {{ dir: string, agentId: string, cycles: number | null, durationS: number | null, cli: string, startAt?: number, handshake?: boolean }} */
 const spec = JSON.parse(process.argv[2] ?? '{}');
 /** @type {Record<string, string>} */
 const env = {};
@@ -48,7 +49,7 @@ const ops = [];
 const cycles = [];
 let failures = 0;
 
-await new Promise((r) => setTimeout(r, Math.max(0, (spec.startAt ?? 0) - Date.now())));
+await awaitStart(spec);
 const t0 = performance.now();
 const deadline = spec.durationS ? t0 + spec.durationS * 1000 : Infinity;
 /**

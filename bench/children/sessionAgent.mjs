@@ -3,17 +3,18 @@
  * Child process of the `connections` part: ONE agent doing claim -> progress 50 -> complete cycles
  * through its own `coordination_helper session` process (started here once, driven line by line
  * over its stdin/stdout, as a bash coproc would). The same interface as bench/children/mcpAgent.mjs:
- * argument a JSON spec {dir, agentId, cycles, durationS, cli, startAt?}; prints one JSON object
+ * argument a JSON spec {dir, agentId, cycles, durationS, cli, startAt?, handshake?}; prints one JSON object
  * {wallMs, ops, cycles, failures, ledger} (the shape of libraryAgents.mjs, agent 0) on stdout.
  * The session starts before the clock does, as the library's Coordinator.open does; the first
- * cycle waits for `startAt` (epoch ms, optional: the runner's common start) if that is later.
+ * cycle waits for the runner's common start (bench/lib/awaitStart.mjs: `ready`, then `go` on stdin).
  */
 /** @import { CycleSample, LedgerLists, OpSample } from '../types.js' */
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { storeEnvOf } from '../lib/storeLocation.mjs';
+import { awaitStart } from '../lib/awaitStart.mjs';
 
-/** @type {{ dir: string, agentId: string, cycles: number | null, durationS: number | null, cli: string, startAt?: number }} */
+/** @type {{ dir: string, agentId: string, cycles: number | null, durationS: number | null, cli: string, startAt?: number, handshake?: boolean }} */
 const spec = JSON.parse(process.argv[2]);
 const session = spawn(process.execPath, [spec.cli, '-q', 'session'], { env: { ...process.env, ...storeEnvOf(spec.dir), AGENT_ID: spec.agentId }, stdio: ['pipe', 'pipe', 'inherit'] });
 /** @type {((line: string | null) => void)[]} */
@@ -44,8 +45,7 @@ let failures = 0;
 
 // Warm up: the first answer proves the session is up. Then wait for the common start, if given.
 await ask('generate-id');
-const startAt = spec.startAt ?? 0;
-await new Promise((r) => setTimeout(r, Math.max(0, startAt - Date.now())));
+await awaitStart(spec);
 const t0 = performance.now();
 const deadline = spec.durationS ? t0 + spec.durationS * 1000 : Infinity;
 /**

@@ -6,6 +6,7 @@
  *
  * ledger = { claimed: Set<id>, progressed: Set<id>, completed: Set<id> }
  */
+import { spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { consistencyProblems, ledgerProblems, placesOf, scanStore } from '../../test/support/storeInvariants.mjs';
@@ -50,19 +51,40 @@ function count(map, id) {
  * counters equal to the completed logs, no intent left behind, and the ledger held.
  * @param {string} dir
  * @param {import('../types.js').Ledger} ledger
- * @param {{ preexisting?: { active?: number, completed?: number } }} [options]
+ * @param {{ preexisting?: { active?: number, completed?: number }, audit?: boolean }} [options] audit: also run the tool's change-log audit (default true)
  * @returns {Promise<import('../types.js').InvariantReport>}
  */
-export async function checkSwarmfileStore(dir, ledger, { preexisting = { active: 0, completed: 0 } } = {}) {
+export async function checkSwarmfileStore(dir, ledger, { preexisting = { active: 0, completed: 0 }, audit = true } = {}) {
   // A PostgreSQL store (a URL) is read with plain SQL over its tables (test/support/pgStoreState.mjs).
   const s = isStoreUrl(dir) ? await readPgStore(splitSchema(dir).url, splitSchema(dir).schema) : scanStore(dir);
   const problems = [...s.problems, ...consistencyProblems(s)];
   for (const name of s.leftovers) if (name.endsWith('.intent')) problems.push(`${name}: intent left behind after every agent finished`);
   const { lost, problems: ledgerIssues } = ledgerProblems(s, ledger, { preexistingCompleted: preexisting.completed ?? 0 });
   problems.push(...ledgerIssues);
+  // The change log against the store (issue 10): the tool's own exactly-once audit, beside this ledger check.
+  if (audit) problems.push(...auditProblems(dir));
   const duplicated = new Set(s.duplicates);
   for (const [id, at] of placesOf(s)) if (at.length > 1) duplicated.add(id);
   return finish({ files: s.files, active: s.active.size, completed: s.completed.size, lost, duplicated: [...duplicated], problems, ledger });
+}
+
+/**
+ * `coordination_helper audit` of the store (the current build's CLI): each discrepancy as a problem.
+ * @param {string} dir a directory or a PostgreSQL URL
+ * @returns {string[]}
+ */
+function auditProblems(dir) {
+  const cli = new URL('../../dist/coordination_helper.cjs', import.meta.url).pathname;
+  const where = isStoreUrl(dir) ? { COORDINATION_URL: dir } : { COORDINATION_DIR: dir };
+  const r = spawnSync(process.execPath, [cli, '--json', 'audit'], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', OTEL_SDK_DISABLED: 'true', ...where }, encoding: 'utf8', timeout: 300_000 });
+  if (r.status === 0) return [];
+  try {
+    /** @type {{ discrepancies: { check: string, work_item_id?: string, agent_id?: string, detail: string }[] }} */
+    const report = JSON.parse(r.stdout);
+    return report.discrepancies.map((d) => `audit: ${d.check} ${d.work_item_id ?? d.agent_id ?? ''}: ${d.detail}`);
+  } catch {
+    return [`audit: exit ${r.status ?? r.signal}: ${(r.stderr ?? '').trim().slice(0, 300)}`];
+  }
 }
 
 /**

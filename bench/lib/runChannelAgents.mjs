@@ -7,12 +7,12 @@
  * prints one JSON object (libraryAgents.mjs's shape, agent 0); they are merged (agent = child
  * index) and checked against the store like the library's runs (checkChildRun).
  *
- * Wall time excludes each agent's one start-up, as the library's excludes Coordinator.open. The
- * children get a common start time (`startAt`, epoch ms: START_BUDGET_MS per agent from now, time
- * enough on 2 cores for all to connect), which they wait for after connecting; wall time runs from
- * the first agent's first cycle to the last agent's last one, each child's window placed by when
- * its result reached this process minus its own wallMs. `start_spread_ms` says how far apart the
- * first cycles were (a child that connected late, or ignores startAt, starts when it can).
+ * Wall time excludes each agent's one start-up, as the library's excludes Coordinator.open. Each
+ * child says `ready` on stdout once connected and waits for `go` on its stdin (awaitStart.mjs);
+ * the runner sends `go` to all once all are ready, so the cycles of all agents run together
+ * however long 32 servers took to start on 2 cores. Wall time runs from the first agent's first
+ * cycle to the last agent's last one, each child's window placed by when its result reached this
+ * process minus its own wallMs; `start_spread_ms` says how far apart the first cycles were.
  */
 /** @import { AgentRun, CycleSample, LibraryAgentsOutput, OpSample } from '../types.js' */
 import { spawn } from 'node:child_process';
@@ -20,9 +20,6 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkChildRun } from './runAgents.mjs';
 import { CLI, ROOT } from './targets.mjs';
-
-/** Time allowed per agent for the children to start and connect before the common start. */
-const START_BUDGET_MS = 400;
 
 /** A child still running after this long is killed (and the run fails). */
 const CHILD_TIMEOUT_MS = 15 * 60_000;
@@ -40,21 +37,29 @@ export const channelBuilt = (via) => existsSync(channelChild(via));
 /** @typedef {Omit<LibraryAgentsOutput, 'maxRssBytes'>} AgentOutput */
 
 /**
- * One agent's child: its parsed output and when that output was complete (performance.now()).
+ * One agent's child: `ready` once it is connected (it then waits for `go()`), and `done`, its
+ * parsed output and when that output was complete (performance.now()).
  * @param {Channel} via
  * @param {object} spec
  * @param {NodeJS.ProcessEnv} env
- * @returns {Promise<{ out: AgentOutput, endAt: number }>}
+ * @returns {{ ready: Promise<void>, go: () => void, done: Promise<{ out: AgentOutput, endAt: number }> }}
  */
 function runChild(via, spec, env) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [channelChild(via), JSON.stringify(spec)], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [channelChild(via), JSON.stringify({ ...spec, handshake: true })], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  /** @type {() => void} */
+  let isReady = () => undefined;
+  const ready = new Promise((/** @type {(v: void) => void} */ r) => (isReady = r));
+  const done = new Promise((resolve, reject) => {
     let stdout = '';
     let stderr = '';
     let endAt = 0;
     child.stdout.on('data', (d) => {
       stdout += d;
       endAt = performance.now();
+      if (stdout.startsWith('ready\n')) {
+        stdout = stdout.slice('ready\n'.length);
+        isReady();
+      }
     });
     child.stderr.on('data', (d) => (stderr += d));
     child.on('error', reject);
@@ -62,6 +67,7 @@ function runChild(via, spec, env) {
     const timer = setTimeout(() => child.kill('SIGKILL'), CHILD_TIMEOUT_MS);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
+      isReady(); // a child that died before it was ready does not hold the others back
       if (code !== 0) return reject(new Error(`${via} agent exited ${code ?? signal}: ${stderr.trim().slice(-2000)}`));
       try {
         resolve({ out: JSON.parse(stdout), endAt });
@@ -70,6 +76,8 @@ function runChild(via, spec, env) {
       }
     });
   });
+  done.catch(() => undefined); // awaited after every child is ready; a failure is not unhandled meanwhile
+  return { ready, go: () => child.stdin.end('go\n'), done: /** @type {Promise<{ out: AgentOutput, endAt: number }>} */ (done) };
 }
 
 /**
@@ -78,10 +86,12 @@ function runChild(via, spec, env) {
  * @returns {Promise<AgentRun>}
  */
 export async function runChannelAgents(via, { dir, agents, cycles = Infinity, durationS, env = {} }) {
-  const startAt = Date.now() + 1000 + START_BUDGET_MS * agents;
-  const base = { dir, cycles: Number.isFinite(cycles) ? cycles : null, durationS: durationS ?? null, cli: CLI, startAt };
+  const base = { dir, cycles: Number.isFinite(cycles) ? cycles : null, durationS: durationS ?? null, cli: CLI };
   const childEnv = { ...process.env, ...env };
-  const results = await Promise.all(Array.from({ length: agents }, (_, a) => runChild(via, { ...base, agentId: `${via}_agent_${a}` }, childEnv)));
+  const children = Array.from({ length: agents }, (_, a) => runChild(via, { ...base, agentId: `${via}_agent_${a}` }, childEnv));
+  await Promise.all(children.map((c) => c.ready));
+  for (const c of children) c.go();
+  const results = await Promise.all(children.map((c) => c.done));
   /** @type {OpSample[]} */
   const ops = [];
   /** @type {CycleSample[]} */

@@ -28,12 +28,20 @@ export async function writeBacklogSegments(dir, n, { priority = 'medium', team =
   const { priorityRank } = await import(join(ROOT, 'dist/model/claimOrder.js'));
   /** @type {typeof import('../../src/model/now.js')} */
   const { isoSeconds } = await import(join(ROOT, 'dist/model/now.js'));
+  /** @type {typeof import('../../src/model/changeEvent.js')} */
+  const { recordChange } = await import(join(ROOT, 'dist/model/changeEvent.js'));
+  /** @type {typeof import('../../src/store/file/eventLanes.js')} */
+  const { laneFile, EVENT_DIR } = await import(join(ROOT, 'dist/store/file/eventLanes.js'));
+  // Each item's `added` event goes to the change log as add writes it (one lane: nothing else runs yet).
+  await fs.mkdir(join(dir, EVENT_DIR), { recursive: true });
   if (!existsSync(join(dir, 'swarmfile.json'))) throw new Error(`writeBacklogSegments: ${dir} is not a store (no swarmfile.json)`);
   if ((await fs.readdir(dir)).some((f) => f.startsWith('backlog.'))) throw new Error(`writeBacklogSegments: ${dir} already has a backlog`);
   const rank = priorityRank(priority);
   const firstStep = BigInt(Date.now() - 86_400_000) / 10n; // 10 ms steps, as generateId
   /** @type {string[]} */
   const ids = [];
+  /** @type {string[]} */
+  const lines = [];
   for (let seq = 1, i = 0; i < n; seq++) {
     const items = [];
     for (; i < n && items.length < BACKLOG_SEGMENT_SIZE; i++) {
@@ -41,8 +49,13 @@ export async function writeBacklogSegments(dir, n, { priority = 'medium', team =
       const id = `work_${step * 10_000_000n}`;
       const at = isoSeconds(Number(step * 10n));
       ids.push(id);
-      items.push({ work_item_id: id, agent_id: null, work_type: workType, description: `seeded item ${i}`, priority, team, status: 'pending', progress: 0, created_at: at, claimed_at: null, last_update: at, attempts: 0, fencing_token: 0 });
+      /** @type {import('../../src/index.js').WorkItem} */
+      const item = { work_item_id: id, agent_id: null, work_type: workType, description: `seeded item ${i}`, priority, team, status: 'pending', progress: 0, created_at: at, claimed_at: null, last_update: at, attempts: 0, fencing_token: 0 };
+      const added = recordChange('added', null, item, null, 'backlog', Number(step * 10n));
+      items.push(added.item);
+      lines.push(JSON.stringify(added.event) + '\n');
     }
+    await fs.appendFile(join(dir, laneFile(0)), lines.splice(0).join(''));
     const file = join(dir, segmentFile(rank, seq));
     await fs.writeFile(`${file}.seed`, JSON.stringify(items, null, 2) + '\n');
     await fs.rename(`${file}.seed`, file);

@@ -28,6 +28,7 @@ export const PROFILES = {
     reservationCounts: [10, 2000], reservationPathsPerClaim: 10, reservationSeedAgents: 8, reservationLibRounds: 10, reservationCliRounds: 2,
     detectorSlowRuns: 3, detectorSameRuns: 5, detectorLibRounds: 60,
     connectionsAgents: [1, 8, 32], connectionsCliCycles: even(16, 1), connectionsLibCycles: even(100, 3), connectionsChannelCycles: even(100, 3),
+    changeLogAgents: [1, 8], changeLogCycles: even(40, 3), changeLogRounds: 2, followEvents: 20,
   },
   default: {
     startupRounds: 20, latencyCliRounds: 25, latencyLibRounds: 300,
@@ -44,6 +45,7 @@ export const PROFILES = {
     reservationCounts: [10, 10000], reservationPathsPerClaim: 10, reservationSeedAgents: 8, reservationLibRounds: 100, reservationCliRounds: 10,
     detectorSlowRuns: 10, detectorSameRuns: 20, detectorLibRounds: 200,
     connectionsAgents: [1, 8, 32], connectionsCliCycles: even(64, 2), connectionsLibCycles: even(400, 10), connectionsChannelCycles: even(400, 10),
+    changeLogAgents: [1, 8], changeLogCycles: even(150, 10), changeLogRounds: 4, followEvents: 100,
   },
   large: {
     startupRounds: 60, latencyCliRounds: 80, latencyLibRounds: 2000,
@@ -60,6 +62,7 @@ export const PROFILES = {
     reservationCounts: [10, 10000], reservationPathsPerClaim: 10, reservationSeedAgents: 8, reservationLibRounds: 200, reservationCliRounds: 50,
     detectorSlowRuns: 20, detectorSameRuns: 40, detectorLibRounds: 300,
     connectionsAgents: [1, 8, 32], connectionsCliCycles: even(256, 4), connectionsLibCycles: even(2000, 20), connectionsChannelCycles: even(2000, 20),
+    changeLogAgents: [1, 8, 32], changeLogCycles: even(600, 20), changeLogRounds: 6, followEvents: 400,
   },
 };
 

@@ -8,6 +8,7 @@ import startup from './startup.mjs';
 import latency from './latency.mjs';
 import throughput from './throughput.mjs';
 import connections from './connections.mjs';
+import changelog from './changeLog.mjs';
 import sweep from './sweep.mjs';
 import shards from './shards.mjs';
 import scale from './scale.mjs';
@@ -22,4 +23,4 @@ import reservations from './reservations.mjs';
 import detector from './detector.mjs';
 
 /** @type {import('../types.js').BenchPart[]} */
-export const PARTS = [startup, latency, throughput, connections, sweep, shards, scale, durability, memory, telemetry, claimnext, hotpath, reservations, detector, backends, against];
+export const PARTS = [startup, latency, throughput, connections, changelog, sweep, shards, scale, durability, memory, telemetry, claimnext, hotpath, reservations, detector, backends, against];

@@ -10,6 +10,8 @@ export interface CliContext {
   readonly env: Env;
   /** --json: print full records as JSON on stdout. */
   readonly json: boolean;
+  /** Running inside `session` (one command line of many): commands that never end are refused. */
+  readonly inSession: boolean;
   /** --quiet: no human messages on stderr. */
   readonly quiet: boolean;
   /** The coordinator; `'read'` for commands that need an existing store (a missing one is NOT_FOUND). */

@@ -47,6 +47,7 @@ export function createCliSession(io: RunIO): CliSession {
         },
         env: io.env,
         json: !!flags.json,
+        inSession: !!io.longLived,
         quiet: !!flags.quiet,
         coordinator: async (mode = 'write') => {
           if (coordinator) return coordinator;

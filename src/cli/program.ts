@@ -6,6 +6,7 @@
 import { Command, CommanderError } from 'commander';
 import { ERROR_CODES } from '../errors.js';
 import { registerAdminCommands } from './adminCommands.js';
+import { registerEventCommands } from './eventCommands.js';
 import { registerAgentCommands } from './agentCommands.js';
 import type { CliSession, GlobalFlags, RunIO } from './cliSession.js';
 import { registerTelemetryCommands } from './telemetryCommands.js';
@@ -57,6 +58,7 @@ export async function runProgram(argv: readonly string[], io: RunIO, session: Cl
   registerPathCommands(program, ctx);
   registerAgentCommands(program, ctx);
   registerAdminCommands(program, ctx);
+  registerEventCommands(program, ctx);
   registerTelemetryCommands(program, ctx);
   registerSessionCommand(program, io);
   registerMcpCommand(program, io);

@@ -133,6 +133,7 @@ export function createSessionRunner(io: RunIO, flags: GlobalFlags): SessionRunne
         },
         env: c.env,
         json: c.json,
+        inSession: true,
         quiet: c.quiet,
         coordinator: async (mode) => {
           const opened = await c.coordinator(mode);

@@ -33,6 +33,9 @@ import { listReady } from './listReady.js';
 import { reapClaims, type ReapReport } from './reapClaims.js';
 import { releaseWork } from './releaseWork.js';
 import { requeueWork } from './requeueWork.js';
+import { auditLog, type AuditReport } from './auditLog.js';
+import { ChangeReader, followChanges, type EventQuery } from './readChanges.js';
+import type { LoggedEvent } from '../model/changeEvent.js';
 import type { ClaimFilter } from '../model/claimOrder.js';
 import { wholeNumber } from '../model/validate.js';
 import { validateName } from '../model/validate.js';
@@ -247,6 +250,25 @@ export class Coordinator {
 
   dashboard(): Promise<Dashboard> {
     return this.run('dashboard', {}, (ctx) => buildDashboard(ctx));
+  }
+
+  /** The change log after `query.since` (everything without it), filtered by type; `cursor` resumes after it. */
+  events(query: EventQuery = {}, onGap: (missing: string) => void = () => undefined): Promise<{ events: LoggedEvent[]; cursor: string | null; complete: boolean }> {
+    return this.run('events', {}, async (ctx) => {
+      const reader = new ChangeReader(ctx, query, await ctx.store.now());
+      const events = await reader.next(onGap);
+      return { events, cursor: reader.position, complete: reader.complete };
+    });
+  }
+
+  /** Delivers the change log after `query.since`, then each new commit's events as they come, until `signal` aborts. */
+  followEvents(query: EventQuery, deliver: (events: LoggedEvent[]) => Promise<void> | void, signal: AbortSignal, onGap: (missing: string) => void = () => undefined): Promise<void> {
+    return this.run('events_follow', {}, async (ctx) => followChanges(ctx, new ChangeReader(ctx, query, await ctx.store.now()), deliver, onGap, signal));
+  }
+
+  /** Checks the change log against the store (exactly-once); see auditLog.ts. */
+  audit(): Promise<AuditReport> {
+    return this.run('audit', {}, (ctx) => auditLog(ctx));
   }
 
   importSwarmsh(sourceDir: string, opts: ImportOptions = {}): Promise<ImportReport> {

@@ -38,7 +38,7 @@ export async function cancelWork(ctx: OpContext, workId: string, opts: OwnerProo
         lease_expires_at: null,
         events: withEvent(item, 'cancel', ctx.agentId, nowMs, { forced, reason }),
       };
-      return { to: 'finished', item: cancelled };
+      return { to: 'finished', item: cancelled, event: 'cancelled' };
     },
     { dependents: true },
   );

@@ -45,7 +45,7 @@ export async function completeWork(ctx: OpContext, workId: string, input: Comple
       lease_expires_at: null,
       ...(forced ? { events: withEvent(item, 'complete', ctx.agentId, nowMs, { forced }) } : {}),
     };
-    return { to: 'finished', item: finished, credit: item.agent_id ?? ctx.agentId };
+    return { to: 'finished', item: finished, event: 'completed', credit: item.agent_id ?? ctx.agentId };
   });
   if (outcome.status !== 'moved') throw await missingItemError(ctx.store, id, 'complete', 'claimed', ctx.agentId);
   // An `add --depends-on` racing with us holds this item's finished record's lock while it checks,

@@ -29,10 +29,10 @@ export async function failWork(ctx: OpContext, workId: string, reasonText: strin
       failures: [...(item.failures ?? []), record].slice(-MAX_EVENTS),
       ...(forced ? { events: withEvent(item, 'fail', ctx.agentId, nowMs, { forced, reason }) } : {}),
     };
-    if (attempts >= ctx.config.maxRetryAttempts) return { to: 'dead', item: { ...failed, status: 'dead' } };
+    if (attempts >= ctx.config.maxRetryAttempts) return { to: 'dead', item: { ...failed, status: 'dead' }, event: 'dead' };
     let delay = delays.get(attempts);
     if (delay === undefined) delays.set(attempts, (delay = retryDelay(attempts, ctx.config.retryBackoffSeconds, ctx.config.retryBackoffMaxSeconds)));
-    return { to: 'backlog', item: { ...failed, retry_at: isoMs(nowMs + delay) } };
+    return { to: 'backlog', item: { ...failed, retry_at: isoMs(nowMs + delay) }, event: 'failed' };
   });
   if (outcome.status !== 'moved') throw await missingItemError(ctx.store, id, 'fail', 'claimed', ctx.agentId);
   return outcome.item;

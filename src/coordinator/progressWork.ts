@@ -29,7 +29,7 @@ export async function progressWork(ctx: OpContext, workId: string, percent: numb
         ...renewedLease(item, nowMs),
         ...(forced ? { events: withEvent(item, action, ctx.agentId, nowMs, { forced }) } : {}),
       };
-      return { to: 'active', item: updated };
+      return { to: 'active', item: updated, event: 'progressed' };
     },
     { inPlace: true },
   );

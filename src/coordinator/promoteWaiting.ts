@@ -14,7 +14,7 @@ export async function promoteWaiting(ctx: OpContext): Promise<number> {
   let moved = 0;
   for (const w of waiting) {
     if (!(w.depends_on ?? []).every((dep) => done.has(dep))) continue;
-    const outcome = await ctx.store.move(w.work_item_id, ['waiting'], (item, nowMs) => ({ to: 'backlog', item: { ...item, status: 'pending', last_update: isoSeconds(nowMs) } }));
+    const outcome = await ctx.store.move(w.work_item_id, ['waiting'], (item, nowMs) => ({ to: 'backlog', item: { ...item, status: 'pending', last_update: isoSeconds(nowMs) }, event: 'promoted' }));
     if (outcome.status === 'moved') moved++;
   }
   return moved;

@@ -73,7 +73,7 @@ async function reapOne(ctx: OpContext, w: WorkItem, nowMs: number, stale: Readon
   const outcome = await unlessDamaged('reap', () => ctx.store.move(w.work_item_id, ['active'], (item, now) => {
     if (item.fencing_token !== w.fencing_token || reapReason(item, now, stale, ctx.config.agentHost) === null) return null;
     const attempt = { at: isoSeconds(now), outcome: reason, agent_id: item.agent_id, fencing_token: item.fencing_token ?? 0 };
-    return { to: 'backlog', item: { ...item, ...unclaimedFields(now), attempts: (item.attempts ?? 0) + 1, failures: [...(item.failures ?? []), attempt].slice(-MAX_EVENTS) } };
+    return { to: 'backlog', event: 'reaped', item: { ...item, ...unclaimedFields(now), attempts: (item.attempts ?? 0) + 1, failures: [...(item.failures ?? []), attempt].slice(-MAX_EVENTS) } };
   }), null);
   return outcome?.status === 'moved' ? { work_item_id: w.work_item_id, agent_id: w.agent_id, reason } : null;
 }

@@ -12,7 +12,7 @@ export async function releaseWork(ctx: OpContext, workId: string, proof: OwnerPr
   noteItem(ctx, id);
   const outcome = await ctx.store.move(id, ['active'], (item, nowMs) => {
     const forced = checkOwner(item, ctx, 'release', proof);
-    return { to: 'backlog', item: { ...item, ...unclaimedFields(nowMs), events: withEvent(item, 'release', ctx.agentId, nowMs, { forced, reason }) } };
+    return { to: 'backlog', event: 'released', item: { ...item, ...unclaimedFields(nowMs), events: withEvent(item, 'release', ctx.agentId, nowMs, { forced, reason }) } };
   });
   if (outcome.status !== 'moved') throw await missingItemError(ctx.store, id, 'release', 'claimed', ctx.agentId);
   return outcome.item;

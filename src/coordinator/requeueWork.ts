@@ -11,6 +11,7 @@ export async function requeueWork(ctx: OpContext, workId: string): Promise<WorkI
   noteItem(ctx, id);
   const outcome = await ctx.store.move(id, ['dead'], (item, nowMs) => ({
     to: 'backlog',
+    event: 'requeued',
     item: { ...item, status: 'pending', attempts: 0, retry_at: null, last_update: isoSeconds(nowMs), events: withEvent(item, 'requeue', ctx.agentId, nowMs) },
   }));
   if (outcome.status !== 'moved') throw await missingItemError(ctx.store, id, 'requeue', 'dead');

@@ -76,6 +76,8 @@ export interface WorkItem {
   paths?: string[];
   /** The claim's file-path reservations (issue 9). Only active items have them: they end with the claim. */
   reserved_paths?: ReservedPath[];
+  /** Raised by one with every change written to the change log (issue 10); the log's event with this revision made the item as it is. */
+  revision?: number;
 }
 
 /** A path or glob a claim holds, kept on the claimed item. */

@@ -11,6 +11,7 @@
  */
 import type { LockStats } from '../lock/acquireLocks.js';
 import type { ClaimFilter } from '../model/claimOrder.js';
+import type { ChangeType, LoggedEvent } from '../model/changeEvent.js';
 import type { AgentRecord, LiveReservation, WorkItem } from '../model/types.js';
 import type { CheckReport } from './file/checkStore.js';
 import type { RepairReport } from './file/repairStore.js';
@@ -29,6 +30,8 @@ export interface Found {
 export interface Move {
   to: LivePlace | 'finished';
   item: WorkItem;
+  /** What the change log calls this change (the store writes the event in the same commit). */
+  event: ChangeType;
   /** Finishing only: count a completion for this agent (and the item's team) in the counters. */
   credit?: string;
 }
@@ -95,6 +98,18 @@ export interface ArchiveOutcome {
 /** A watch on the backlog: `changed` is called when items may have become claimable. */
 export interface QueueWatch {
   close(): Promise<void>;
+}
+
+/** A read of the change log from a cursor. */
+export interface EventPage {
+  /** In commit order per item; across items, by time. */
+  events: LoggedEvent[];
+  /** Where the next read resumes (after every event returned). */
+  cursor: string;
+  /** Events after the cursor asked for were deleted by retention (the reader fell behind): what is known of them. */
+  gap?: { missing: string };
+  /** The log holds every change since the store was created (nothing deleted by retention). */
+  complete: boolean;
 }
 
 /** One operation's view of the store (lock statistics are counted per operation). */
@@ -178,6 +193,14 @@ export interface WorkStore {
   importBatch(batch: ImportBatch, dryRun: boolean): Promise<ImportOutcome>;
   /** Calls `changed` when the backlog may have changed; resolves once watching. */
   watchQueue(changed: () => void): Promise<QueueWatch>;
+
+  /**
+   * The change log after `cursor` (null: from its start), at most `limit` events. A cursor
+   * behind retention gives `gap`: the caller decides whether that is an error.
+   */
+  readEvents(cursor: string | null, limit: number): Promise<EventPage>;
+  /** Calls `changed` when new events may have been committed; resolves once watching. */
+  watchEvents(changed: () => void): Promise<QueueWatch>;
 
   /** fsck and repair, where the backend has files to check (the file store). */
   check?(): Promise<CheckReport>;

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BACKENDS, envFor, freshStore, readTestStore, type TestStore } from '../support/backends.js';
-import { CLI, ROOT, tempDir } from '../support/index.js';
+import { CLI, ROOT, expectAudit, tempDir } from '../support/index.js';
 import { assertConsistent } from '../support/storeInvariants.mjs';
 
 const AGENTS = 32;
@@ -63,5 +63,7 @@ describe.each(BACKENDS)(`${AGENTS} concurrent agent processes (%s store)`, (back
     // The per-team counters are exact: 3 points per completion.
     const total = [...store.statsTeams.values()].reduce((s, t) => s + t.velocity_points, 0);
     expect(total).toBe(3 * AGENTS * CYCLES);
+    // The tool's own exactly-once audit of its change log agrees (issue 10).
+    expectAudit(envFor(testStore));
   }, 900_000); // bounded work; the limit only catches a hang, never a slow machine
 });

@@ -38,20 +38,30 @@ describe('SIGKILL at each step of a commit', () => {
     expect(store.completed.get(id)?.velocity_points).toBe(7);
     expect(store.statsTeams.get('red')).toEqual({ tasks_completed: 1, velocity_points: 7 });
     expect(store.leftovers.filter((f) => f.endsWith('.intent'))).toEqual([]);
+    // The change log has the completion exactly once, whichever call made it (issue 10).
+    const audit = runSync(['--json', 'audit'], env);
+    expect(audit.code, audit.stderr).toBe(0);
+    const completions = runSync(['--json', 'events', '--type', 'completed'], env).stdout.trim().split('\n').filter(Boolean);
+    expect(completions.length).toBe(1);
   });
 
-  it.each(['before-commit', 'after-apply'])('claim and progress killed at %s leave the old or the new state, never a torn one', (step) => {
+  // With the change log (issue 10) a progress commits its event with it, through an intent.
+  it.each(['before-commit', 'after-intent', 'after-op-0', 'after-op-1'])('claim and progress killed at %s leave the old or the new state, never a torn one', (step) => {
     const { dir, env } = fresh();
     const id = runSync(['-q', 'claim', 'feature', 'p'], env).stdout.trim();
     const killed = runSync(['progress', id, '60'], { ...env, SWARMFILE_CRASH_AT: step });
     expect(killed.signal).toBe('SIGKILL');
     const after = JSON.parse(runSync(['--json', 'show', id], env).stdout);
-    expect(after.progress).toBe(step === 'after-apply' ? 60 : 0);
+    expect(after.progress).toBe(step === 'before-commit' ? 0 : 60);
     const k2 = runSync(['claim', 'feature', 'q'], { ...env, SWARMFILE_CRASH_AT: step });
     expect(k2.signal).toBe('SIGKILL');
     // A later write to the same shards takes over the dead holder's locks (stale after 2 s).
     expect(runSync(['progress', id, '70'], env).code).toBe(0);
     assertConsistent(readStore(dir));
+    const audit = runSync(['audit'], env);
+    expect(audit.code, audit.stdout + audit.stderr).toBe(0);
+    const progressed = runSync(['--json', 'events', '--type', 'progressed'], env).stdout.trim().split('\n').map((l) => JSON.parse(l).progress);
+    expect(progressed).toEqual(step === 'before-commit' ? [70] : [60, 70]);
   });
 });
 

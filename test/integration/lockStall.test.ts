@@ -52,14 +52,15 @@ function oneShardStore() {
   return { dir, env };
 }
 
-/** The ordinal of the rename onto the shard in a `claim` on a store like `dir` (strace's when=). */
+/** The ordinal of the rename that commits a `claim` on a store like `dir` (strace's when=). */
 function shardRenameOrdinal(env: Record<string, string>): number {
   const probe = oneShardStore();
   const penv = { ...env, COORDINATION_DIR: probe.dir, TELEMETRY_DIR: `${probe.dir}-telemetry` };
   expect(runSync(['-q', 'claim', 'feature', 'seed'], penv).code).toBe(0);
   const r = spawnSync('strace', ['-f', '-qq', '-e', 'trace=rename', process.execPath, CLI, '-q', 'claim', 'feature', 'probe'], { env: penv, encoding: 'utf8' });
   const renames = r.stderr.split('\n').filter((l) => /rename\(/.test(l));
-  const at = renames.findIndex((l) => /work_claims\.000\.json"\)/.test(l));
+  // The commit point: the rename of its intent (a claim commits its change-log event with it), else of the shard.
+  const at = renames.findIndex((l) => /(txn-[^"]*\.intent|work_claims\.000\.json)"\)/.test(l));
   expect(at).toBeGreaterThanOrEqual(0);
   return at + 1;
 }
@@ -75,7 +76,7 @@ describe.skipIf(!HAS_STRACE)('a holder stalled in rename(2) past the stale limit
       AGENT_ID: 'agent_a',
       LOCK_HUNG_ACTION: hung,
     });
-    await until('A to hold the lock with its new shard written', () => readdirSync(dir).some((f) => /^work_claims\.000\.json\.[0-9a-f]{9,}$/.test(f)));
+    await until('A to hold the lock with its commit written', () => readdirSync(dir).some((f) => /^(work_claims\.000\.json|txn-.*\.intent)\.[0-9a-f]{9,}$/.test(f)));
     const b = runSync(['-q', 'claim', 'feature', 'B'], { ...env, AGENT_ID: 'agent_b', LOCK_HUNG_ACTION: hung, FLOCK_TIMEOUT: bTimeout });
     const ra = await a.done;
     return { dir, env, seeded, ra, b };
@@ -93,6 +94,7 @@ describe.skipIf(!HAS_STRACE)('a holder stalled in rename(2) past the stale limit
     const store = readStore(dir);
     assertConsistent(store);
     assertExactlyOnce(store, acked);
+    expect(runSync(['audit'], env).code).toBe(0);
   });
 
   it('wait: the waiter times out having written nothing; the holder resumes and commits', async () => {

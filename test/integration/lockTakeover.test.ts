@@ -8,7 +8,7 @@
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { run, storeEnv, tempDir } from '../support/index.js';
+import { run, storeEnv, tempDir, expectAudit } from '../support/index.js';
 import { assertConsistent, assertExactlyOnce, readStore } from '../support/storeInvariants.mjs';
 
 const LOOPS = 12;
@@ -39,5 +39,6 @@ describe('lock takeover under crashes on one shard', () => {
     assertExactlyOnce(store, acked);
     // Killed before commit: nothing of theirs is there, so the store holds exactly the acknowledged.
     expect([...store.active.keys()].sort()).toEqual([...acked].sort());
+    expectAudit(env);
   });
 });

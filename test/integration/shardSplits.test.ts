@@ -158,7 +158,8 @@ describe('active shards split as the store grows', () => {
     expect(format(dir).active_shards).toBe(1);
     for (let i = 0; i < 16; i++) expect(runSync(['-q', 'claim', 'feature', `fill ${i}`], env).code).toBe(0);
     expect(format(dir).active_shards).toBe(1);
-    const killed = runSync(['claim', 'feature', 'the 65th'], { ...env, SWARMFILE_CRASH_AT: step });
+    // The claim's own commit (with its change-log events) passes these steps first: the split's are the second time.
+    const killed = runSync(['claim', 'feature', 'the 65th'], { ...env, SWARMFILE_CRASH_AT: step === 'after-op-2' ? step : `${step}#2` });
     expect(killed.signal).toBe('SIGKILL');
     // fsck (which writes nothing) judges the store as the pending intent will leave it: no damage.
     const early = runSync(['--json', 'fsck'], env);
@@ -184,7 +185,7 @@ describe('active shards split as the store grows', () => {
     const { dir, env } = seeded(48);
     for (let i = 0; i < 16; i++) expect(runSync(['-q', 'claim', 'feature', `fill ${i}`], env).code).toBe(0);
     // The 65th claim commits, then its split stops (SIGSTOP) halfway through applying, holding its locks.
-    const splitter = spawn(process.execPath, [CLI, 'claim', 'feature', 'the 65th'], { env: { ...env, SWARMFILE_STALL_AT: step }, stdio: 'ignore' });
+    const splitter = spawn(process.execPath, [CLI, 'claim', 'feature', 'the 65th'], { env: { ...env, SWARMFILE_STALL_AT: `${step}#2` }, stdio: 'ignore' });
     try {
       await waitFor(() => readFileSync(`/proc/${splitter.pid}/stat`, 'utf8').split(' ')[2] === 'T');
       // What every listing does after settling: read the shards without locks (store internals).

@@ -9,7 +9,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BACKENDS, envFor, freshStore, readTestStore, type TestStore } from '../support/backends.js';
-import { CLI, ROOT, run, storeEnv, tempDir } from '../support/index.js';
+import { CLI, ROOT, run, storeEnv, tempDir, expectAudit } from '../support/index.js';
 import { assertConsistent, assertExactlyOnce, readStore } from '../support/storeInvariants.mjs';
 import { claimLogProblems, overlappingHolds, readQueueLogs, type QueueLogEvent } from '../support/queueLogs.js';
 
@@ -182,6 +182,7 @@ describe.each(BACKENDS)('work queue under chaos (%s store)', (backend) => {
     expect([...places.values()].filter((p) => p !== 'completed')).toEqual([]);
     expect({ backlog: store.backlog.size, active: store.active.size, waiting: store.waiting.size, dead: store.dead.size }).toEqual({ backlog: 0, active: 0, waiting: 0, dead: 0 });
     expect(store.leftovers.filter((f) => f.endsWith('.intent'))).toEqual([]);
+    expectAudit(envFor(testStore));
 
     // The logs: the survivors never saw an unexpected error.
     const logs = readQueueLogs(workers.map((w) => w.log));

@@ -76,6 +76,11 @@ export async function storeDigest(store: TestStore): Promise<string> {
       const r = await client.query(`SELECT t::text AS row FROM ${s}.${table} t ORDER BY ${key}`);
       parts.push(table, ...r.rows.map((x: { row: string }) => x.row));
     }
+    // The change log (issue 10): "nothing written" includes no event.
+    if ((await client.query(`SELECT to_regclass('${s}.events') AS t`)).rows[0].t) {
+      const r = await client.query(`SELECT e::text AS row FROM ${s}.events e ORDER BY id`);
+      parts.push('events', ...r.rows.map((x: { row: string }) => x.row));
+    }
     const meta = await client.query(`SELECT key, value FROM ${s}.swarmfile_meta WHERE key <> 'reap_stamp' ORDER BY key`);
     parts.push(...meta.rows.map((x: { key: string; value: string }) => `${x.key}=${x.value}`));
     return createHash('sha256').update(parts.join('\n')).digest('hex');

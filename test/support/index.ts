@@ -126,3 +126,12 @@ export function snapshot(dir: string): string {
   walk(dir);
   return h.digest('hex');
 }
+
+/**
+ * `coordination_helper audit` of the store in `env` passes: the change log agrees with the store
+ * (issue 10), beside the test's own ledger checks. Fails with the discrepancies it lists.
+ */
+export function expectAudit(env: Record<string, string>): void {
+  const r = runSync(['--json', 'audit'], env);
+  if (r.code !== 0) throw new Error(`audit failed (exit ${r.code ?? r.signal}): ${r.stdout.slice(0, 3000)}\n${r.stderr.slice(0, 1000)}`);
+}

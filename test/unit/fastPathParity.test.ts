@@ -23,7 +23,7 @@ async function recorded(use: (session: CliSession, io: { stdout: (s: string) => 
   const coordinator = new Proxy({}, { get: (_t, method: string) => (method === 'then' ? undefined : async (...args: unknown[]) => (calls.push([method, ...args]), method === 'ready' || method === 'list' ? [] : item)) }) as unknown as Coordinator;
   const config = resolveConfig({}, { CURRENT_WORK_ITEM: 'work_current' });
   const session: CliSession = {
-    context: (flags: GlobalFlags): CliContext => ({ config, env: {}, json: !!flags.json, quiet: !!flags.quiet, coordinator: async () => coordinator, out: () => undefined, say: () => undefined }),
+    context: (flags: GlobalFlags): CliContext => ({ config, env: {}, json: !!flags.json, inSession: false, quiet: !!flags.quiet, coordinator: async () => coordinator, out: () => undefined, say: () => undefined }),
     close: async () => undefined,
   };
   let code: string | number = 0;

@@ -10,9 +10,10 @@ import type { ClaimFilter } from '../../model/claimOrder.js';
 import { ownEntry } from '../../model/ownEntry.js';
 import { shardFor } from '../../model/shardFor.js';
 import type { AgentRecord, LiveReservation, WorkItem } from '../../model/types.js';
+import { claimedAtOnce } from '../../model/changeEvent.js';
 import { unlessDamaged } from '../containDamage.js';
 import { claimEnded, leavingClaim } from '../leavingClaim.js';
-import type { ArchiveOutcome, ClaimOutcome, Decide, Found, ImportBatch, ImportOutcome, LivePlace, MoveOptions, MoveOutcome, Place, QueueWatch, StoreBackend, Totals, WorkStore } from '../WorkStore.js';
+import type { ArchiveOutcome, ClaimOutcome, Decide, EventPage, Found, ImportBatch, ImportOutcome, LivePlace, MoveOptions, MoveOutcome, Place, QueueWatch, StoreBackend, Totals, WorkStore } from '../WorkStore.js';
 import { archiveFinished } from './archiveFinished.js';
 import { changeReservations, dropReservations, liveReservations, sweepReservations } from './changeReservations.js';
 import { checkStore, type CheckReport } from './checkStore.js';
@@ -27,7 +28,8 @@ import { repairStore, type RepairReport } from './repairStore.js';
 import type { Store } from './Store.js';
 import { completedFile, FORMAT_FILE, REAP_STAMP, REGISTRY_FILE, shardFile } from './storeFiles.js';
 import { emptyStats, readBacklog, readDead, readItems, readRegistry, readStats, readWaiting } from './storeShapes.js';
-import { watchBacklog } from './watchBacklog.js';
+import { watchBacklog, watchEventDir } from './watchBacklog.js';
+import { readEventLog } from './readEvents.js';
 
 export class FileWorkStore implements WorkStore {
   readonly kind = 'file' as const;
@@ -57,14 +59,15 @@ export class FileWorkStore implements WorkStore {
         const items = await readItems(view, file);
         // Ids embed the pid, so this cannot happen short of pid reuse within 10 ms; refuse rather than overwrite.
         if (items.some((w) => w.work_item_id === id)) throw new SwarmError('INTERNAL', `generated id ${id} already exists`);
-        return { writes: new Map([[file, [...items, item]]]), result: item };
+        const { added, claimed } = claimedAtOnce(item, this.clock());
+        return { writes: new Map([[file, [...items, claimed.item]]]), events: [added.event, claimed.event], result: claimed.item };
       });
       if (done) return done;
     }
   }
 
   enqueue(item: WorkItem, deps: readonly string[], decide: (finished: ReadonlyMap<string, WorkItem | undefined>) => 'backlog' | 'waiting'): Promise<WorkItem> {
-    return enqueueItem(this.store, this.stats, item, deps, decide);
+    return enqueueItem(this.store, this.stats, this.clock, item, deps, decide);
   }
 
   async move(id: string, from: readonly LivePlace[], decide: Decide, options?: MoveOptions): Promise<MoveOutcome> {
@@ -219,11 +222,19 @@ export class FileWorkStore implements WorkStore {
   }
 
   importBatch(batch: ImportBatch, dryRun: boolean): Promise<ImportOutcome> {
-    return importBatch(this.store, this.stats, batch, dryRun);
+    return importBatch(this.store, this.stats, this.clock, batch, dryRun);
   }
 
   watchQueue(changed: () => void): Promise<QueueWatch> {
     return watchBacklog(this.store.dir, changed);
+  }
+
+  readEvents(cursor: string | null, limit: number): Promise<EventPage> {
+    return readEventLog(this.store, cursor, limit);
+  }
+
+  watchEvents(changed: () => void): Promise<QueueWatch> {
+    return watchEventDir(this.store, changed);
   }
 
   /** fsck: reads every store file and reports damage, writing nothing (file store only). */

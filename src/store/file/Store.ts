@@ -24,6 +24,10 @@ import { activeShardsOf, isFormat, overLimits, shardOfId, SPLIT_BYTES, SPLIT_ITE
 import { splitShard } from './splitShard.js';
 import { ALL_FILES, FORMAT_FILE, INTENT_PREFIX, intentFiles, intentName, parseShardFile, preparedLockWriter, SHARD_DIR, shardFile, tempFileTarget, tempFileWriter } from './storeFiles.js';
 import { writeFileAtomic } from './writeFileAtomic.js';
+import { appendingSegment, EVENT_DIR, EVENT_LANES, laneFile, laneSegmentFile, listLanes } from './eventLanes.js';
+import type { ChangeEvent } from '../../model/changeEvent.js';
+import { monotonicMs } from '../../model/clock.js';
+import { backoffDelay } from '../../lock/backoffDelay.js';
 
 export type ChangeOp =
   | { kind: 'write'; file: string; data: string }
@@ -76,6 +80,10 @@ export interface TxnPlan<T> {
   replaces?: Map<string, string>;
   /** Apply the changes one after another in the order given (a split: see splitShard.ts). */
   ordered?: boolean;
+  /** The change log's events of this change: appended to a lane in the same commit (eventLanes.ts). */
+  events?: ChangeEvent[];
+  /** Set by the store: sizes of logs already read under their locks in this transaction (the lane). */
+  knownSizes?: Map<string, number>;
   result: T;
 }
 
@@ -83,7 +91,7 @@ export interface TxnPlan<T> {
 interface Written {
   file: string;
   items: number;
-  /** Characters of the JSON written (bytes, for ASCII text). */
+  /** Bytes of the JSON written (UTF-8). */
   bytes: number;
 }
 
@@ -95,6 +103,10 @@ class RestartTransaction extends Error {
 }
 
 let txCounter = 0;
+/** Change-log lanes held by this process's transactions, by store directory (Store.logEvents). */
+const lanesInUse = new Map<string, Set<number>>();
+/** How often this process reached each fault point (the test hooks' `step#N`). */
+const faultSteps = new Map<string, number>();
 /** settle sweeps shards/ of leftover temporary files at most this often per process. */
 const SHARD_SWEEP_INTERVAL_MS = 1000;
 
@@ -166,6 +178,8 @@ export class Store {
   async transact<T>(files: readonly string[], stats: LockStats, body: (view: TxnView) => Promise<TxnPlan<T>>): Promise<T> {
     let overfull = false;
     let result: T | undefined;
+    /** The change-log lane this attempt holds (logEvents), -1 for none. */
+    let lane = -1;
     for (;;) {
       for (const f of files) this.refuseLinkedDir(f); // before a lock directory is made in it
       const takeovers = stats.takeovers;
@@ -174,7 +188,7 @@ export class Store {
       try {
         // A dead holder of a shard in SHARD_DIR may have left temporary files there (the top
         // directory's are swept by scanForOrphans on every transaction).
-        if (stats.takeovers > takeovers && files.some((f) => f.startsWith(`${SHARD_DIR}/`))) await this.sweepShardDir();
+        if (stats.takeovers > takeovers && files.some((f) => f.includes('/'))) await this.sweepShardDir();
         const orphan = await this.scanForOrphans(files);
         if (orphan) {
           await releaseLocks(locks);
@@ -203,6 +217,7 @@ export class Store {
           return lock !== null;
         };
         const plan = await body(this.view(lockMore, tryMore));
+        if (plan.events?.length && this.config.changeLog) lane = await this.logEvents(plan, tryMore);
         overfull = this.overfull(await this.commit(plan, locks));
         result = plan.result;
         break;
@@ -212,10 +227,83 @@ export class Store {
         await this.recoverIntent(err.orphan, stats);
       } finally {
         await releaseLocks(locks);
+        if (lane >= 0) this.lanesHere.delete(lane);
+        lane = -1;
       }
     }
     if (overfull) await this.splitAfter(stats);
     return result as T;
+  }
+
+  /**
+   * Takes a free lane of the change log (tryLock only: never waits while holding the rest),
+   * rotates it if it is full, and adds the events to the plan as an append to it: the intent that
+   * commits the change commits its events.
+   */
+  private async logEvents(plan: TxnPlan<unknown>, tryMore: (file: string) => Promise<boolean>): Promise<number> {
+    this.ensureSubdir(EVENT_DIR);
+    const start = Math.floor(Math.random() * EVENT_LANES);
+    const began = monotonicMs();
+    let lane = -1;
+    for (let attempt = 0; lane < 0; attempt++) {
+      // Lanes other transactions of this process hold are skipped without trying their locks.
+      for (let i = 0; i < EVENT_LANES && lane < 0; i++) {
+        const l = (start + i) % EVENT_LANES;
+        if (this.lanesHere.has(l)) continue;
+        this.lanesHere.add(l);
+        let got = false;
+        try {
+          got = await tryMore(laneFile(l));
+        } finally {
+          if (got) lane = l;
+          else this.lanesHere.delete(l);
+        }
+      }
+      if (lane >= 0) break;
+      if (monotonicMs() - began > this.config.lock.timeoutMs) {
+        throw new SwarmError('LOCK_TIMEOUT', `every lane of the change log in ${this.path(EVENT_DIR)} stayed locked for ${Math.round(this.config.lock.timeoutMs)} ms; nothing was committed`, { path: this.path(EVENT_DIR) });
+      }
+      // Every lane is busy only for a commit's moment: try again soon (each try is a few syscalls).
+      await new Promise((r) => setTimeout(r, backoffDelay(attempt, 1, 8)));
+    }
+    const file = laneFile(lane);
+    plan.knownSizes = new Map([[file, await this.rotateLane(lane)]]);
+    const lines = plan.events!.map((e) => JSON.stringify(e) + '\n').join('');
+    plan.appends = new Map(plan.appends ?? []);
+    plan.appends.set(file, (plan.appends.get(file) ?? '') + lines);
+    return lane;
+  }
+
+  /** Lanes held by transactions of this process on this store (shared by every Store of the directory). */
+  private get lanesHere(): Set<number> {
+    let set = lanesInUse.get(this.dir);
+    if (!set) lanesInUse.set(this.dir, (set = new Set()));
+    return set;
+  }
+
+  /** Under the lane's lock: a full lane becomes the next segment; the oldest segments go past the budget. Returns the lane's size after. */
+  private async rotateLane(lane: number): Promise<number> {
+    const file = laneFile(lane);
+    const size = await this.logSize(file);
+    if (size < this.config.eventsRotationBytes) return size;
+    const dir = this.path(EVENT_DIR);
+    const listing = await listLanes(dir).catch((err) => {
+      throw ioError(err, 'listing', dir);
+    });
+    const next = appendingSegment(listing, lane);
+    await fs.rename(this.path(file), this.path(laneSegmentFile(lane, next))).catch((err) => {
+      throw ioError(err, 'rotating', this.path(file));
+    });
+    const kept = [...listing.segments[lane]!, { segment: next, size }];
+    let total = kept.reduce((n, s) => n + s.size, 0);
+    // Each lane keeps its share of the budget, and always its newest segment (which numbers the next).
+    while (kept.length > 1 && total > this.config.eventsMaxBytes / EVENT_LANES) {
+      const old = kept.shift()!;
+      total -= old.size;
+      await fs.unlink(this.path(laneSegmentFile(lane, old.segment))).catch(() => undefined);
+    }
+    await this.syncDir([{ kind: 'delete', file }]);
+    return 0;
   }
 
   /** Whether the commit left an active shard with more than SPLIT_ITEMS items or SPLIT_BYTES bytes. */
@@ -256,11 +344,15 @@ export class Store {
    * happened (a lock taken over from a dead holder) and before lock-free reads (settle).
    */
   private async sweepShardDir(): Promise<void> {
-    // A symlink (or file) planted at SHARD_DIR is never listed through, let alone swept.
-    if (!(await fs.lstat(this.path(SHARD_DIR)).catch(() => null))?.isDirectory()) return;
-    const names = await fs.readdir(this.path(SHARD_DIR)).catch(() => [] as string[]);
+    for (const sub of [SHARD_DIR, EVENT_DIR]) await this.sweepSubdir(sub);
+  }
+
+  private async sweepSubdir(sub: string): Promise<void> {
+    // A symlink (or file) planted at the directory is never listed through, let alone swept.
+    if (!(await fs.lstat(this.path(sub)).catch(() => null))?.isDirectory()) return;
+    const names = await fs.readdir(this.path(sub)).catch(() => [] as string[]);
     for (const name of names) {
-      const file = `${SHARD_DIR}/${name}`;
+      const file = `${sub}/${name}`;
       if (tempFileTarget(name) !== null && writerGone(tempFileWriter(name))) await fs.unlink(this.path(file)).catch(() => undefined);
       const preparer = preparedLockWriter(name);
       if (preparer !== null && writerGone(preparer)) removePrepared(this.path(file));
@@ -425,8 +517,9 @@ export class Store {
    * itself is a symlink (one lstat; it is never followed, read or written through).
    */
   private refuseLinkedDir(file: string): void {
-    if (!file.startsWith(`${SHARD_DIR}/`)) return;
-    const dir = this.path(SHARD_DIR);
+    const slash = file.indexOf('/');
+    if (slash < 0) return;
+    const dir = this.path(file.slice(0, slash));
     let linked = false;
     try {
       linked = !lstatSync(dir).isDirectory();
@@ -438,13 +531,24 @@ export class Store {
 
   /** Creates SHARD_DIR (before locking a file in it); a symlink or file in its place is refused. */
   ensureShardDir(): void {
-    const dir = this.path(SHARD_DIR);
-    try {
-      mkdirs(dir);
-    } catch (err) {
-      throw ioError(err, 'creating', dir);
+    this.ensureSubdir(SHARD_DIR);
+  }
+
+  /** Subdirectories made (or found) by this process: made once. */
+  private readonly madeDirs = new Set<string>();
+
+  /** Creates a subdirectory of the store (SHARD_DIR, EVENT_DIR); a symlink or file in its place is refused. */
+  ensureSubdir(name: string): void {
+    if (!this.madeDirs.has(name)) {
+      const dir = this.path(name);
+      try {
+        mkdirs(dir);
+      } catch (err) {
+        throw ioError(err, 'creating', dir);
+      }
+      this.madeDirs.add(name);
     }
-    this.refuseLinkedDir(`${SHARD_DIR}/`);
+    this.refuseLinkedDir(`${name}/`);
   }
 
   /** Lists the store directory and SHARD_DIR in it (`shards/<name>`), for fsck and repair. */
@@ -493,10 +597,13 @@ export class Store {
     for (const [file, value] of plan.writes ?? []) {
       const data = JSON.stringify(value, null, 2) + '\n';
       ops.push({ kind: 'write', file, data });
-      if (Array.isArray(value)) written.push({ file, items: value.length, bytes: data.length });
+      if (Array.isArray(value)) written.push({ file, items: value.length, bytes: Buffer.byteLength(data) });
     }
     for (const [file, data] of plan.texts ?? []) ops.push({ kind: 'write', file, data });
-    for (const [file, data] of plan.appends ?? []) ops.push({ kind: 'append', file, offset: await this.logSize(file), data });
+    for (const [file, data] of plan.appends ?? []) {
+      const known = plan.knownSizes?.get(file);
+      ops.push({ kind: 'append', file, offset: known ?? (await this.logSize(file)), data });
+    }
     for (const file of plan.deletes ?? []) ops.push({ kind: 'delete', file });
     for (const [file, from] of plan.replaces ?? []) ops.push({ kind: 'rename', file, from });
     if (ops.length === 0) return written;
@@ -553,18 +660,27 @@ export class Store {
    * the process (SIGSTOP) there, still holding its locks, until a test sends SIGCONT or it is
    * killed as hung. Steps: before-commit, after-apply (single file), after-intent, after-op-N
    * (multi-file), before-rename-intent and before-rename-file (a temporary file complete, not
-   * yet renamed), before-replay (an orphaned intent, under its locks).
+   * yet renamed), before-replay (an orphaned intent, under its locks). `step#N` names the Nth time
+   * the process reaches the step.
    */
   private faultPoint(step: string): void {
-    if (this.config.crashAt === step) process.kill(process.pid, 'SIGKILL');
-    if (this.config.stallAt === step) process.kill(process.pid, 'SIGSTOP');
+    if (this.config.crashAt === undefined && this.config.stallAt === undefined) return;
+    const seen = (faultSteps.get(step) ?? 0) + 1;
+    faultSteps.set(step, seen);
+    // `step#N`: the Nth time this process reaches the step (a claim's commit, then its split's).
+    const hits = (hook: string | undefined) => hook === step || hook === `${step}#${seen}`;
+    if (hits(this.config.crashAt)) process.kill(process.pid, 'SIGKILL');
+    if (hits(this.config.stallAt)) process.kill(process.pid, 'SIGSTOP');
   }
 
   /** Makes the renames, creates and deletes of this commit durable (power loss), as databases do. */
   private async syncDir(ops: readonly ChangeOp[] = []): Promise<void> {
     if (!this.config.fsync || !this.config.fsyncDir) return;
     const dirs = new Set([this.dir]);
-    for (const op of ops) if (op.file.startsWith(`${SHARD_DIR}/`)) dirs.add(this.path(SHARD_DIR));
+    for (const op of ops) {
+      const slash = op.file.indexOf('/');
+      if (slash > 0) dirs.add(this.path(op.file.slice(0, slash)));
+    }
     for (const dir of dirs) {
       await fs.fsyncDir(dir).catch((err) => {
         throw ioError(err, 'syncing directory', dir);
@@ -603,7 +719,9 @@ export class Store {
     let fd: number | undefined;
     try {
       fd = await fs.open(path, fsc.O_RDWR | fsc.O_CREAT | fsc.O_NOFOLLOW, 0o666);
-      await fs.ftruncate(fd, op.offset); // drops a torn tail left by a crash mid-append
+      // Drops a torn tail left by a crash mid-append (a replay). Only then: a truncation is a
+      // change of its own, which a watcher of the change log would be told of before the data.
+      if ((await fs.fstatSize(fd)) !== op.offset) await fs.ftruncate(fd, op.offset);
       // write(2) may write less than asked (full disk): writeAll loops until all of it is down, or throws.
       await fs.writeAll(fd, Buffer.from(op.data, 'utf8'), op.offset);
       if (this.config.fsync) await fs.fsync(fd);

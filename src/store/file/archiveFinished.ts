@@ -4,6 +4,7 @@ import * as fs from '../../fsAsync.js';
 import { loadPako } from '../../journal/readJournalFile.js';
 import type { LockStats } from '../../lock/acquireLocks.js';
 import { mkdirs } from '../../mkdirs.js';
+import { eventOf, type ChangeEvent } from '../../model/changeEvent.js';
 import { FINISHED_STATUSES as FINISHED, type WorkItem } from '../../model/types.js';
 import type { ArchiveOutcome } from '../WorkStore.js';
 import type { Store } from './Store.js';
@@ -55,11 +56,26 @@ const CHUNK_BYTES = 1 << 20;
  */
 export async function archiveFinished(store: Store, stats: LockStats, nowMs: number, cutoffMs: number, dryRun: boolean): Promise<ArchiveOutcome> {
   const report: ArchiveOutcome = { archived: 0, archives: [] };
-  const pako = await loadPako();
   const stamp = new Date(nowMs).toISOString().replace(/[:.]/g, '-');
   for (let i = 0; i < store.shards; i++) {
     const log = completedFile(i);
     if (!(await store.exists(log))) continue;
+    // A pass archives at most ARCHIVE_BATCH items (their change-log events go in its intent, in
+    // memory): a log with more old items takes several passes.
+    for (let pass = 0, moved = ARCHIVE_BATCH; moved >= ARCHIVE_BATCH && !dryRun; pass++) moved = await archivePass(store, stats, log, i, pass, stamp, nowMs, cutoffMs, report);
+    if (dryRun) await archivePass(store, stats, log, i, 0, stamp, nowMs, cutoffMs, report, true);
+  }
+  return report;
+}
+
+/** Items archived per transaction, at most. */
+const ARCHIVE_BATCH = 5000;
+
+/** One transaction over one shard's log; returns how many items it archived. */
+async function archivePass(store: Store, stats: LockStats, log: string, i: number, pass: number, stamp: string, nowMs: number, cutoffMs: number, report: ArchiveOutcome, dryRun = false): Promise<number> {
+  let moved = 0;
+  const pako = await loadPako();
+  {
     await store.transact([log, WAITING_FILE], stats, async (view) => {
       const needed = new Set((await readWaiting(view)).flatMap((w) => w.depends_on ?? []));
       const isOld = (line: string) => {
@@ -77,8 +93,9 @@ export async function archiveFinished(store: Store, stats: LockStats, nowMs: num
         });
         return { result: null };
       }
-      let moved = 0;
-      const archiveName = `${ARCHIVE_DIR}/finished-${stamp}-${process.pid}-${String(i).padStart(3, '0')}.jsonl.gz`;
+      moved = 0;
+      const events: ChangeEvent[] = [];
+      const archiveName = `${ARCHIVE_DIR}/finished-${stamp}-${process.pid}-${String(i).padStart(3, '0')}${pass ? `-${pass}` : ''}.jsonl.gz`;
       await Promise.resolve().then(() => mkdirs(store.path(ARCHIVE_DIR))).catch((err) => {
         throw ioError(err, 'creating', store.path(ARCHIVE_DIR));
       });
@@ -92,8 +109,9 @@ export async function archiveFinished(store: Store, stats: LockStats, nowMs: num
             for (const c of pending.splice(0)) await writeArchive(c);
           };
           const tail = await forEachLine(store.path(log), async (line) => {
-            if (line && isOld(line)) {
+            if (line && moved < ARCHIVE_BATCH && isOld(line)) {
               gz.push(Buffer.from(`${line}\n`), false);
+              events.push(eventOf('archived', null, JSON.parse(line) as WorkItem, 'finished', 'archived', nowMs));
               moved++;
               await flush();
             } else if (line) await writeKept(Buffer.from(`${line}\n`));
@@ -112,8 +130,8 @@ export async function archiveFinished(store: Store, stats: LockStats, nowMs: num
       await store.publish(archiveTemp!, archiveName);
       report.archived += moved;
       report.archives.push(archiveName);
-      return { replaces: new Map([[log, keptTemp]]), result: null };
+      return { replaces: new Map([[log, keptTemp]]), events, result: null };
     });
   }
-  return report;
+  return moved;
 }

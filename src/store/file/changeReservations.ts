@@ -4,6 +4,7 @@
  * the table together through one intent: a crash leaves both as they were, or both changed.
  */
 import type { LockStats } from '../../lock/acquireLocks.js';
+import { recordChange, reservationChange } from '../../model/changeEvent.js';
 import type { LiveReservation, Reservation, WorkItem } from '../../model/types.js';
 import { reportWarning } from '../../warnings.js';
 import type { MoveOutcome } from '../WorkStore.js';
@@ -30,14 +31,17 @@ export async function changeReservations(store: Store, stats: LockStats, clock: 
       // Read directly: the table's lock is held, and parsed files are reused while their text is the same.
       const rows = patterns.length ? (await candidateRows(store, { patterns })).filter((r) => r.work_item_id !== id) : [];
       const live = await liveRows(store, rows);
-      const after = decide(before, live, clock());
+      const nowMs = clock();
+      const decided = decide(before, live, nowMs);
+      const change = recordChange(reservationChange(before, decided), before, decided, 'active', 'active', nowMs);
+      const after = change.item;
       const result: MoveOutcome = { status: 'moved', item: after, from: 'active' };
       items[at] = after;
       // Dead rows met on the way (claims that ended) go with this change.
       const liveKeys = new Set(live.map(key));
       const dead = new Set(rows.filter((r) => !liveKeys.has(key(r))).map(key));
       const texts = sameReservations(before, after) ? undefined : await tableWrites(view, rowsOf(before), rowsOf(after), (r) => dead.has(key(r)));
-      return { writes: new Map([[file, items]]), texts, result };
+      return { writes: new Map([[file, items]]), texts, events: [change.event], result };
     });
     if (outcome) return outcome;
   }

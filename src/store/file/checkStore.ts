@@ -7,6 +7,7 @@
  * of a dead process.
  */
 import { join } from 'node:path';
+import { isSwarmError } from '../../errors.js';
 import * as fs from '../../fsAsync.js';
 import { loadPako } from '../../journal/readJournalFile.js';
 import { OWNER_PREFIX, readOwners } from '../../lock/lockDir.js';
@@ -18,6 +19,7 @@ import type { ChangeOp, Store } from './Store.js';
 import { isRoot, isRows } from './reservationIndex.js';
 import { ARCHIVE_DIR, RESERVATIONS_FILE, SWEEP_STAMP, DEAD_FILE, FORMAT_FILE, REGISTRY_FILE, SHARD_DIR, WAITING_FILE, intentFiles, parseSegment, preparedLockWriter, shardFile, tempFileTarget, tempFileWriter } from './storeFiles.js';
 import { isAgentArray, isItemArray, isStatsShard, type StatsShard } from './storeShapes.js';
+import { EVENT_DIR, parseEventFile } from './eventLanes.js';
 
 export type FindingKind =
   | 'invalid_json'
@@ -210,7 +212,7 @@ async function checkOnce(store: Store): Promise<CheckReport> {
       }
       continue;
     }
-    if (name === ARCHIVE_DIR || name === SHARD_DIR || name === 'reap.stamp' || name === SWEEP_STAMP || name.includes('.damaged-') || name.startsWith(OWNER_PREFIX)) continue;
+    if (name === ARCHIVE_DIR || name === SHARD_DIR || name === EVENT_DIR || name === 'reap.stamp' || name === SWEEP_STAMP || name.includes('.damaged-') || name.startsWith(OWNER_PREFIX)) continue;
     add({ file: name, kind: 'unknown_file', severity: 'note', detail: 'not a swarmfile file' });
   }
 
@@ -240,6 +242,8 @@ async function checkOnce(store: Store): Promise<CheckReport> {
     }
   }
 
+  await checkEventLog(store, add);
+
   for (const [id, files] of where) {
     if (files.length > 1) add({ file: files.join(' + '), kind: 'duplicate_id', severity: 'damage', detail: `${id} is in ${files.length} places`, work_item_ids: [id] });
   }
@@ -250,6 +254,45 @@ async function checkOnce(store: Store): Promise<CheckReport> {
     }
   }
   return { dir: store.dir, files: names.length, items, findings, damaged: findings.filter((f) => f.severity === 'damage').length };
+}
+
+/**
+ * The change log (eventLanes.ts): its directory a real one, every complete line of every lane JSON.
+ * A last line without its newline is an append in flight or a torn tail the next commit's replay
+ * truncates (a note). Lock directories and other names in it are the lanes' own (skipped).
+ */
+async function checkEventLog(store: Store, add: (f: Finding) => void): Promise<void> {
+  const dir = store.path(EVENT_DIR);
+  const st = await fs.lstat(dir).catch(() => null);
+  if (!st) return;
+  if (!st.isDirectory()) {
+    add({ file: EVENT_DIR, kind: 'symlink', severity: 'damage', detail: 'the change log directory is a symbolic link or a file; it was not followed (repair moves it aside)' });
+    return;
+  }
+  for (const name of (await fs.readdir(dir)).sort()) {
+    if (!parseEventFile(name)) continue;
+    const file = `${EVENT_DIR}/${name}`;
+    let text: string;
+    try {
+      text = await store.readText(file);
+    } catch (err) {
+      if (!isSwarmError(err, 'STORE_CORRUPT')) throw err;
+      add({ file, kind: 'symlink', severity: 'damage', detail: 'a symbolic link stands in place of a change-log file; it was not followed (repair moves it aside)' });
+      continue;
+    }
+    const lines = text.split('\n');
+    const tail = lines.pop();
+    const bad = lines.flatMap((l, i) => {
+      try {
+        JSON.parse(l);
+        return [];
+      } catch {
+        return [i + 1];
+      }
+    });
+    if (bad.length) add({ file, kind: 'bad_line', severity: 'damage', detail: `line(s) ${bad.slice(0, 5).join(', ')}${bad.length > 5 ? ', ...' : ''} of the change log are not JSON: events and audit cannot read it (repair moves the file aside; its events are lost to readers)` });
+    if (tail) add({ file, kind: 'torn_tail', severity: 'note', detail: 'a last line without its newline: an append in flight, or cut short by a crash (the next commit on this lane truncates it)' });
+  }
 }
 
 /**

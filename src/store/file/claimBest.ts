@@ -16,6 +16,7 @@
  * Damage is stepped around: a damaged segment is passed over (its items stay where they are), and
  * an item whose active shard is damaged is left queued while the next one is taken.
  */
+import { recordChange, type ChangeEvent } from '../../model/changeEvent.js';
 import { SwarmError, isSwarmError } from '../../errors.js';
 import type { LockStats } from '../../lock/acquireLocks.js';
 import { isClaimable, type ClaimFilter } from '../../model/claimOrder.js';
@@ -273,6 +274,7 @@ async function claimFrom(store: Store, seg: Segment, segs: readonly Segment[], g
       }
       const claimed = new Set<number>();
       const written = new Set<string>();
+      const events: ChangeEvent[] = [];
       for (const c of chosen) {
         const item = items[c.index]!;
         const active = shards.get(c.file);
@@ -282,20 +284,22 @@ async function claimFrom(store: Store, seg: Segment, segs: readonly Segment[], g
           passOver(err, [c], items);
           continue;
         }
-        const done = c.claimer.claim(item, c.nowMs);
+        const change = recordChange('claimed', item, c.claimer.claim(item, c.nowMs), 'backlog', 'active', c.nowMs);
+        const done = change.item;
+        events.push(change.event);
         active.push(done);
         served.push([c.claimer, done]);
         claimed.add(c.index);
         written.add(c.file);
       }
       if (claimed.size === 0) return { result: null };
-      const change = segmentChange(seg, items.filter((_, i) => !claimed.has(i)), segs);
-      const writes = new Map<string, unknown>(change.writes);
+      const left = segmentChange(seg, items.filter((_, i) => !claimed.has(i)), segs);
+      const writes = new Map<string, unknown>(left.writes);
       for (const file of written) writes.set(file, shards.get(file));
       // The claims' reservations (their declared paths) enter the table with them.
       const reserved = served.flatMap(([, item]) => rowsOf(item));
       const texts = reserved.length ? await tableWrites(view, [], reserved) : undefined;
-      return { writes, texts, deletes: change.deletes, result: null };
+      return { writes, texts, deletes: left.deletes, events, result: null };
     });
   } catch (err) {
     for (const c of group) c.fail(err);

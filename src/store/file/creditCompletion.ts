@@ -19,6 +19,11 @@ export function creditShard(shard: StatsShard, owner: string, item: WorkItem): v
 
 /** creditShard for an item of the store's history: `stats` holds every stats shard, by index. */
 export function creditCompletion(stats: StatsShard[], item: WorkItem): void {
-  const owner = item.agent_id ?? 'unknown_agent';
+  const owner = creditedAgent(item);
   creditShard(stats[shardFor(owner, stats.length)]!, owner, item);
+}
+
+/** Whose counters an imported finished item counts in. */
+export function creditedAgent(item: WorkItem): string {
+  return item.agent_id ?? 'unknown_agent';
 }

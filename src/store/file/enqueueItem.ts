@@ -6,6 +6,7 @@
  */
 import type { LockStats } from '../../lock/acquireLocks.js';
 import { priorityRank } from '../../model/claimOrder.js';
+import { recordChange } from '../../model/changeEvent.js';
 import type { WorkItem } from '../../model/types.js';
 import { listSegments, tailOf } from './listSegments.js';
 import type { Store } from './Store.js';
@@ -15,6 +16,7 @@ import { readItems, readWaiting, workFiles } from './storeShapes.js';
 export async function enqueueItem(
   store: Store,
   stats: LockStats,
+  clock: () => number,
   item: WorkItem,
   deps: readonly string[],
   decide: (finished: ReadonlyMap<string, WorkItem | undefined>) => 'backlog' | 'waiting',
@@ -33,14 +35,15 @@ export async function enqueueItem(
         finished.set(dep, log.find((w) => w.work_item_id === dep));
       }
       if (deps.length && decide(finished) === 'waiting') {
-        const waiting = { ...item, status: 'waiting' };
-        return { writes: new Map([[WAITING_FILE, [...(await readWaiting(view)), waiting]]]), result: waiting };
+        const waiting = recordChange('added', null, { ...item, status: 'waiting' }, null, 'waiting', clock());
+        return { writes: new Map([[WAITING_FILE, [...(await readWaiting(view)), waiting.item]]]), events: [waiting.event], result: waiting.item };
       }
       const seg = await readItems(view, file);
       // A full tail, or one that is no longer the tail, sends us to the next sequence number.
       const later = await store.exists(segmentFile(rank, tailSeq + 1));
       if (seg.length >= BACKLOG_SEGMENT_SIZE || later) return { result: null };
-      return { writes: new Map([[file, [...seg, item]]]), result: item };
+      const added = recordChange('added', null, item, null, 'backlog', clock());
+      return { writes: new Map([[file, [...seg, added.item]]]), events: [added.event], result: added.item };
     });
     if (outcome) return outcome;
     seq = tailSeq + 1;

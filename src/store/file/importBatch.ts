@@ -10,15 +10,16 @@ import { SwarmError } from '../../errors.js';
 import type { LockStats } from '../../lock/acquireLocks.js';
 import { shardFor } from '../../model/shardFor.js';
 import { countFor, isFormat, shardOfId, type FormatRecord } from './shardLayout.js';
+import { recordChange, type ChangeEvent } from '../../model/changeEvent.js';
 import type { WorkItem } from '../../model/types.js';
 import type { ImportBatch, ImportOutcome } from '../WorkStore.js';
-import { creditCompletion } from './creditCompletion.js';
+import { creditCompletion, creditedAgent } from './creditCompletion.js';
 import { readArchived } from './readArchived.js';
 import type { Store } from './Store.js';
 import { agentStatsFile, completedFile, FORMAT_FILE, FORMAT_VERSION, REGISTRY_FILE, shardFile } from './storeFiles.js';
 import { readBacklog, readDead, readItems, readRegistry, readStats, readWaiting } from './storeShapes.js';
 
-export async function importBatch(store: Store, stats: LockStats, batch: ImportBatch, dryRun: boolean): Promise<ImportOutcome> {
+export async function importBatch(store: Store, stats: LockStats, clock: () => number, batch: ImportBatch, dryRun: boolean): Promise<ImportOutcome> {
   const n = store.shards;
   const idx = Array.from({ length: n }, (_, i) => i);
   for (;;) {
@@ -27,13 +28,13 @@ export async function importBatch(store: Store, stats: LockStats, batch: ImportB
     const activeNow = (await Promise.all(Array.from({ length: count }, (_, i) => readItems(store, shardFile(i, n))))).reduce((sum, a) => sum + a.length, 0);
     const most = countFor(activeNow + batch.active.length, n, count);
     if (most > n && !dryRun) store.ensureShardDir();
-    const outcome = await importInto(store, stats, batch, dryRun, count, dryRun ? count : most, idx);
+    const outcome = await importInto(store, stats, clock(), batch, dryRun, count, dryRun ? count : most, idx);
     if (outcome) return outcome;
   }
 }
 
 /** The import under the locks of `most` shards; null when a split changed the count meanwhile. */
-async function importInto(store: Store, stats: LockStats, batch: ImportBatch, dryRun: boolean, count: number, most: number, idx: number[]): Promise<ImportOutcome | null> {
+async function importInto(store: Store, stats: LockStats, nowMs: number, batch: ImportBatch, dryRun: boolean, count: number, most: number, idx: number[]): Promise<ImportOutcome | null> {
   const n = store.shards;
   const outcome: ImportOutcome = { active: [], finished: 0, agents: 0, skipped: 0 };
   const locked = Array.from({ length: most }, (_, i) => shardFile(i, n));
@@ -50,10 +51,13 @@ async function importInto(store: Store, stats: LockStats, batch: ImportBatch, dr
     for (const i of idx) for (const w of await store.readLog<WorkItem>(completedFile(i))) existing.add(w.work_item_id);
     for (const w of [...(await readBacklog(store)), ...(await readWaiting(store)), ...(await readDead(store)), ...(await readArchived(store))]) existing.add(w.work_item_id);
     const appends = new Map<string, string>();
+    const events: ChangeEvent[] = [];
     for (const item of batch.active) {
       if (existing.has(item.work_item_id)) outcome.skipped++;
       else {
-        active.push(item);
+        const change = recordChange('imported', null, item, null, 'active', nowMs);
+        events.push(change.event);
+        active.push(change.item);
         outcome.active.push(item.work_item_id);
         existing.add(item.work_item_id);
       }
@@ -62,8 +66,10 @@ async function importInto(store: Store, stats: LockStats, batch: ImportBatch, dr
       if (existing.has(item.work_item_id)) outcome.skipped++;
       else {
         const log = completedFile(shardFor(item.work_item_id, n));
-        appends.set(log, (appends.get(log) ?? '') + JSON.stringify(item) + '\n');
-        creditCompletion(counters, item);
+        const change = recordChange('imported', null, item, null, 'finished', nowMs, creditedAgent(item));
+        events.push(change.event);
+        appends.set(log, (appends.get(log) ?? '') + JSON.stringify(change.item) + '\n');
+        creditCompletion(counters, change.item);
         outcome.finished++;
         existing.add(item.work_item_id);
       }
@@ -91,6 +97,6 @@ async function importInto(store: Store, stats: LockStats, batch: ImportBatch, dr
     for (let i = 0; i < count; i++) writes.set(shardFile(i, n), shards[i]);
     for (const i of idx) writes.set(agentStatsFile(i), counters[i]);
     writes.set(REGISTRY_FILE, registry);
-    return { writes, appends, ordered: true, result: outcome };
+    return { writes, appends, ordered: true, events, result: outcome };
   });
 }

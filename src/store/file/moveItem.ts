@@ -11,6 +11,7 @@
 import type { LockStats } from '../../lock/acquireLocks.js';
 import { priorityRank } from '../../model/claimOrder.js';
 import { shardFor } from '../../model/shardFor.js';
+import { recordChange } from '../../model/changeEvent.js';
 import type { WorkItem } from '../../model/types.js';
 import type { Decide, LivePlace, Move, MoveOptions, MoveOutcome } from '../WorkStore.js';
 import { creditShard } from './creditCompletion.js';
@@ -110,8 +111,12 @@ export async function moveItem(store: Store, stats: LockStats, clock: () => numb
       if (idx < 0) return { result: RETRY };
       const item = items[idx]!;
       const dependents = options.dependents ? (await readWaiting(view)).filter((w) => w.depends_on?.includes(id)).map((w) => w.work_item_id) : [];
-      const mv = decide(item, clock(), { place: src.place, dependents });
-      if (!mv) return { result: { status: 'kept' } };
+      const nowMs = clock();
+      const decided = decide(item, nowMs, { place: src.place, dependents });
+      if (!decided) return { result: { status: 'kept' } };
+      // The change log's event goes in this commit; the item's revision records it (changeEvent.ts).
+      const change = recordChange(decided.event, item, decided.item, src.place, decided.to, nowMs, decided.to === 'finished' ? decided.credit : undefined);
+      const mv: Move = { ...decided, item: change.item };
       const inPlace = mv.to === src.place;
       // A returning item goes to the segment locked for it (chosen by age a moment ago), as before.
       const dest = inPlace ? tgt : mv.to === 'backlog' && tgt.segment ? tgt : await targetOf(store, mv, src, view);
@@ -125,12 +130,12 @@ export async function moveItem(store: Store, stats: LockStats, clock: () => numb
         writes.set(src.file, next);
       } else {
         const rest = items.filter((_, i) => i !== idx);
-        const change = src.seg ? segmentChange(src.seg, rest, src.segs) : { writes: [[src.file, rest]] as [string, unknown][], deletes: [] };
-        for (const [f, v] of change.writes) writes.set(f, v);
-        deletes.push(...change.deletes);
+        const left = src.seg ? segmentChange(src.seg, rest, src.segs) : { writes: [[src.file, rest]] as [string, unknown][], deletes: [] };
+        for (const [f, v] of left.writes) writes.set(f, v);
+        deletes.push(...left.deletes);
         await arrive(store, view, mv, dest, writes, appends);
       }
-      return { writes, deletes, appends, result: { status: 'moved', item: mv.item, from: src.place } };
+      return { writes, deletes, appends, events: [change.event], result: { status: 'moved', item: mv.item, from: src.place } };
     });
     if (outcome !== RETRY) return outcome;
     quick = false; // the item was not where a quick look assumed, or needs other files: look first

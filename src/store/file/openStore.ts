@@ -38,7 +38,7 @@ async function readFormat(path: string): Promise<FormatRecord | null> {
 
 /** Creates the format file if absent: write a temp file, then link(2), which fails if another process won. */
 async function createFormat(path: string, shards: number): Promise<void> {
-  const rec: FormatRecord = { format: FORMAT_NAME, version: FORMAT_VERSION, shards, active_shards: shards, created_at: new Date().toISOString() };
+  const rec: FormatRecord = { format: FORMAT_NAME, version: FORMAT_VERSION, shards, active_shards: shards, created_at: new Date().toISOString(), change_log: true };
   // Unique per call: several Coordinators in one process may create the same store at once.
   const tmp = `${path}.init-${process.pid}-${Math.random().toString(36).slice(2)}`;
   try {

@@ -23,6 +23,7 @@ import { readArchived } from './readArchived.js';
 import { emptyStats, isAgentArray, isItemArray, isStatsShard, type StatsShard } from './storeShapes.js';
 import { creditCompletion } from './creditCompletion.js';
 import { rebuildReservations } from './changeReservations.js';
+import { EVENT_DIR } from './eventLanes.js';
 
 export interface RepairAction {
   file: string;
@@ -71,6 +72,20 @@ export async function repairStore(store: Store, lockStats: LockStats, nowMs: num
     if (f.kind !== 'bad_intent' && f.kind !== 'bad_archive') continue;
     const path = store.path(f.file);
     if (!dryRun) await fs.rename(path, `${path}.damaged-${stamp}`).catch(() => undefined);
+    actions.push({ file: f.file, action: 'renamed', detail: `${f.detail}; kept as ${f.file}.damaged-${stamp}` });
+  }
+
+  // The change log's damaged files (and a symlink in place of its directory) go aside, a lane
+  // under its own lock so no commit appends to it meanwhile; readers then start from what is left.
+  for (const f of before.findings) {
+    if (f.file !== EVENT_DIR && !f.file.startsWith(`${EVENT_DIR}/`)) continue;
+    if (f.kind !== 'bad_line' && f.kind !== 'symlink') continue;
+    const path = store.path(f.file);
+    const aside = async () => {
+      if (!dryRun) await fs.rename(path, `${path}.damaged-${stamp}`).catch(() => undefined);
+    };
+    if (f.file === EVENT_DIR || dryRun) await aside();
+    else await store.transact([f.file], lockStats, async () => ({ result: await aside() }));
     actions.push({ file: f.file, action: 'renamed', detail: `${f.detail}; kept as ${f.file}.damaged-${stamp}` });
   }
 

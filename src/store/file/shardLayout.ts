@@ -65,6 +65,8 @@ export interface FormatRecord {
   /** Active shards now (absent in version 1: as many as `shards`). */
   active_shards?: number;
   created_at: string;
+  /** Created with a change log (issue 10): the log holds every change since (until retention deletes a segment). */
+  change_log?: boolean;
 }
 
 /** The shape every reader of the format file checks before using it. */

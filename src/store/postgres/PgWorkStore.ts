@@ -7,6 +7,11 @@
  * back, notifies `swarmfile_queue_<schema>` in the same transaction (delivered on commit), which
  * `claim-next --wait` listens to. Reservations (issue 9) are rows of their own table, changed in
  * the transactions that change their claims (pgReservations.ts).
+ *
+ * The change log (issue 10, pgEvents.ts): every change of an item stores it as recordChange made it
+ * (its revision raised) and appends the change's event in the same transaction, last, under the
+ * log's lock (so events commit in id order), notifying `swarmfile_events_<schema>`. Heartbeats
+ * (renewClaims) and `migrate`'s copy are no changes: no event, no new revision.
  */
 import type { Pool, PoolClient } from 'pg';
 import type { LockConfig } from '../../config.js';
@@ -16,10 +21,12 @@ import type { ClaimFilter } from '../../model/claimOrder.js';
 import { ownEntry } from '../../model/ownEntry.js';
 import { conflictsOf } from '../../model/pathConflicts.js';
 import { FINISHED_STATUSES, type AgentRecord, type LiveReservation, type WorkItem } from '../../model/types.js';
+import { claimedAtOnce, eventOf, recordChange, reservationChange, type ChangeEvent } from '../../model/changeEvent.js';
 import { claimEnded, leavingClaim } from '../leavingClaim.js';
-import type { ArchiveOutcome, ClaimOutcome, Decide, Found, ImportBatch, ImportOutcome, LivePlace, MoveOptions, MoveOutcome, Place, QueueWatch, Totals, WorkStore } from '../WorkStore.js';
+import type { ArchiveOutcome, ClaimOutcome, Decide, EventPage, Found, ImportBatch, ImportOutcome, LivePlace, MoveOptions, MoveOutcome, Place, QueueWatch, Totals, WorkStore } from '../WorkStore.js';
 import { ident } from './pgSchema.js';
 import { inTransaction } from './pgTransaction.js';
+import { eventsChannel, logEvents, readEventRows } from './pgEvents.js';
 import { copyRows, creditCompletion, importRows, writeRegistry, type CopyOutcome } from './pgBulk.js';
 import { dropReservations, liveRows, lockReservations, releases, replaceReservations, sweepRows, type ReservationQuery } from './pgReservations.js';
 import { insertItem, NOW_MS, writeItem } from './pgRows.js';
@@ -54,6 +61,8 @@ export class PgWorkStore implements WorkStore {
   private readonly t: string;
   private readonly s: string;
   readonly channel: string;
+  /** The change log's channel (pgEvents.ts). */
+  readonly eventChannel: string;
 
   constructor(
     private readonly pg: PgContext,
@@ -64,6 +73,7 @@ export class PgWorkStore implements WorkStore {
     this.t = `${this.s}.work_items`;
     // Channel names end at 63 bytes; two schemas sharing a truncated name only wake each other's waiters in vain.
     this.channel = `swarmfile_queue_${pg.schema}`.slice(0, 63);
+    this.eventChannel = eventsChannel(pg.schema);
   }
 
   private tx<T>(body: (c: PoolClient) => Promise<T>, atomic = true): Promise<T> {
@@ -97,12 +107,20 @@ export class PgWorkStore implements WorkStore {
     return c.query('SELECT pg_notify($1, $2)', [this.channel, '']);
   }
 
+  /** Appends the transaction's events to the change log: the last statement before its commit (pgEvents.ts). */
+  private log(c: PoolClient, events: readonly ChangeEvent[]): Promise<void> {
+    return logEvents(c, this.s, this.pg.schema, events);
+  }
+
   insertClaim(make: (nowMs: number) => WorkItem): Promise<WorkItem> {
     return this.tx(async (c) => {
-      const item = make(await this.nowOn(c));
-      if (!(await insertItem(c, this.t, item, 'active'))) throw new SwarmError('INTERNAL', `generated id ${item.work_item_id} already exists`);
-      return item;
-    }, false); // one INSERT: it commits by itself
+      const now = await this.nowOn(c);
+      // Added and claimed in one change: two events (revisions 1 and 2), the item stored at 2.
+      const { added, claimed } = claimedAtOnce(make(now), now);
+      if (!(await insertItem(c, this.t, claimed.item, 'active'))) throw new SwarmError('INTERNAL', `generated id ${claimed.item.work_item_id} already exists`);
+      await this.log(c, [added.event, claimed.event]);
+      return claimed.item;
+    });
   }
 
   enqueue(item: WorkItem, deps: readonly string[], decide: (finished: ReadonlyMap<string, WorkItem | undefined>) => 'backlog' | 'waiting'): Promise<WorkItem> {
@@ -114,10 +132,11 @@ export class PgWorkStore implements WorkStore {
         for (const r of rows.rows) finished.set(r.item.work_item_id, r.place === 'finished' || r.place === 'archived' ? r.item : undefined);
       }
       const place = deps.length && decide(finished) === 'waiting' ? 'waiting' : 'backlog';
-      const stored = place === 'waiting' ? { ...item, status: 'waiting' } : item;
-      if (!(await insertItem(c, this.t, stored, place))) throw new SwarmError('INTERNAL', `generated id ${item.work_item_id} already exists`);
+      const change = recordChange('added', null, place === 'waiting' ? { ...item, status: 'waiting' } : item, null, place, await this.nowOn(c));
+      if (!(await insertItem(c, this.t, change.item, place))) throw new SwarmError('INTERNAL', `generated id ${item.work_item_id} already exists`);
       if (place === 'backlog') await this.notify(c);
-      return stored;
+      await this.log(c, [change.event]);
+      return change.item;
     });
   }
 
@@ -131,19 +150,24 @@ export class PgWorkStore implements WorkStore {
         const deps = await c.query<{ work_item_id: string }>(`SELECT work_item_id FROM ${this.t} WHERE place = 'waiting' AND depends_on @> ARRAY[$1]::text[] ORDER BY work_item_id`, [id]);
         dependents = deps.rows.map((r) => r.work_item_id);
       }
-      const mv = leavingClaim(decide(row.item, this.timeOf(row), { place: row.place as LivePlace, dependents }));
-      if (!mv) return { status: 'kept' };
+      const now = this.timeOf(row);
+      const decided = leavingClaim(decide(row.item, now, { place: row.place as LivePlace, dependents }));
+      if (!decided) return { status: 'kept' };
+      const change = recordChange(decided.event, row.item, decided.item, row.place as LivePlace, decided.to, now, decided.to === 'finished' ? decided.credit : undefined);
+      const mv = { ...decided, item: change.item };
       await writeItem(c, this.t, mv.item, mv.to);
       if (mv.to === 'finished' && mv.credit !== undefined) await creditCompletion(c, this.s, mv.credit, mv.item);
       // The reservations end with the claim, in this transaction: their rows go (those of any older token too).
       const ended = claimEnded(row.item, mv.item);
       if (ended) await dropReservations(c, this.s, id);
       if (mv.to === 'backlog' || ended) await this.notify(c);
+      await this.log(c, [change.event]);
       return { status: 'moved', item: mv.item, from: row.place as LivePlace };
     });
   }
 
   renewClaims(agentId: string, renew: (item: WorkItem, nowMs: number) => WorkItem): Promise<string[]> {
+    // A heartbeat is no change of state: no event, and the revision stays (renew keeps it).
     return this.tx(async (c) => {
       const rows = await c.query<Row>(`SELECT item, place, ${NOW_MS} AS now_ms FROM ${this.t} WHERE place = 'active' AND agent_id = $1 ORDER BY work_item_id FOR UPDATE`, [agentId]);
       for (const r of rows.rows) await writeItem(c, this.t, renew(r.item, this.timeOf(r)), 'active');
@@ -159,11 +183,14 @@ export class PgWorkStore implements WorkStore {
       const row = res.rows[0];
       if (!row) return { status: 'missing' };
       const others = patterns.length ? await liveRows(c, this.s, { patterns }, id) : [];
-      const item = decide(row.item, others, this.timeOf(row));
+      const now = this.timeOf(row);
+      const decided = decide(row.item, others, now);
+      const { item, event } = recordChange(reservationChange(row.item, decided), row.item, decided, 'active', 'active', now);
       await writeItem(c, this.t, item, 'active');
       // Rewritten every time (two statements under a lock held anyway): the table follows the item, even one it had lost track of.
       await replaceReservations(c, this.s, item);
       if (releases(row.item, item)) await this.notify(c);
+      await this.log(c, [event]);
       return { status: 'moved', item, from: 'active' };
     });
   }
@@ -221,12 +248,15 @@ export class PgWorkStore implements WorkStore {
             continue;
           }
         }
-        const claimed = claim(row.item, this.timeOf(row));
+        const nowMs = this.timeOf(row);
+        const { item: claimed, event } = recordChange('claimed', row.item, claim(row.item, nowMs), 'backlog', 'active', nowMs);
         await writeItem(c, this.t, claimed, 'active');
         if (claimed.reserved_paths?.length) {
           await lock();
           await replaceReservations(c, this.s, claimed);
         }
+        // After the reservation table's lock: the log's lock is always the last one taken.
+        await this.log(c, [event]);
         return { item: claimed };
       }
       const next = await c.query<{ next_ms: number | null }>(
@@ -318,10 +348,18 @@ export class PgWorkStore implements WorkStore {
       const finished = [...FINISHED_STATUSES];
       const where = `place = 'finished' AND status = ANY($1) AND completed_at < to_timestamp($2 / 1000.0)
         AND NOT EXISTS (SELECT 1 FROM ${this.t} w WHERE w.place = 'waiting' AND w.depends_on @> ARRAY[${this.t}.work_item_id])`;
-      const res = dryRun
-        ? await c.query<{ n: string }>(`SELECT count(*) AS n FROM ${this.t} WHERE ${where}`, [finished, cutoffMs])
-        : await c.query(`UPDATE ${this.t} SET place = 'archived' WHERE ${where}`, [finished, cutoffMs]);
-      const archived = dryRun ? Number((res.rows[0] as { n: string }).n) : (res.rowCount ?? 0);
+      let archived: number;
+      if (dryRun) archived = Number((await c.query<{ n: string }>(`SELECT count(*) AS n FROM ${this.t} WHERE ${where}`, [finished, cutoffMs])).rows[0]!.n);
+      else {
+        // The record is kept as it is (same revision); each archived item gets its event.
+        const res = await c.query<{ item: WorkItem }>(`UPDATE ${this.t} SET place = 'archived' WHERE ${where} RETURNING item`, [finished, cutoffMs]);
+        archived = res.rows.length;
+        if (archived) {
+          const now = await this.nowOn(c);
+          const items = res.rows.map((r) => r.item).sort((a, b) => (a.work_item_id < b.work_item_id ? -1 : a.work_item_id > b.work_item_id ? 1 : 0));
+          await this.log(c, items.map((item) => eventOf('archived', null, item, 'finished', 'archived', now)));
+        }
+      }
       return { archived, archives: archived && !dryRun ? [`${this.pg.schema}.work_items (place archived)`] : [] };
     });
   }
@@ -330,13 +368,14 @@ export class PgWorkStore implements WorkStore {
     return this.tx(async (c) => {
       // A dry run does it all and then undoes it, so its report is exactly what a real run would do.
       if (dryRun) await c.query('SAVEPOINT import_start');
-      const outcome = await importRows(c, this.s, batch);
+      const { outcome, events } = await importRows(c, this.s, batch, await this.nowOn(c));
       if (dryRun) await c.query('ROLLBACK TO SAVEPOINT import_start');
+      else await this.log(c, events);
       return outcome;
     });
   }
 
-  /** `migrate` (see copyRows): copies another store's contents in as they are. */
+  /** `migrate` (see copyRows): copies another store's contents in as they are (no events: the log starts here). */
   copyIn(items: readonly Found[], agents: readonly AgentRecord[], totals: Totals): Promise<CopyOutcome> {
     return this.tx(async (c) => {
       const out = await copyRows(c, this.s, this.pg.schema, items, agents, totals);
@@ -347,5 +386,14 @@ export class PgWorkStore implements WorkStore {
 
   watchQueue(changed: () => void): Promise<QueueWatch> {
     return this.pg.listen(this.channel, changed);
+  }
+
+  /** The change log after `cursor` (pgEvents.ts). No retention on PostgreSQL: never a gap. */
+  readEvents(cursor: string | null, limit: number): Promise<EventPage> {
+    return this.tx((c) => readEventRows(c, this.s, cursor, limit), false);
+  }
+
+  watchEvents(changed: () => void): Promise<QueueWatch> {
+    return this.pg.listen(this.eventChannel, changed);
   }
 }

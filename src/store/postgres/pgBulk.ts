@@ -3,9 +3,11 @@
  * completion, import-swarmsh's batch, and `migrate`'s copy of another store. `s` is the quoted schema.
  */
 import type { PoolClient } from 'pg';
+import { recordChange, type ChangeEvent } from '../../model/changeEvent.js';
 import type { AgentRecord, WorkItem } from '../../model/types.js';
 import type { Found, ImportBatch, ImportOutcome, Place, Totals } from '../WorkStore.js';
 import { conflictError, conflictsOf } from '../../model/pathConflicts.js';
+import { EVENTS_COMPLETE_KEY } from './pgEvents.js';
 import { insertReservations, liveRows, lockReservations } from './pgReservations.js';
 import { insertItem } from './pgRows.js';
 
@@ -32,24 +34,36 @@ async function insertAgents(c: PoolClient, s: string, agents: readonly AgentReco
   return n;
 }
 
-/** import-swarmsh: active items claimed, finished ones counted, agents registered; present ids skipped. */
-export async function importRows(c: PoolClient, s: string, batch: ImportBatch): Promise<ImportOutcome> {
+/**
+ * import-swarmsh: active items claimed, finished ones counted, agents registered; present ids
+ * skipped. Each item imported is stored as recordChange('imported') made it (revision 1), and its
+ * event returned for the caller to log: a finished one credits the agent its counters count it
+ * for (the same agent creditCompletion is given, as the file store's creditedAgent).
+ */
+export async function importRows(c: PoolClient, s: string, batch: ImportBatch, nowMs: number): Promise<{ outcome: ImportOutcome; events: ChangeEvent[] }> {
   const t = `${s}.work_items`;
   const outcome: ImportOutcome = { active: [], finished: 0, agents: 0, skipped: 0 };
+  const events: ChangeEvent[] = [];
   for (const item of batch.active) {
-    if (await insertItem(c, t, item, 'active')) outcome.active.push(item.work_item_id);
-    else outcome.skipped++;
+    const change = recordChange('imported', null, item, null, 'active', nowMs);
+    if (await insertItem(c, t, change.item, 'active')) {
+      outcome.active.push(item.work_item_id);
+      events.push(change.event);
+    } else outcome.skipped++;
   }
   for (const item of batch.finished) {
-    if (!(await insertItem(c, t, item, 'finished'))) {
+    const agent = item.agent_id ?? 'unknown_agent';
+    const change = recordChange('imported', null, item, null, 'finished', nowMs, agent);
+    if (!(await insertItem(c, t, change.item, 'finished'))) {
       outcome.skipped++;
       continue;
     }
     outcome.finished++;
-    await creditCompletion(c, s, item.agent_id ?? 'unknown_agent', item);
+    events.push(change.event);
+    await creditCompletion(c, s, agent, change.item);
   }
   outcome.agents = await insertAgents(c, s, batch.agents);
-  return outcome;
+  return { outcome, events };
 }
 
 export interface CopyOutcome {
@@ -60,8 +74,13 @@ export interface CopyOutcome {
 }
 
 /**
- * `migrate`: another store's contents as they are (ids, places, tokens, counters). Ids, agents and
- * counters already here are left alone, so a second run copies only what is new.
+ * `migrate`: another store's contents as they are (ids, places, tokens, counters, revisions). Ids,
+ * agents and counters already here are left alone, so a second run copies only what is new.
+ *
+ * A copy is no change of the items: it writes no event. Their history stays in the store they came
+ * from, so this store's change log starts at the migration: once anything was copied in, the log
+ * no longer holds the whole history (events_complete false, pgEvents.ts), and `audit` reports
+ * partial coverage instead of items and counters without events.
  */
 export async function copyRows(c: PoolClient, s: string, schema: string, items: readonly Found[], agents: readonly AgentRecord[], totals: Totals): Promise<CopyOutcome> {
   const out: CopyOutcome = { copied: {}, skipped: 0, agents: 0, counters: 0 };
@@ -90,6 +109,9 @@ export async function copyRows(c: PoolClient, s: string, schema: string, items: 
   for (const [team, tt] of Object.entries(totals.teams)) {
     const res = await c.query(`INSERT INTO ${s}.team_totals (team, tasks_completed, velocity_points) VALUES ($1, $2, $3) ON CONFLICT (team) DO NOTHING`, [team, tt.tasks_completed, tt.velocity_points]);
     out.counters += res.rowCount ?? 0;
+  }
+  if (Object.keys(out.copied).length || out.counters) {
+    await c.query(`INSERT INTO ${s}.swarmfile_meta (key, value) VALUES ($1, 'false') ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`, [EVENTS_COMPLETE_KEY]);
   }
   return out;
 }

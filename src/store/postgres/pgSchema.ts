@@ -10,11 +10,17 @@
  * Since version 2, `reservations` indexes the active claims' file-path reservations (issue 9,
  * pgReservations.ts): one row per reserved path, found by `keys` (pathPatterns.patternKeys; NULL
  * for a broad pattern, which may overlap anything).
+ *
+ * Since version 3, `events` is the change log (issue 10, pgEvents.ts), and swarmfile_meta's
+ * `events_complete` says whether it holds the store's whole history: 'true' when the log was made
+ * with the store (or with a store that held nothing yet), 'false' when a version-2 store with
+ * contents was migrated (its log starts at the migration).
  */
 import type { PoolClient } from 'pg';
 import { SwarmError } from '../../errors.js';
+import { EVENTS_COMPLETE_KEY } from './pgEvents.js';
 
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 /** Quotes an identifier already checked by parseStoreUrl (lower case letters, digits, _). */
 export const ident = (name: string) => `"${name}"`;
@@ -60,13 +66,23 @@ const STEPS: ReadonlyArray<(s: string) => string> = [
     CREATE INDEX reservations_keys ON ${s}.reservations USING gin (keys);
     CREATE INDEX reservations_broad ON ${s}.reservations (work_item_id) WHERE keys IS NULL;
   `,
+  // 3: the change log (issue 10). Read by id only (the primary key); events_complete is set by migrate().
+  (s) => `
+    CREATE TABLE ${s}.events (
+      id bigserial PRIMARY KEY,
+      ts text NOT NULL,
+      work_item_id text NOT NULL,
+      event jsonb NOT NULL
+    );
+  `,
 ];
 
 /**
  * Brings the schema to SCHEMA_VERSION (in the caller's transaction); returns whether it created it.
- * With `create` false, a schema that was never created is NOT_FOUND instead.
+ * With `create` false, a schema that was never created is NOT_FOUND instead. `target` (tests only)
+ * stops at an older version, to make a store as an older swarmfile left it.
  */
-export async function migrate(client: PoolClient, schema: string, create: boolean, where: string): Promise<boolean> {
+export async function migrate(client: PoolClient, schema: string, create: boolean, where: string, target = SCHEMA_VERSION): Promise<boolean> {
   const s = ident(schema);
   if (!create) {
     const found = await client.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [`${s}.swarmfile_meta`]);
@@ -83,9 +99,16 @@ export async function migrate(client: PoolClient, schema: string, create: boolea
   if (version > SCHEMA_VERSION) {
     throw new SwarmError('STORE_VERSION', `the database schema ${schema} has version ${version}; this swarmfile knows up to ${SCHEMA_VERSION}. Upgrade swarmfile.`, { schema, version });
   }
-  for (let v = version; v < SCHEMA_VERSION; v++) await client.query(STEPS[v]!(s));
-  if (version < SCHEMA_VERSION) {
-    await client.query(`INSERT INTO ${s}.swarmfile_meta (key, value) VALUES ('schema_version', $1) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`, [String(SCHEMA_VERSION)]);
+  for (let v = version; v < target; v++) {
+    await client.query(STEPS[v]!(s));
+    if (v === 2) {
+      // The log starts now: it holds the whole history only if there is no history yet (no item, no counter).
+      const empty = await client.query<{ empty: boolean }>(`SELECT NOT EXISTS (SELECT 1 FROM ${s}.work_items) AND NOT EXISTS (SELECT 1 FROM ${s}.agent_totals) AS empty`);
+      await client.query(`INSERT INTO ${s}.swarmfile_meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`, [EVENTS_COMPLETE_KEY, String(empty.rows[0]!.empty)]);
+    }
+  }
+  if (version < target) {
+    await client.query(`INSERT INTO ${s}.swarmfile_meta (key, value) VALUES ('schema_version', $1) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`, [String(target)]);
   }
   return version === 0;
 }
